@@ -1,0 +1,46 @@
+/*
+ * Software VM-entry checker: evaluates the checks of SDM Vol. 3C chapter
+ * "VM Entries" (sections "Checks on VMX Controls and Host-State Area" and
+ * "Checks on the Guest State Area") against a VMCS, for the modes eptlab
+ * uses (64-bit host; guest in 64-bit, protected or unrestricted real mode),
+ * and names the first failing rule with the field values involved.
+ *
+ * It reads the VMCS through a callback so host unit tests can run it
+ * against a fake VMCS.
+ */
+#ifndef EPTLAB_VMX_CHECK_H
+#define EPTLAB_VMX_CHECK_H
+
+#include "types.h"
+#include "vmcs.h"
+#include "vmx_caps.h"
+
+struct vmcs_reader {
+	void *ctx;
+	uint64_t (*read)(void *ctx, enum vmcs_field f);
+};
+
+enum vmx_check_area {
+	VMX_CHECK_CONTROLS = 1,   /* failure => VMfailValid error 7 */
+	VMX_CHECK_HOST     = 2,   /* failure => VMfailValid error 8 */
+	VMX_CHECK_GUEST    = 3,   /* failure => exit reason 33 | bit 31 */
+};
+
+struct vmx_check_failure {
+	enum vmx_check_area area;
+	const char *rule;         /* short statement of the rule violated */
+	const char *section;      /* SDM section title it comes from */
+	enum vmcs_field field;    /* the main field involved */
+	uint64_t value;           /* its value */
+	char detail[160];         /* other values involved, formatted */
+};
+
+/* Run all checks in SDM order. 0 if all pass; otherwise -EINVAL and *f
+ * describes the first failing rule. */
+int vmx_check_vmcs(const struct vmx_caps *caps, const struct vmcs_reader *rd,
+		   struct vmx_check_failure *f);
+
+/* Human-readable name of an area: "VMX controls", "host state", ... */
+const char *vmx_check_area_name(enum vmx_check_area a);
+
+#endif
