@@ -1,0 +1,639 @@
+/*
+ * The one paging engine (contract and bookkeeping in mm/paging.h).
+ * SDM references are to the Intel SDM, revision 084 (June 2024).
+ *
+ * A walk records in path[l] a pointer to the entry it read at level l. The
+ * count of present entries of the table at level l (l > 0) is kept in the
+ * ignored bits of *path[l - 1]; the root's in pg_space.root_count.
+ *
+ * Failure atomicity: pg_map checks the whole range is free first, allocates
+ * the tables of each leaf before linking any, and unmaps what it mapped if
+ * an allocation fails. pg_unmap and pg_protect reserve the table pages their
+ * edge splits need before changing anything. A failed call leaves the
+ * tables and the allocator as they were.
+ */
+#include "paging.h"
+#include "err.h"
+
+#define PG_LAST       (PG_LEVELS - 1)
+#define PG_IDX_MASK   (PG_ENTRIES - 1)
+#define PG_RESERVE_MAX (2 * (PG_LEVELS - 1))
+
+/* Table pages set aside for splits before an unmap or protect starts. */
+struct pg_reserve {
+	uint64_t pa[PG_RESERVE_MAX];
+	unsigned n;
+};
+
+static uint64_t pg_span(const struct pg_format *f, unsigned l)
+{
+	return 1ULL << f->level[l].shift;
+}
+
+static unsigned pg_index(const struct pg_format *f, unsigned l, uint64_t va)
+{
+	return (va >> f->level[l].shift) & PG_IDX_MASK;
+}
+
+static bool pg_present(const struct pg_format *f, unsigned l, uint64_t e)
+{
+	return (e & f->level[l].present_mask) != 0;
+}
+
+/* A present entry maps a page (rather than pointing at a table). */
+static bool pg_is_leaf(const struct pg_format *f, unsigned l, uint64_t e)
+{
+	return l == PG_LAST || (e & f->level[l].leaf_bit) != 0;
+}
+
+#define PG_COUNT_MASK(f)  GENMASK((f)->count_shift + 9, (f)->count_shift)
+
+static unsigned pg_count(const struct pg_format *f, uint64_t e)
+{
+	return (unsigned)((e & PG_COUNT_MASK(f)) >> f->count_shift);
+}
+
+static uint64_t pg_with_count(const struct pg_format *f, uint64_t e,
+			      unsigned c)
+{
+	return (e & ~PG_COUNT_MASK(f)) | ((uint64_t)c << f->count_shift);
+}
+
+/* Address of the page a leaf maps (large-page low bits, e.g. PAT, cut). */
+static uint64_t pg_leaf_pa(const struct pg_format *f, unsigned l, uint64_t e)
+{
+	return e & f->addr_mask & ~(f->level[l].page_size - 1);
+}
+
+static uint64_t *pg_table(const struct pg_space *s, uint64_t pa)
+{
+	return s->env->table_ptr(s->env->ctx, pa);
+}
+
+static void pg_flush(const struct pg_space *s, uint64_t va, uint64_t size)
+{
+	if (s->env->flush)
+		s->env->flush(s->env->ctx, va, size);
+}
+
+static unsigned pg_size_bit(uint64_t ps)
+{
+	return ps == SZ_4K ? PG_SIZE_4K : ps == SZ_2M ? PG_SIZE_2M :
+	       ps == SZ_1G ? PG_SIZE_1G : 0;
+}
+
+/*
+ * The allowed leaf sizes the format has, keeping a size only if every
+ * smaller level also allows leaves: splitting a leaf needs leaves of the
+ * next level down.
+ */
+static unsigned pg_usable_sizes(const struct pg_format *f, unsigned sizes)
+{
+	unsigned out = 0;
+
+	for (int l = PG_LAST; l >= 0; l--) {
+		unsigned b = pg_size_bit(f->level[l].page_size);
+
+		if (!b || !(sizes & b))
+			break;
+		out |= b;
+	}
+	return out;
+}
+
+static bool pg_leaf_allowed(const struct pg_format *f, unsigned sizes,
+			    unsigned l)
+{
+	unsigned b = pg_size_bit(f->level[l].page_size);
+
+	return b && (sizes & b);
+}
+
+/* Level of the largest allowed leaf that va, pa and size permit. */
+static unsigned pg_pick_level(const struct pg_space *s, uint64_t va,
+			      uint64_t pa, uint64_t size)
+{
+	const struct pg_format *f = s->fmt;
+
+	for (unsigned l = 0; l < PG_LAST; l++) {
+		uint64_t ps = f->level[l].page_size;
+
+		if (pg_leaf_allowed(f, s->leaf_sizes, l) && size >= ps &&
+		    IS_ALIGNED(va, ps) && IS_ALIGNED(pa, ps))
+			return l;
+	}
+	return PG_LAST;
+}
+
+static bool pg_va_ok(const struct pg_format *f, uint64_t va)
+{
+	unsigned bits = f->level[0].shift + 9;        /* 48 */
+	uint64_t high = ~0ULL << (bits - 1);
+
+	if (f->canonical)   /* SDM 3A "Canonical Addressing" */
+		return va < BIT(bits - 1) || va >= high;
+	return va < BIT(bits);
+}
+
+/* [va, va + size) is 4K aligned, non-empty, and every byte valid. */
+static int pg_check_range(const struct pg_space *s, uint64_t va,
+			  uint64_t size, uint64_t *last)
+{
+	const struct pg_format *f = s->fmt;
+
+	if (size == 0 || !IS_ALIGNED(va, SZ_4K) || !IS_ALIGNED(size, SZ_4K))
+		return -EINVAL;
+	if (__builtin_add_overflow(va, size - 1, last))
+		return -EINVAL;
+	if (!pg_va_ok(f, va) || !pg_va_ok(f, *last))
+		return -EINVAL;
+	/* Both ends valid but the range spans the non-canonical hole. */
+	if (f->canonical && (va >> 63) != (*last >> 63))
+		return -EINVAL;
+	return 0;
+}
+
+/* prot must give a present leaf (an EPT leaf with no R/W/X would not be). */
+static bool pg_prot_ok(const struct pg_format *f, unsigned prot)
+{
+	const struct pg_level *lv = &f->level[PG_LAST];
+
+	return pg_present(f, PG_LAST, lv->make_leaf(0, prot, lv->page_size));
+}
+
+/*
+ * Descend towards va, at most to level stop. Stops at the first entry that
+ * is not present or is a leaf. Fills path[0..l], returns l. Each level
+ * indexes its table with 9 VA bits (the shifts come from struct pg_level):
+ *
+ *   63      48 47    39 38    30 29    21 20    12 11         0
+ *  +----------+--------+--------+--------+--------+------------+
+ *  | sign ext | L0 idx | L1 idx | L2 idx | L3 idx |   offset   |
+ *  +----------+--------+--------+--------+--------+------------+
+ *               root     1G leaf  2M leaf  4K leaf
+ */
+static unsigned pg_walk_path(const struct pg_space *s, uint64_t va,
+			     unsigned stop, uint64_t *path[PG_LEVELS])
+{
+	const struct pg_format *f = s->fmt;
+	uint64_t tpa = s->root;
+	unsigned l;
+
+	for (l = 0;; l++) {
+		uint64_t *e = pg_table(s, tpa) + pg_index(f, l, va);
+
+		path[l] = e;
+		if (l == stop || !pg_present(f, l, *e) || pg_is_leaf(f, l, *e))
+			return l;
+		tpa = *e & f->addr_mask;
+	}
+}
+
+/* True if some page of [va, last] is mapped (want = true) or unmapped. */
+static bool pg_range_has(const struct pg_space *s, uint64_t va,
+			 uint64_t last, bool want)
+{
+	const struct pg_format *f = s->fmt;
+	uint64_t *path[PG_LEVELS];
+
+	for (uint64_t a = va;;) {
+		unsigned l = pg_walk_path(s, a, PG_LAST, path);
+		uint64_t span = pg_span(f, l);
+		uint64_t next = ALIGN_DOWN(a, span) + span;
+
+		if (pg_present(f, l, *path[l]) == want)
+			return true;
+		if (next == 0 || next - 1 >= last)
+			return false;
+		a = next;
+	}
+}
+
+/* The table holding path[l] gained or lost entries. */
+static void pg_count_add(struct pg_space *s, uint64_t *path[], unsigned l,
+			 int d)
+{
+	const struct pg_format *f = s->fmt;
+
+	if (l == 0)
+		s->root_count += d;
+	else
+		*path[l - 1] = pg_with_count(f, *path[l - 1],
+					     pg_count(f, *path[l - 1]) + d);
+}
+
+/*
+ * Clear the present entry *path[l]. A table left empty is freed and the
+ * entry pointing to it cleared in turn: O(levels) per cleared entry.
+ */
+static void pg_clear_entry(struct pg_space *s, uint64_t *path[], unsigned l)
+{
+	const struct pg_format *f = s->fmt;
+
+	for (;;) {
+		uint64_t up;
+		unsigned c;
+
+		*path[l] = 0;
+		if (l == 0) {
+			s->root_count--;
+			return;
+		}
+		up = *path[l - 1];
+		c = pg_count(f, up) - 1;
+		if (c) {
+			*path[l - 1] = pg_with_count(f, up, c);
+			return;
+		}
+		s->env->free_table(s->env->ctx, up & f->addr_mask);
+		s->tables[l]--;
+		l--;
+	}
+}
+
+static int pg_reserve_fill(struct pg_space *s, struct pg_reserve *r,
+			   unsigned n)
+{
+	for (r->n = 0; r->n < n; r->n++) {
+		r->pa[r->n] = s->env->alloc_table(s->env->ctx);
+		if (!r->pa[r->n]) {
+			while (r->n)
+				s->env->free_table(s->env->ctx, r->pa[--r->n]);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* Map one leaf at level ll; its tables are allocated before any is linked. */
+static int pg_map_leaf(struct pg_space *s, uint64_t va, uint64_t pa,
+		       unsigned ll, unsigned prot)
+{
+	const struct pg_format *f = s->fmt;
+	uint64_t *path[PG_LEVELS];
+	unsigned l = pg_walk_path(s, va, ll, path);
+	struct pg_reserve fresh;
+
+	if (pg_reserve_fill(s, &fresh, ll - l))
+		return -ENOMEM;
+	for (unsigned i = 0; l < ll; l++, i++) {
+		*path[l] = f->level[l].make_table(fresh.pa[i]);
+		pg_count_add(s, path, l, 1);
+		s->tables[l + 1]++;
+		path[l + 1] = pg_table(s, fresh.pa[i]) + pg_index(f, l + 1, va);
+	}
+	*path[ll] = f->level[ll].make_leaf(pa, prot, f->level[ll].page_size);
+	pg_count_add(s, path, ll, 1);
+	return 0;
+}
+
+static void pg_reserve_release(struct pg_space *s, struct pg_reserve *r)
+{
+	while (r->n)
+		s->env->free_table(s->env->ctx, r->pa[--r->n]);
+}
+
+/*
+ * Splits that cutting at address a needs: the leaf holding a, if large and
+ * not aligned to a, and then each smaller leaf holding a that is not
+ * aligned to it either. Blocks listed in seen[] (the other edge) are free;
+ * the base of each counted block is stored into seen[].
+ */
+static unsigned pg_edge_splits(const struct pg_space *s, uint64_t a,
+			       uint64_t seen[PG_LEVELS])
+{
+	const struct pg_format *f = s->fmt;
+	uint64_t *path[PG_LEVELS];
+	unsigned l = pg_walk_path(s, a, PG_LAST, path), n = 0;
+
+	if (!pg_present(f, l, *path[l]))
+		return 0;
+	for (; l < PG_LAST; l++) {
+		uint64_t base = ALIGN_DOWN(a, f->level[l].page_size);
+
+		if (base == a)
+			break;
+		if (seen[l] != base)
+			n++;
+		seen[l] = base;
+	}
+	return n;
+}
+
+static int pg_reserve_edges(struct pg_space *s, uint64_t va, uint64_t last,
+			    struct pg_reserve *r)
+{
+	uint64_t seen[PG_LEVELS];
+	unsigned n;
+
+	for (unsigned l = 0; l < PG_LEVELS; l++)
+		seen[l] = 1;    /* never a page base */
+	n = pg_edge_splits(s, va, seen);
+	if (last + 1 != 0 && pg_va_ok(s->fmt, last + 1))
+		n += pg_edge_splits(s, last + 1, seen);
+	return pg_reserve_fill(s, r, n);
+}
+
+/*
+ * Replace the large leaf *e at level l (mapping [base, base + size)) by a
+ * table of next-level leaves with the same permissions. SDM 3A "Invalidation
+ * of TLBs and Paging-Structure Caches" wants the old large translation
+ * flushed when a page is split.
+ */
+static void pg_split_leaf(struct pg_space *s, uint64_t *e, unsigned l,
+			  uint64_t base, struct pg_reserve *r)
+{
+	const struct pg_format *f = s->fmt;
+	const struct pg_level *child = &f->level[l + 1];
+	uint64_t tpa = r->pa[--r->n], pa0 = pg_leaf_pa(f, l, *e);
+	unsigned prot = f->level[l].leaf_prot(*e);
+	uint64_t *t = pg_table(s, tpa);
+
+	for (unsigned i = 0; i < PG_ENTRIES; i++)
+		t[i] = child->make_leaf(pa0 + i * child->page_size, prot,
+					child->page_size);
+	*e = pg_with_count(f, f->level[l].make_table(tpa), PG_ENTRIES);
+	s->tables[l + 1]++;
+	pg_flush(s, base, f->level[l].page_size);
+}
+
+/*
+ * Unmap, or set prot on, every present page of [va, last]; splits a leaf
+ * that sticks out of the range. Returns the number of leaves changed.
+ */
+static int pg_edit_range(struct pg_space *s, uint64_t va, uint64_t last,
+			 bool unmap, unsigned prot, struct pg_reserve *r)
+{
+	const struct pg_format *f = s->fmt;
+	const struct pg_level *lv;
+	uint64_t *path[PG_LEVELS];
+	int changed = 0;
+
+	for (uint64_t a = va;;) {
+		unsigned l = pg_walk_path(s, a, PG_LAST, path);
+		uint64_t span = pg_span(f, l), base = ALIGN_DOWN(a, span);
+		uint64_t next = base + span, e = *path[l];
+
+		if (pg_present(f, l, e)) {
+			if (base < a || next - 1 > last) {
+				pg_split_leaf(s, path[l], l, base, r);
+				continue;       /* walk a again, deeper */
+			}
+			lv = &f->level[l];
+			if (unmap)
+				pg_clear_entry(s, path, l);
+			else
+				*path[l] = lv->make_leaf(pg_leaf_pa(f, l, e),
+							 prot, span);
+			changed++;
+		}
+		if (next == 0 || next - 1 >= last)
+			return changed;
+		a = next;
+	}
+}
+
+int pg_map(struct pg_space *s, uint64_t va, uint64_t pa, uint64_t size,
+	   unsigned prot)
+{
+	const struct pg_format *f = s->fmt;
+	uint64_t last, pa_last, off = 0;
+	int err = pg_check_range(s, va, size, &last);
+
+	if (err)
+		return err;
+	if (!IS_ALIGNED(pa, SZ_4K) || !pg_prot_ok(f, prot) ||
+	    __builtin_add_overflow(pa, size - 1, &pa_last) ||
+	    (pa_last & ~(f->addr_mask | (SZ_4K - 1))))
+		return -EINVAL;
+	if (pg_range_has(s, va, last, true))
+		return -EEXIST;
+
+	while (off < size) {
+		unsigned ll = pg_pick_level(s, va + off, pa + off, size - off);
+
+		err = pg_map_leaf(s, va + off, pa + off, ll, prot);
+		if (err) {
+			/* Exact leaves of this call: no split, no reserve. */
+			if (off) {
+				struct pg_reserve none = { .n = 0 };
+
+				pg_edit_range(s, va, va + off - 1, true, 0,
+					      &none);
+				pg_flush(s, va, off);
+			}
+			return err;
+		}
+		off += f->level[ll].page_size;
+	}
+	return 0;
+}
+
+int pg_unmap(struct pg_space *s, uint64_t va, uint64_t size)
+{
+	struct pg_reserve r;
+	uint64_t last;
+	int err = pg_check_range(s, va, size, &last);
+
+	if (err)
+		return err;
+	err = pg_reserve_edges(s, va, last, &r);
+	if (err)
+		return err;
+	if (pg_edit_range(s, va, last, true, 0, &r))
+		pg_flush(s, va, size);
+	pg_reserve_release(s, &r);
+	return 0;
+}
+
+int pg_protect(struct pg_space *s, uint64_t va, uint64_t size, unsigned prot)
+{
+	struct pg_reserve r;
+	uint64_t last;
+	int err = pg_check_range(s, va, size, &last);
+
+	if (err)
+		return err;
+	if (!pg_prot_ok(s->fmt, prot))
+		return -EINVAL;
+	if (pg_range_has(s, va, last, false))
+		return -ENOENT;
+	err = pg_reserve_edges(s, va, last, &r);
+	if (err)
+		return err;
+	pg_edit_range(s, va, last, false, prot, &r);
+	pg_flush(s, va, size);
+	pg_reserve_release(s, &r);
+	return 0;
+}
+
+int pg_walk_va(struct pg_space *s, uint64_t va, struct pg_walk *w)
+{
+	const struct pg_format *f = s->fmt;
+	uint64_t tpa = s->root;
+
+	w->nsteps = 0;
+	w->result = -EINVAL;
+	if (!pg_va_ok(f, va))
+		return w->result;
+	for (unsigned l = 0; l < PG_LEVELS; l++) {
+		uint64_t *t = pg_table(s, tpa);
+		unsigned i = pg_index(f, l, va);
+		struct pg_walk_step *st = &w->step[w->nsteps];
+		uint64_t e, ps;
+
+		if (!t)
+			return w->result = -EFAULT;
+		e = t[i];
+		st->level = l;
+		st->table_pa = tpa;
+		st->entry_pa = tpa + i * sizeof(uint64_t);
+		st->entry = e;
+		w->nsteps++;
+		if (!pg_present(f, l, e))
+			return w->result = -ENOENT;
+		if (pg_is_leaf(f, l, e)) {
+			ps = f->level[l].page_size;
+			w->xlate.pa = pg_leaf_pa(f, l, e) | (va & (ps - 1));
+			w->xlate.page_size = ps;
+			w->xlate.level = l;
+			w->xlate.prot = f->level[l].leaf_prot(e);
+			w->xlate.entry = e;
+			return w->result = 0;
+		}
+		tpa = e & f->addr_mask;
+	}
+	return w->result;   /* not reached: the last level is always a leaf */
+}
+
+int pg_translate(struct pg_space *s, uint64_t va, struct pg_xlate *out)
+{
+	struct pg_walk w;
+
+	if (pg_walk_va(s, va, &w) == 0)
+		*out = w.xlate;
+	return w.result;
+}
+
+int pg_init(struct pg_space *s, const struct pg_format *fmt,
+	    const struct pg_env *env, unsigned leaf_sizes)
+{
+	unsigned sizes = 0;
+
+	for (unsigned l = 0; l < PG_LEVELS; l++)
+		sizes |= pg_size_bit(fmt->level[l].page_size);
+	sizes &= leaf_sizes;
+	/* 4K needed; no size above a missing one (splits go one level down). */
+	if (pg_usable_sizes(fmt, sizes) != sizes || !(sizes & PG_SIZE_4K))
+		return -EINVAL;
+
+	s->fmt = fmt;
+	s->env = env;
+	s->leaf_sizes = sizes;
+	s->root_count = 0;
+	for (unsigned l = 0; l < PG_LEVELS; l++)
+		s->tables[l] = 0;
+	s->root = env->alloc_table(env->ctx);
+	if (!s->root)
+		return -ENOMEM;
+	if (!pg_table(s, s->root)) {
+		env->free_table(env->ctx, s->root);
+		s->root = 0;
+		return -EFAULT;
+	}
+	s->tables[0] = 1;
+	return 0;
+}
+
+static void pg_free_tree(struct pg_space *s, uint64_t tpa, unsigned l)
+{
+	const struct pg_format *f = s->fmt;
+
+	if (l < PG_LAST) {
+		uint64_t *t = pg_table(s, tpa);
+
+		for (unsigned i = 0; i < PG_ENTRIES; i++)
+			if (pg_present(f, l, t[i]) && !pg_is_leaf(f, l, t[i]))
+				pg_free_tree(s, t[i] & f->addr_mask, l + 1);
+	}
+	s->env->free_table(s->env->ctx, tpa);
+}
+
+void pg_destroy(struct pg_space *s)
+{
+	if (!s->root)
+		return;
+	pg_free_tree(s, s->root, 0);
+	s->root = 0;
+	s->root_count = 0;
+	for (unsigned l = 0; l < PG_LEVELS; l++)
+		s->tables[l] = 0;
+}
+
+uint64_t pg_table_pages(const struct pg_space *s)
+{
+	uint64_t n = 0;
+
+	for (unsigned l = 0; l < PG_LEVELS; l++)
+		n += s->tables[l];
+	return n;
+}
+
+/* Count table blocks [lo, hi] at one level, blocks arriving in order. */
+static void pg_count_blocks(uint64_t *cnt, uint64_t *next, uint64_t lo,
+			 uint64_t hi)
+{
+	if (hi < *next)
+		return;
+	lo = MAX(lo, *next);
+	*cnt += hi - lo + 1;
+	*next = hi + 1;
+}
+
+/*
+ * A table at level l covers one block of B = span(l - 1) bytes. It is
+ * needed for every block holding a page that leaves at levels < l do not
+ * map. The engine's greedy choice maps with the level l - 1 leaf (size B)
+ * exactly [ALIGN_UP(va, B), ALIGN_DOWN(end, B)) when that leaf is allowed
+ * and pa - va is B aligned (larger leaves only cover a subset of that).
+ * What is left is one head block and one tail block, or, if that middle
+ * is empty or B leaves are unusable, every block the range touches.
+ */
+uint64_t pg_min_tables(const struct pg_format *fmt, unsigned leaf_sizes,
+		       const struct pg_range *r, size_t n,
+		       uint64_t per_level[PG_LEVELS])
+{
+	unsigned sizes = pg_usable_sizes(fmt, leaf_sizes);
+	uint64_t cnt[PG_LEVELS] = { 1 }, next[PG_LEVELS] = { 0 }, total = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t va = r[i].va, last = va + r[i].size - 1;
+		uint64_t delta = r[i].pa - va;
+
+		if (!r[i].size)
+			continue;
+		for (unsigned l = 1; l < PG_LEVELS; l++) {
+			uint64_t b = pg_span(fmt, l - 1);
+			uint64_t first = va / b, lastb = last / b;
+			uint64_t full_lo = first + !IS_ALIGNED(va, b);
+			uint64_t full_hi = lastb + (last % b == b - 1);
+			uint64_t *cn = &cnt[l], *nx = &next[l];
+
+			if (pg_leaf_allowed(fmt, sizes, l - 1) &&
+			    IS_ALIGNED(delta, b) && full_lo < full_hi) {
+				if (full_lo != first)   /* head */
+					pg_count_blocks(cn, nx, first, first);
+				if (full_hi == lastb)   /* tail */
+					pg_count_blocks(cn, nx, lastb, lastb);
+			} else {
+				pg_count_blocks(cn, nx, first, lastb);
+			}
+		}
+	}
+	for (unsigned l = 0; l < PG_LEVELS; l++) {
+		if (per_level)
+			per_level[l] = cnt[l];
+		total += cnt[l];
+	}
+	return total;
+}
