@@ -8,10 +8,14 @@
 #   make clean
 #
 # Variables: BUILD (output dir), HVARGS (hypervisor options), GUEST (guest
-# kernel file to boot instead of the built-in one), ENGINE.
+# kernel file to boot instead of build/guest/guest.bin), GUESTARGS (the
+# guest's Multiboot command line), ENGINE.
 
 BUILD   ?= build
+# `make` alone builds the ISO (the first rule below would otherwise win).
+.DEFAULT_GOAL := all
 HVARGS  ?=
+GUESTARGS ?=
 ENGINE  ?= auto
 GUEST   ?= $(BUILD)/guest/guest.bin
 
@@ -76,15 +80,20 @@ $(BUILD)/guest/guest.elf: $(GUEST_OBJ) guest/linker.ld
 	@mkdir -p $(dir $@)
 	$(LD) -n -T guest/linker.ld -z max-page-size=0x1000 -o $@ $(GUEST_OBJ)
 
+# The bootable guest: a flat image loaded by the Multiboot v1 header's
+# address fields (QEMU's -kernel refuses x86-64 ELF; docs/guest.md).
+$(BUILD)/guest/guest.bin: $(BUILD)/guest/guest.elf
+	$(OBJCOPY) -O binary $< $@
+
 # ---------------------------------------------------------------- ISO
 # scripts/mkiso.sh writes grub.cfg with HVARGS and the guest module.
-$(BUILD)/eptlab.iso: $(BUILD)/eptlab.elf $(wildcard $(GUEST)) scripts/mkiso.sh FORCE
-	scripts/mkiso.sh $@ $(BUILD)/eptlab.elf "$(GUEST)" "$(HVARGS)"
+$(BUILD)/eptlab.iso: $(BUILD)/eptlab.elf $(GUEST) scripts/mkiso.sh FORCE
+	scripts/mkiso.sh $@ $(BUILD)/eptlab.elf "$(GUEST)" "$(HVARGS)" "$(GUESTARGS)"
 
 .PHONY: all run test debug unit bench clean deps guest FORCE
-all: $(BUILD)/eptlab.iso
+all: $(BUILD)/guest/guest.bin $(BUILD)/eptlab.iso
 
-guest: $(BUILD)/guest/guest.elf
+guest: $(BUILD)/guest/guest.bin
 
 deps:
 	@scripts/install-deps.sh
@@ -100,7 +109,9 @@ debug: deps
 # ---------------------------------------------------------------- host tests
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
-UNIT_LIB   := $(wildcard mm/*.c ept/*.c) $(wildcard tests/unit/sim_*.c)
+# Pure-C modules the host tests link: mm/, ept/ and the pure parts of vmx/.
+UNIT_LIB   := $(wildcard mm/*.c ept/*.c vmx/vmx_check.c vmx/vmx_ctl.c hv/mb1_loader.c hv/options.c) \
+              $(wildcard tests/unit/sim_*.c)
 UNIT_FLAGS := -std=gnu11 -O1 -g -fsanitize=address,undefined \
               -fno-sanitize-recover=all -fno-omit-frame-pointer \
               -Wall -Wextra -Werror -Wno-unused-parameter \

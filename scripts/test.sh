@@ -1,0 +1,221 @@
+#!/usr/bin/env bash
+# The `make test` driver.
+#
+#   1. scripts/install-deps.sh (installs whatever is missing)
+#   2. make                     (the hypervisor and its ISO)
+#   3. make unit                (each cmocka test counts as one result)
+#   4. every tests/boot/t_*.sh, sourced in sorted order; each registers
+#      test functions with register_test (API: tests/README.md)
+#
+# Prints "PASS: name" / "FAIL: name (why)" per test and, as the very last
+# line, "N passed, N failed". Exit status non-zero if anything failed.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+BUILD=${BUILD:-build}
+TESTDIR=$ROOT/$BUILD/test
+HV_ELF=$ROOT/$BUILD/eptlab.elf
+GUEST_BIN=$ROOT/$BUILD/guest/guest.bin
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-120}
+export BUILD
+rm -rf "$TESTDIR"
+mkdir -p "$TESTDIR"
+
+npass=0
+nfail=0
+pass() { echo "PASS: $1"; npass=$((npass + 1)); }
+fail() { echo "FAIL: $1 ($2)"; nfail=$((nfail + 1)); }
+
+# ------------------------------------------------------------ helpers
+# Documented in tests/README.md; t_*.sh files rely on these exact names.
+REASON_FILE=$TESTDIR/.reason
+TEST_NAMES=()
+TEST_FUNCS=()
+
+register_test() {
+    if [ $# -ne 2 ]; then
+        echo "test.sh: usage: register_test NAME FUNC" >&2
+        return 1
+    fi
+    TEST_NAMES+=("$1")
+    TEST_FUNCS+=("$2")
+}
+
+fail_reason() {
+    printf '%s\n' "$*" >"$REASON_FILE"
+}
+
+mkiso() {
+    local out=$1 args=${2:-} guest=${3:-} gargs=${4:-}
+    if ! "$ROOT/scripts/mkiso.sh" "$out" "$HV_ELF" "$guest" "$args" "$gargs" >"$out.log" 2>&1; then
+        fail_reason "mkiso $out failed: $(tail -n 3 "$out.log" | tr '\n' ' ')"
+        return 1
+    fi
+}
+
+boot_bochs() {
+    local name=$1 iso=$2
+    shift 2
+    local dir=$TESTDIR/$name
+    mkdir -p "$dir"
+    SERIAL=$dir/serial.log
+    BOCHSLOG=$dir/bochs.log
+    "$ROOT/scripts/run-bochs.sh" --timeout "$BOOT_TIMEOUT" --log-dir "$dir" "$@" "$iso" \
+        >"$dir/run.out" 2>&1
+    BOOT_STATUS=$?
+    return $BOOT_STATUS
+}
+
+boot_qemu() {
+    local name=$1 iso=$2
+    shift 2
+    local dir=$TESTDIR/$name
+    mkdir -p "$dir"
+    SERIAL=$dir/serial.log
+    "$ROOT/scripts/run-qemu.sh" --timeout "$BOOT_TIMEOUT" --log-dir "$dir" "$@" "$iso" \
+        >"$dir/run.out" 2>&1
+    QEMU_EXIT=$?
+    if grep -q 'EPTLAB-END: PASS' "$SERIAL" 2>/dev/null; then
+        BOOT_STATUS=0
+    else
+        BOOT_STATUS=1
+    fi
+    return $BOOT_STATUS
+}
+
+# Serial logs have CRLF line ends; they are matched without the CR.
+expect() {
+    local log=$1 re=$2 what=${3:-$2}
+    if [ ! -f "$log" ]; then
+        fail_reason "no log $log (expected $what)"
+        return 1
+    fi
+    # No `grep -q` in a pipe: under pipefail an early exit of grep can kill
+    # tr with SIGPIPE and turn a match into a failure.
+    if ! grep -a -E -q -- "$re" < <(tr -d '\r' <"$log"); then
+        fail_reason "expected $what; not in $log"
+        return 1
+    fi
+}
+
+expect_not() {
+    local log=$1 re=$2 why=${3:-$2} hit
+    [ -f "$log" ] || return 0
+    hit=$(tr -d '\r' <"$log" | grep -a -E -m1 -- "$re")
+    if [ -n "$hit" ]; then
+        fail_reason "$why: '$hit' in $log"
+        return 1
+    fi
+}
+
+bochs_log_clean() {
+    expect_not "${BOCHSLOG:-/nonexistent}" 'VMFAIL|VMENTER FAIL|PANIC' \
+        "Bochs reported a VMX failure or panic"
+}
+
+# ------------------------------------------------------------ 1. deps
+if "$ROOT/scripts/install-deps.sh" >"$TESTDIR/deps.log" 2>&1; then
+    pass deps
+else
+    fail deps "scripts/install-deps.sh failed; see $TESTDIR/deps.log"
+fi
+
+# ------------------------------------------------------------ 2. build
+build_ok=1
+if make --no-print-directory all >"$TESTDIR/build.log" 2>&1; then
+    pass build
+else
+    build_ok=0
+    fail build "make failed: $(grep -m1 -E 'error:|Error' "$TESTDIR/build.log"); see $TESTDIR/build.log"
+fi
+
+# ------------------------------------------------------------ 3. unit
+# One result per cmocka test: "[ RUN      ] t" then "[       OK ] t" or
+# "[  FAILED  ] t". A test that starts and never reports (a sanitizer
+# abort, a crash) is a failure; so is a binary that exits non-zero without
+# a failed test of its own.
+unit_log=$TESTDIR/unit.log
+make --no-print-directory unit >"$unit_log" 2>&1
+unit_status=$?
+bin="" cur="" bin_failed=0 unit_seen=0
+flush_bin() {
+    if [ -n "$cur" ]; then
+        fail "unit/$bin/$cur" "started but never reported (crash?); see $unit_log"
+        bin_failed=1
+    fi
+    cur=""
+}
+while IFS= read -r line; do
+    case $line in
+    "run-unit: FAILED: "*)
+        b=$(basename "${line#run-unit: FAILED: }")
+        flush_bin
+        if [ "$bin_failed" -eq 0 ]; then
+            fail "unit/$b" "exited non-zero; see $unit_log"
+        fi
+        ;;
+    "run-unit: "*)
+        flush_bin
+        bin=$(basename "${line#run-unit: }")
+        bin_failed=0
+        ;;
+    "[ RUN      ] "*)
+        flush_bin
+        cur=${line#"[ RUN      ] "}
+        unit_seen=1
+        ;;
+    "[       OK ] "*)
+        t=${line#"[       OK ] "}
+        if [ "$t" = "$cur" ]; then pass "unit/$bin/$t"; cur=""; fi
+        ;;
+    "[  FAILED  ] "*)
+        t=${line#"[  FAILED  ] "}
+        if [ "$t" = "$cur" ]; then
+            fail "unit/$bin/$t" "cmocka reported a failure; see $unit_log"
+            cur=""
+            bin_failed=1
+        fi
+        ;;
+    esac
+done < <(tr -d '\r' <"$unit_log")
+flush_bin
+if [ $unit_status -ne 0 ] && ! grep -q '^run-unit: ' "$unit_log"; then
+    fail unit-build "make unit failed: $(grep -m1 -E 'error:|Error' "$unit_log"); see $unit_log"
+elif [ $unit_seen -eq 0 ]; then
+    echo "note: no unit tests found (tests/unit/test_*.c)"
+fi
+
+# ------------------------------------------------------------ 4. boot tests
+for f in $(ls "$ROOT"/tests/boot/t_*.sh 2>/dev/null | sort); do
+    # shellcheck disable=SC1090
+    if ! source "$f"; then
+        fail "$(basename "$f")" "sourcing it failed"
+    fi
+done
+
+for i in "${!TEST_NAMES[@]}"; do
+    name=${TEST_NAMES[$i]}
+    func=${TEST_FUNCS[$i]}
+    if [ $build_ok -eq 0 ]; then
+        fail "$name" "not run: the build failed"
+        continue
+    fi
+    if ! declare -F "$func" >/dev/null; then
+        fail "$name" "no function '$func'"
+        continue
+    fi
+    : >"$REASON_FILE"
+    # A subshell keeps one test's variables and `cd` away from the next.
+    ( "$func" )
+    rc=$?
+    if [ $rc -eq 0 ]; then
+        pass "$name"
+    else
+        why=$(cat "$REASON_FILE")
+        fail "$name" "${why:-returned $rc}"
+    fi
+done
+
+echo "$npass passed, $nfail failed"
+[ $nfail -eq 0 ]
