@@ -1,18 +1,185 @@
-/* Placeholder until the VT-x core lands: detect VMX and stop. */
+/*
+ * vmm_main: from a booted hypervisor to a running guest.
+ *
+ *   options -> VMXON -> guest RAM + EPT -> guest image -> VMCS
+ *   -> software pre-entry check -> VMLAUNCH -> exit loop (hv/exit.c)
+ *
+ * The guest is either the built-in test guest (hv/testguest.asm) or a
+ * Multiboot v1 kernel passed as the first multiboot2 module (loaded by
+ * hv/mb1_loader.c). Both start in 32-bit protected mode, paging off.
+ */
 #include "vmm.h"
+#include "vmx.h"
+#include "vcpu.h"
+#include "vm.h"
+#include "options.h"
+#include "contain.h"
+#include "vmx_insn.h"
+#include "vmcs.h"
+#include "stats.h"
+#include "mb1_loader.h"
+#include "memlayout.h"
 #include "x86.h"
 #include "console.h"
 #include "run.h"
+#include "err.h"
+
+#define TG_LOAD_GPA     0x100000ULL   /* hv/testguest.asm */
+#define GUEST_STACK     0x80000ULL
+#define MB1_INFO_GPA    0x10000ULL    /* below the kernel at 1 MiB */
+
+extern const uint8_t testguest_start[], testguest_end[];
+
+struct vcpu vcpu0;
+
+/* The vCPU's exit stack; HOST_RSP points 16 bytes below its top. */
+static uint8_t exit_stack[16384] __attribute__((aligned(16)));
+
+struct guest_entry {
+	uint64_t rip, rsp, rax, rbx;
+};
+
+static void load_builtin(struct guest_entry *ge)
+{
+	size_t len = (size_t)(testguest_end - testguest_start);
+
+	if (vm_write(&vm0, TG_LOAD_GPA, testguest_start, len))
+		panic("built-in guest does not fit in guest RAM");
+	ge->rip = TG_LOAD_GPA;
+	ge->rsp = GUEST_STACK;
+	ge->rax = 0;
+	ge->rbx = vm0.ram_size;
+	printf("vm: built-in test guest (%zu bytes) at GPA 0x%llx\n", len,
+	       (unsigned long long)TG_LOAD_GPA);
+}
+
+static int gm_write(void *ctx, uint64_t gpa, const void *src, size_t len)
+{
+	return vm_write(ctx, gpa, src, len);
+}
+
+static int gm_zero(void *ctx, uint64_t gpa, size_t len)
+{
+	return vm_zero(ctx, gpa, len);
+}
+
+static void load_module(const struct boot_module *m, struct guest_entry *ge)
+{
+	struct mb1_guest_mem gm = { .ctx = &vm0, .ram_size = vm0.ram_size,
+				    .write = gm_write, .zero = gm_zero };
+	struct mb1_mmap_entry map[2] = {
+		{ 0, 0x9FC00, 1 },
+		{ 0x100000, vm0.ram_size - 0x100000, 1 },
+	};
+	static struct mb1_image img;
+	char err[128];
+	int rc;
+	int64_t info;
+
+	rc = mb1_load(phys_to_virt(m->start), (size_t)(m->end - m->start), &gm,
+		      &img, err, sizeof(err));
+	if (rc) {
+		printf("vm: guest module is not a loadable Multiboot v1 kernel: "
+		       "%s (%s)\n", err, err_name(rc));
+		run_end(RUN_FAIL, "guest module rejected");
+	}
+	info = mb1_build_info(&gm, MB1_INFO_GPA, m->cmdline, map,
+			      ARRAY_SIZE(map), err, sizeof(err));
+	if (info < 0) {
+		printf("vm: cannot build the Multiboot info block: %s\n", err);
+		run_end(RUN_FAIL, "multiboot info block");
+	}
+	ge->rip = img.entry;
+	ge->rsp = GUEST_STACK;
+	ge->rax = MB1_BOOT_MAGIC;
+	ge->rbx = (uint64_t)info;
+	printf("vm: Multiboot v1 guest module loaded at GPA 0x%llx-0x%llx, "
+	       "entry 0x%x, info at 0x%llx\n", (unsigned long long)img.lo,
+	       (unsigned long long)img.hi, img.entry,
+	       (unsigned long long)info);
+}
+
+/* Which guest to (re)load: set once by vmm_main. */
+static const struct boot_module *guest_module;    /* NULL: built-in */
+
+/* The guest as it boots: image in guest RAM, vCPU registers and VMCS
+ * state at its entry point. Runs at boot and on every restart
+ * (hv/contain.c), with the vCPU's VMCS current. */
+static void guest_load(struct vcpu *v)
+{
+	struct guest_entry ge;
+
+	if (guest_module)
+		load_module(guest_module, &ge);
+	else
+		load_builtin(&ge);
+	memset(&v->regs, 0, sizeof(v->regs));
+	v->apic_base = 0xFEE00000 | BIT(8) | BIT(11);   /* BSP, enabled */
+	v->launched = false;
+	vmcs_setup(v, ept_eptp(&vm0.ept), ge.rip, ge.rsp);
+	v->regs.gpr[GPR_RAX] = ge.rax;
+	v->regs.gpr[GPR_RBX] = ge.rbx;
+}
+
+/* Restart path (hv/contain.h): guest RAM back to its boot state, then
+ * VMCLEAR + VMPTRLD (the launch state becomes "clear") and a fresh load. */
+void vmm_guest_reset(struct vcpu *v)
+{
+	int rc = vm_mem_reset(&vm0);
+
+	if (rc) {
+		printf("vm: cannot reset guest memory for a restart: %s\n",
+		       err_name(rc));
+		run_end(RUN_FAIL, "guest restart: vm_mem_reset failed");
+	}
+	vmx_vmclear(v->vmcs_pa);
+	vmx_vmptrld(v->vmcs_pa);
+	guest_load(v);
+}
+
+void vmm_guest_launch(struct vcpu *v)
+{
+	if (hv_opts.skip_check) {
+		printf("vmx: skip_check=1: software pre-entry check skipped; "
+		       "the CPU checks VM entry alone\n");
+	} else if (vcpu_check_vmcs(v, "pre-entry")) {
+		run_end(RUN_FAIL, "pre-entry check failed");
+	}
+
+	printf("vmx: VMLAUNCH (guest rip 0x%llx, VMCS 0x%llx)\n",
+	       (unsigned long long)vmcs_read64(VMCS_GUEST_RIP),
+	       (unsigned long long)v->vmcs_pa);
+	if (!exit_stats.first_entry_tsc)
+		exit_stats.first_entry_tsc = rdtsc();
+	vmx_launch(v, v->host_rsp);
+}
 
 void vmm_main(struct boot_info *bi)
 {
-	struct cpuid_regs r = cpuid(1, 0);
+	struct vcpu *v = &vcpu0;
+	bool module;
 
-	(void)bi;
-	if (!(r.ecx & CPUID_1_ECX_VMX)) {
-		printf("vmx: VT-x not available: CPUID.1:ECX.VMX[bit 5] = 0\n");
-		run_end(RUN_FAIL, "VT-x not available");
+	options_parse(bi->cmdline);
+	options_print();
+	vmx_enable();
+	contain_init();
+	vm_mem_init(&vm0, hv_opts.guest_mem);
+
+	/* guest=auto and guest=module both need a module; only an explicit
+	 * guest=builtin runs the built-in test guest (no silent fallback). */
+	module = hv_opts.guest != OPT_GUEST_BUILTIN;
+	if (module && bi->nmod == 0) {
+		printf("vm: no guest module: add one (module2) or pass "
+		       "guest=builtin\n");
+		run_end(RUN_FAIL, "no guest module");
 	}
-	printf("vmx: VT-x present (VT-x core not built yet)\n");
-	run_end(RUN_PASS, NULL);
+	guest_module = module ? &bi->mod[0] : NULL;
+
+	v->caps = &vmx_caps;
+	v->vm = &vm0;
+	v->host_rsp = (uint64_t)(uintptr_t)(exit_stack + sizeof(exit_stack) - 16);
+	v->vmcs_pa = vmx_vmcs_create();
+	guest_load(v);
+	contain_first_launch();
+	vmm_guest_launch(v);
 }

@@ -19,6 +19,8 @@
 #ifndef EPTLAB_HYPERCALL_H
 #define EPTLAB_HYPERCALL_H
 
+#include "types.h"
+
 #define HC_CPUID_LEAF        0x40000000
 #define HC_CPUID_SIG_EBX     0x4C747045   /* "EptL" */
 #define HC_CPUID_SIG_ECX     0x70456261   /* "abEp" */
@@ -39,7 +41,105 @@ enum hc_number {
 	HC_INVVPID      = 6,   /* rbx = type (0 addr, 1 single, 2 all, 3 single
 	                          keeping globals), rcx = GVA for type 0 -> 0 */
 	HC_PROBE_GPA    = 7,   /* rbx = GPA -> 0 if backed, -ENOENT if not */
-	HC_MAX
+	/* EPT-path scenarios (all GPAs page-aligned, inside guest RAM). */
+	HC_EPT_REMAP    = 8,   /* rbx = GPA, rcx = 64-bit fill pattern: back the
+	                          page by a fresh host frame filled with the
+	                          pattern (old frame freed), INVEPT -> 0 */
+	HC_EPT_PROTECT  = 9,   /* rbx = GPA, rcx = bytes, rdx = HC_EPT_R|W|X
+	                          -> 0; INVEPT done */
+	HC_WRITE_TRACK  = 10,  /* rbx = GPA, rcx = bytes: make read-only; each
+	                          first write is logged (struct hc_violation)
+	                          and write access restored -> 0 */
+	HC_VIOLATION_LOG = 11, /* rbx = GPA of struct hc_violation[rcx] -> count
+	                          copied; the log is then emptied */
+	HC_DEMAND       = 12,  /* rbx = GPA, rcx = bytes: unback the range; each
+	                          first touch is one EPT violation that backs a
+	                          zeroed 4 KiB page -> 0 */
+	HC_COUNTERS     = 13,  /* rbx = GPA of struct hc_counters -> 0 */
+	HC_EPT_AD       = 14,  /* rbx = GPA, rcx = pages, rdx = GPA of uint8_t
+	                          [pages] (bit0 A, bit1 D of the EPT leaf),
+	                          rsi = 1 to clear them afterwards (+INVEPT) */
+	HC_CONFIG       = 15,  /* rbx = GPA of struct hc_config -> 0 */
+	HC_MAX,
+	/* 32..47: benchmark support (hv/bench.c, docs/benchmarks.md). */
+	HC_BENCH_FIRST  = 32,
+	HC_BENCH_LAST   = 47,
+};
+
+/* Benchmark calls (hv/bench.c, docs/benchmarks.md), in HC_BENCH_FIRST..LAST.
+ * HC_BENCH_REPORT: rbx = guest TSC at its first 64-bit instruction (0 if
+ * not recorded), rcx = guest TSC when the benchmarks started. The
+ * hypervisor prints its own figures as `BENCH: key=value` lines -> 0. */
+#define HC_BENCH_REPORT   32
+
+/* HC_CONFIG: how the hypervisor set this guest up. */
+#define HC_DEMAND_OFF     0   /* all guest RAM backed at boot */
+#define HC_DEMAND_BUFFER  1   /* only ranges given to HC_DEMAND are lazy */
+#define HC_DEMAND_FULL    2   /* all guest RAM backed on first touch */
+struct hc_config {
+	uint64_t ram_size;        /* bytes of guest RAM, GPA [0, ram_size) */
+	uint32_t ept_leaf_sizes;  /* PG_SIZE_* bits allowed for EPT leaves */
+	uint32_t vpid;            /* VPID in use (0 = off) */
+	uint32_t ept_ad;          /* EPT accessed/dirty flags enabled */
+	uint32_t demand;          /* HC_DEMAND_* */
+	uint32_t invept_types;    /* bit 1 single, bit 2 all */
+	uint32_t invvpid_types;   /* bit n = INVVPID type n supported */
+};
+
+/* EPT permission bits for HC_EPT_PROTECT (same as the EPT entry bits). */
+#define HC_EPT_R   1
+#define HC_EPT_W   2
+#define HC_EPT_X   4
+
+/* One EPT entry read during a walk. */
+struct hc_ept_step {
+	uint64_t entry_hpa;       /* host-physical address of the EPT entry */
+	uint64_t entry;           /* its value */
+};
+
+/* One guest paging-structure entry, and the EPT walk that located it. */
+struct hc_walk_level {
+	uint64_t entry_gpa;       /* guest-physical address of the entry */
+	uint64_t entry_hpa;       /* host-physical address of the entry */
+	uint64_t entry;           /* its value */
+	uint32_t level;           /* 0 = PML4 ... 3 = PT */
+	uint32_t ept_nsteps;      /* EPT entries read to translate entry_gpa */
+	struct hc_ept_step ept[4];
+};
+
+/* HC_TRANSLATE result: the full two-dimensional walk of one GVA, as the
+ * hypervisor's software walker performs it over the guest's CR3. */
+struct hc_walk {
+	uint64_t gva;
+	uint64_t guest_cr3;
+	uint64_t gpa, hpa;            /* final translation */
+	uint64_t guest_page_size;     /* guest leaf size */
+	uint64_t ept_page_size;       /* EPT leaf size of the final GPA */
+	int32_t  result;              /* 0; -ENOENT guest fault; -EFAULT EPT fault */
+	uint32_t guest_nsteps;        /* guest entries read */
+	uint32_t final_ept_nsteps;    /* EPT entries read for the final GPA */
+	uint32_t nrefs;               /* memory references in all */
+	struct hc_walk_level lvl[4];
+	struct hc_ept_step final_ept[4];
+};
+
+/* One logged EPT violation (HC_VIOLATION_LOG). */
+struct hc_violation {
+	uint64_t gpa;
+	uint64_t gla;                 /* valid if qual bit 7 */
+	uint64_t qual;                /* raw exit qualification */
+	uint64_t ept_leaf_gpa;        /* base GPA of the EPT leaf that faulted */
+};
+
+/* HC_COUNTERS. */
+struct hc_counters {
+	uint64_t exits;
+	uint64_t ept_violations;
+	uint64_t demand_faults;       /* pages backed on first touch */
+	uint64_t demand_paging_struct;/* ... of which guest paging-structure
+	                                 accesses (qual bit 8 = 0) */
+	uint64_t write_track_faults;
+	uint64_t invept, invvpid;     /* executed by the hypervisor */
 };
 
 #endif

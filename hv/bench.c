@@ -1,0 +1,156 @@
+/*
+ * Benchmark support in the hypervisor (docs/benchmarks.md).
+ *
+ * Nothing here runs on the exit path unless the guest asks: the boot hooks
+ * only store timestamps and counts, and HC_BENCH_REPORT prints every
+ * hypervisor-side figure as one `BENCH: key=value` line. Under Bochs with
+ * `clock: sync=none` a tick (RDTSC) is one executed instruction.
+ */
+#include "bench.h"
+#include "vm.h"
+#include "ept_format.h"
+#include "host.h"
+#include "cpu.h"
+#include "stats.h"
+#include "options.h"
+#include "hypercall.h"
+#include "memlayout.h"
+#include "console.h"
+#include "err.h"
+#include "run.h"
+
+struct bench_boot bench_boot;
+
+static const char *leaf_name(unsigned sizes)
+{
+	if (sizes & PG_SIZE_1G)
+		return "1g";
+	if (sizes & PG_SIZE_2M)
+		return "2m";
+	return "4k";
+}
+
+/* The mappings vm_mem_init made: every RAM run, minus the lazy page while
+ * it is still unmapped. */
+static size_t ept_ranges(const struct vm *vm, struct pg_range *r, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < vm->nchunks; i++) {
+		const struct vm_chunk *c = &vm->chunk[i];
+		uint64_t lo = c->gpa, hi = c->gpa + c->size;
+
+		if (n + 2 > max)
+			panic("bench: more than %zu EPT ranges", max);
+		if (vm_is_lazy(vm, VM_LAZY_GPA) && VM_LAZY_GPA >= lo &&
+		    VM_LAZY_GPA < hi) {
+			if (VM_LAZY_GPA > lo)
+				r[n++] = (struct pg_range){ lo, c->hpa,
+							    VM_LAZY_GPA - lo };
+			lo = VM_LAZY_GPA + SZ_4K;
+		}
+		if (lo < hi)
+			r[n++] = (struct pg_range){ lo, c->hpa + (lo - c->gpa),
+						    hi - lo };
+	}
+	return n;
+}
+
+void bench_note_ept(const struct vm *vm)
+{
+	static struct pg_range r[VM_MAX_CHUNKS + 2];
+	size_t n = ept_ranges(vm, r, ARRAY_SIZE(r));
+
+	bench_boot.ept_leaf_sizes = vm->ept.space.leaf_sizes;
+	bench_boot.ept_tables = pg_table_pages(&vm->ept.space);
+	for (unsigned i = 0; i < PG_LEVELS; i++)
+		bench_boot.ept_level[i] = vm->ept.space.tables[i];
+	bench_boot.ept_tables_min = pg_min_tables(&pg_fmt_ept,
+						  vm->ept.space.leaf_sizes, r, n,
+						  bench_boot.ept_level_min);
+	bench_boot.ept_noted = true;
+}
+
+static void put(const char *key, uint64_t val)
+{
+	printf("BENCH: %s=%llu\n", key, (unsigned long long)val);
+}
+
+/* Memory the hypervisor holds, guest RAM excluded: its image (code, data,
+ * bss with the exit stack, the boot stacks), the frame bitmaps, and every
+ * frame allocated from the pool that is not guest RAM (host and EPT
+ * tables, VMXON region, VMCS, I/O and MSR bitmaps). */
+static void report_memory(void)
+{
+	uint64_t image = (uint64_t)(__image_end_phys - __image_start_phys);
+	uint64_t bitmap = ALIGN_UP(frame_bitmap_bytes(hv_frames.nframes *
+						      FRAME_SIZE), SZ_4K);
+	uint64_t pool = (hv_frames.total - hv_frames.free -
+			 hv_frames.reserved_cnt) * FRAME_SIZE;
+	uint64_t guest = 0, host_tables, ept_tables, other;
+
+	for (size_t i = 0; i < vm0.nchunks; i++)
+		guest += vm0.chunk[i].size;
+	host_tables = pg_table_pages(&hv_space) * PG_TABLE_SIZE;
+	ept_tables = pg_table_pages(&vm0.ept.space) * PG_TABLE_SIZE;
+	other = pool - guest - host_tables - ept_tables;
+	put("hv_mem_image_bytes", image);
+	put("hv_mem_frame_bitmap_bytes", bitmap);
+	put("hv_mem_host_tables_bytes", host_tables);
+	put("hv_mem_ept_tables_bytes", ept_tables);
+	put("hv_mem_vcpu_and_bitmaps_bytes", other);
+	put("hv_mem_total_bytes", image + bitmap + pool - guest);
+	put("hv_guest_ram_bytes", guest);
+}
+
+static void report_boot(struct vcpu *v)
+{
+	uint64_t launch = exit_stats.first_entry_tsc;
+	uint64_t lm_tsc = v->regs.gpr[GPR_RBX], bench_tsc = v->regs.gpr[GPR_RCX];
+	const char *e = leaf_name(bench_boot.ept_leaf_sizes);
+	char key[64];
+
+	printf("BENCH: hv_ept_leaf=%s\n", e);
+	put("hv_entry_to_vmlaunch_ticks", launch - bench_boot.hv_entry_tsc);
+	put("hv_guest_ram_zero_ticks", bench_boot.ram_zero_ticks);
+	put("hv_entry_to_vmlaunch_minus_zero_ticks",
+	    launch - bench_boot.hv_entry_tsc - bench_boot.ram_zero_ticks);
+	if (lm_tsc > launch)
+		put("hv_vmlaunch_to_guest_long_mode_ticks", lm_tsc - launch);
+	else
+		printf("BENCH: hv_vmlaunch_to_guest_long_mode_ticks="
+		       "not-recorded\n");
+	if (bench_tsc > launch)
+		put("hv_vmlaunch_to_guest_bench_ticks", bench_tsc - launch);
+
+	/* Host tables never change after boot; EPT as noted by vm_mem_init. */
+	put("hv_host_table_pages", pg_table_pages(&hv_space));
+	snprintf(key, sizeof(key), "hv_ept_table_pages_e%s", e);
+	put(key, bench_boot.ept_tables);
+	snprintf(key, sizeof(key), "hv_ept_table_pages_min_e%s", e);
+	put(key, bench_boot.ept_tables_min);
+	printf("BENCH: hv_ept_tables_per_level_e%s=%llu/%llu/%llu/%llu "
+	       "(min %llu/%llu/%llu/%llu)\n", e,
+	       (unsigned long long)bench_boot.ept_level[0],
+	       (unsigned long long)bench_boot.ept_level[1],
+	       (unsigned long long)bench_boot.ept_level[2],
+	       (unsigned long long)bench_boot.ept_level[3],
+	       (unsigned long long)bench_boot.ept_level_min[0],
+	       (unsigned long long)bench_boot.ept_level_min[1],
+	       (unsigned long long)bench_boot.ept_level_min[2],
+	       (unsigned long long)bench_boot.ept_level_min[3]);
+	report_memory();
+}
+
+int64_t bench_hypercall(struct vcpu *v, uint64_t nr)
+{
+	switch (nr) {
+	case HC_BENCH_REPORT:
+		if (!bench_boot.ept_noted)
+			return -EINVAL;
+		report_boot(v);
+		return 0;
+	default:
+		return -ENOSYS;
+	}
+}

@@ -1,0 +1,61 @@
+/* Hypervisor command-line options (hv/options.c): space-separated
+ * key=value words from the multiboot2 command line, e.g.
+ *   ept_leaf=2m vpid=off guest_mem=256M guest=builtin demand=buffer
+ *
+ * The parser core (options_defaults, options_parse_str, options_format) is
+ * pure C: no console output, no run_end, so host unit tests and fuzzers link
+ * it as is. options_parse()/options_print() are the hypervisor's wrappers.
+ *
+ * Rules (each violation is an error naming the word): every word is
+ * key=value with a known key and a non-empty value; a key appears at most
+ * once; a word is at most OPT_WORD_MAX bytes; numbers have no sign and do
+ * not overflow. A first word starting with '/' (a loader's kernel path) is
+ * skipped. */
+#ifndef EPTLAB_OPTIONS_H
+#define EPTLAB_OPTIONS_H
+
+#include "types.h"
+
+enum opt_guest { OPT_GUEST_AUTO, OPT_GUEST_BUILTIN, OPT_GUEST_MODULE };
+enum opt_corrupt { OPT_CORRUPT_NONE, OPT_CORRUPT_TR_TYPE };
+
+#define OPT_WORD_MAX      128   /* longest accepted key=value word */
+#define OPT_SELFTEST_MAX  32    /* longest selftest name, with its NUL */
+
+struct hv_options {
+	unsigned ept_leaf;       /* PG_SIZE_* of the largest leaf; 0 = auto */
+	bool vpid;               /* use VPID if the CPU has it (default on) */
+	uint64_t guest_mem;      /* bytes of guest RAM (default 128 MiB) */
+	enum opt_guest guest;
+	enum opt_corrupt corrupt;
+	bool skip_check;         /* skip the software pre-entry checker */
+	uint32_t demand;         /* HC_DEMAND_OFF/BUFFER/FULL (default off) */
+	const char *selftest;    /* NULL, or selftest_buf (NUL-terminated) */
+	char selftest_buf[OPT_SELFTEST_MAX];
+};
+
+extern struct hv_options hv_opts;
+
+#define OPT_GUEST_MEM_DEFAULT  (128ULL << 20)
+#define OPT_GUEST_MEM_MIN      (4ULL << 20)
+#define OPT_GUEST_MEM_MAX      (3ULL << 30)
+
+/* The defaults: ept_leaf=auto vpid=on guest_mem=128M guest=auto demand=off */
+void options_defaults(struct hv_options *o);
+
+/* Parse cmdline (may be NULL: defaults) into *out. Returns 0, or -EINVAL
+ * with err (may be NULL) holding "bad option '<word>': <why>"; *out is
+ * written only on success. */
+int options_parse_str(const char *cmdline, struct hv_options *out,
+		      char *err, size_t errlen);
+
+/* "ept_leaf=auto vpid=on guest_mem=128M guest=auto demand=off ..." into
+ * buf (always NUL-terminated when buflen > 0). Returns snprintf's value. */
+int options_format(const struct hv_options *o, char *buf, size_t buflen);
+
+/* Hypervisor wrappers: parse into hv_opts, or print the error and the
+ * known keys and end the run (FAIL); print "options: <format>". */
+void options_parse(const char *cmdline);
+void options_print(void);
+
+#endif

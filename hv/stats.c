@@ -1,0 +1,29 @@
+/* Printing the VM-exit statistics (see hv/stats.h). */
+#include "stats.h"
+#include "vmx_err.h"
+#include "x86.h"
+#include "console.h"
+
+struct exit_stats exit_stats;
+
+void stats_print(const char *when)
+{
+	uint64_t since = exit_stats.first_entry_tsc
+			 ? rdtsc() - exit_stats.first_entry_tsc : 0;
+
+	printf("stats (%s): %llu exits, %llu ticks in exit handling, "
+	       "%llu ticks since VMLAUNCH\n", when,
+	       (unsigned long long)exit_stats.total,
+	       (unsigned long long)exit_stats.total_ticks,
+	       (unsigned long long)since);
+	for (unsigned i = 0; i < STATS_REASONS; i++) {
+		if (!exit_stats.count[i])
+			continue;
+		printf("stats:   %2u %-28s %8llu exits %10llu ticks "
+		       "(%llu/exit)\n", i, vmx_exit_reason_name(i),
+		       (unsigned long long)exit_stats.count[i],
+		       (unsigned long long)exit_stats.ticks[i],
+		       (unsigned long long)(exit_stats.ticks[i] /
+					    exit_stats.count[i]));
+	}
+}

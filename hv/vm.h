@@ -1,0 +1,143 @@
+/*
+ * Guest-physical memory (hv/vm_mem.c, hv/vm_ept.c): guest RAM [0, ram_size)
+ * mapped by one EPT onto host frames at other host-physical addresses.
+ * Everything at or above ram_size is never mapped: an access there is an EPT
+ * violation that is logged and answered with #GP(0) in the guest.
+ *
+ * The truth about guest RAM is the page table vm->page[]: one word per
+ * 4 KiB guest page holding the backing frame's HPA (bits 51:12) and
+ * VM_PG_* flags. The EPT is derived from it:
+ *
+ *   page state              VM_PG_BACKED  EPT leaf      first guest touch
+ *   backed                  1             present       -
+ *   lazy (demand / full)    0             none          one EPT violation:
+ *                                                       zeroed 4K page mapped
+ *   the boot "lazy page"    1 (+LAZY)     none          mapped, resumes
+ *   HC_EPT_PROTECT prot 0   1 (+NOACCESS) none          logged, #GP(0)
+ *   write-tracked           1 (+TRACKED)  not writable  logged, W restored
+ *
+ * Frames: the boot backing comes in 2 MiB / 1 GiB runs (so large EPT leaves
+ * fit), later frames one at a time; the bitmap allocator frees either one
+ * frame at a time, so vm->page[] alone says what the VM owns.
+ */
+#ifndef EPTLAB_VM_H
+#define EPTLAB_VM_H
+
+#include "types.h"
+#include "ept.h"
+#include "hypercall.h"
+
+#define VM_MAX_CHUNKS   2048
+#define VM_LAZY_GPA     0x400000ULL
+#define VM_LAZY_MAGIC   0x1A2B3C4DU    /* first dword of the lazy page */
+#define VM_VLOG_MAX     256            /* violation log: newest kept */
+
+/* vm->page[] words. */
+#define VM_PG_BACKED    BIT(0)         /* a frame backs the page */
+#define VM_PG_LAZY      BIT(1)         /* the boot lazy page, not yet mapped */
+#define VM_PG_NOACCESS  BIT(2)         /* unmapped by HC_EPT_PROTECT(0) */
+#define VM_PG_TRACKED   BIT(3)         /* HC_WRITE_TRACK, no write seen yet */
+#define VM_PG_ADDR      GENMASK(51, 12)
+
+/* A boot run of host frames (for the boot report and the first EPT map). */
+struct vm_chunk {
+	uint64_t gpa, hpa, size;
+};
+
+struct vm {
+	struct ept ept;
+	struct pg_env env;
+	uint64_t ram_size;
+	unsigned leaf_sizes;
+	uint32_t demand;               /* HC_DEMAND_* */
+	bool verbose;                  /* print demand faults (slow path) */
+	uint64_t *page;                /* ram_size / 4K words, see above */
+	uint64_t page_pa, page_bytes;  /* the run holding page[] */
+	uint64_t ept_flushes;          /* INVEPT from the paging engine */
+	uint64_t exits_base;           /* exit count at the last reset */
+	struct hc_counters ctr;        /* exits filled in on read */
+	uint64_t reports;              /* violation reports printed */
+	/* Violation log: a ring keeping the newest VM_VLOG_MAX entries. */
+	uint64_t vlog_head, vlog_count, vlog_dropped;
+	struct hc_violation vlog[VM_VLOG_MAX];
+	size_t nchunks;
+	struct vm_chunk chunk[VM_MAX_CHUNKS];
+};
+
+extern struct vm vm0;
+
+/* ------------------------------------------------ hv/vm_mem.c */
+
+/* Allocate guest RAM per the demand mode (zeroed), build the EPT (leaf
+ * sizes from the ept_leaf option and the CPU), leave the lazy page
+ * unmapped, make the INVEPT flush hook live. */
+void vm_mem_init(struct vm *vm, uint64_t ram_size);
+/* Back to the boot state of vm_mem_init: every frame obtained since (demand
+ * pages, remap frames, split tables) freed, RAM backed again (or unbacked
+ * per the demand mode) and zeroed, protections, tracking, violation log and
+ * counters cleared, INVEPT. The EPTP does not change. The frame pool's free
+ * count afterwards equals the one right after the first vm_mem_init.
+ * 0, or -ENOMEM (panics rather than leave a half-built VM). */
+int vm_mem_reset(struct vm *vm);
+
+/* True if [gpa, gpa+len) lies inside guest RAM (len may be 0; no overflow). */
+static inline bool vm_range_ok(const struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	return gpa <= vm->ram_size && len <= vm->ram_size - gpa;
+}
+
+/* Host-physical address backing gpa (ignores EPT state), or ~0 if the page
+ * is not backed (lazy) or gpa is outside RAM. O(1). */
+uint64_t vm_gpa_to_hpa(const struct vm *vm, uint64_t gpa);
+/* Copy to / from guest RAM (any page boundaries). 0 or -EFAULT (outside
+ * RAM). vm_write backs lazy pages (not counted as guest faults); vm_read
+ * reads a lazy page as zeros; vm_zero skips lazy pages. */
+int vm_write(struct vm *vm, uint64_t gpa, const void *src, size_t len);
+int vm_read(struct vm *vm, uint64_t gpa, void *dst, size_t len);
+int vm_zero(struct vm *vm, uint64_t gpa, size_t len);
+
+/* Back the page at gpa (4K-aligned, inside RAM, not backed) with a zeroed
+ * frame and map it with a 4 KiB EPT leaf, all permissions. 0 / -ENOMEM. */
+int vm_back_page(struct vm *vm, uint64_t gpa);
+/* Make every page of [gpa, gpa+size) backed and EPT-mapped (lazy, lazy-page
+ * and no-access pages get PG_PROT_ALL). Range already validated. */
+int vm_ensure_mapped(struct vm *vm, uint64_t gpa, uint64_t size);
+
+/* The lazy page: true if gpa is in it and it is still unmapped. */
+bool vm_is_lazy(const struct vm *vm, uint64_t gpa);
+/* Map the lazy page now (called from the EPT-violation handler). */
+int vm_map_lazy(struct vm *vm);
+
+/* INVEPT for this VM's EPTP (single-context, else all-context). */
+void vm_invept(struct vm *vm);
+
+/* ------------------------------------------------ hv/vm_ept.c */
+
+/* What the exit handler does after vm_ept_fault. */
+enum vm_fault_action {
+	VM_FAULT_RESUME,        /* resolved (demand, tracking, lazy): retry */
+	VM_FAULT_INJECT_GP,     /* outside RAM or not permitted: #GP(0) */
+};
+/* Classify and resolve an EPT violation (SDM 3C "Exit Qualification for
+ * EPT Violations"); always logs it. gla is 0 unless qual bit 7. */
+enum vm_fault_action vm_ept_fault(struct vm *vm, uint64_t gpa, uint64_t gla,
+				  uint64_t qual, uint64_t rip);
+
+/* The EPT hypercalls; arguments exactly as the guest passed them. Each
+ * validates its ranges (no overflow, page-aligned, inside RAM) and returns
+ * 0 / a count, or -EINVAL, -EFAULT, -ENOMEM, -EOPNOTSUPP. */
+int64_t vm_hc_remap(struct vm *vm, uint64_t gpa, uint64_t pattern);
+int64_t vm_hc_protect(struct vm *vm, uint64_t gpa, uint64_t bytes,
+		      uint64_t prot);
+int64_t vm_hc_write_track(struct vm *vm, uint64_t gpa, uint64_t bytes);
+int64_t vm_hc_violation_log(struct vm *vm, uint64_t buf_gpa, uint64_t n);
+int64_t vm_hc_demand(struct vm *vm, uint64_t gpa, uint64_t bytes);
+int64_t vm_hc_counters(struct vm *vm, uint64_t buf_gpa);
+int64_t vm_hc_ept_ad(struct vm *vm, uint64_t gpa, uint64_t pages,
+		     uint64_t out_gpa, uint64_t clear);
+int64_t vm_hc_config(struct vm *vm, uint64_t buf_gpa, uint32_t vpid);
+
+/* Empty the violation log and zero the counters (vm_mem_reset). */
+void vm_ept_state_clear(struct vm *vm);
+
+#endif

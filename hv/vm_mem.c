@@ -1,0 +1,395 @@
+/*
+ * Guest RAM and its EPT (see hv/vm.h). SDM revision 084, Vol. 3C
+ * "EPT Translation Mechanism", "Invalidation of TLBs and Paging-Structure
+ * Caches" (INVEPT after restricting or removing a translation).
+ */
+#include "vm.h"
+#include "vmx.h"
+#include "vmx_insn.h"
+#include "options.h"
+#include "host.h"
+#include "memlayout.h"
+#include "console.h"
+#include "run.h"
+#include "err.h"
+
+struct vm vm0;
+
+static void *vm_table_ptr(void *ctx, uint64_t pa)
+{
+	return phys_to_virt(pa);
+}
+
+static uint64_t vm_alloc_table(void *ctx)
+{
+	return hv_frame_alloc_zeroed();
+}
+
+static void vm_free_table(void *ctx, uint64_t pa)
+{
+	hv_frame_free(pa);
+}
+
+void vm_invept(struct vm *vm)
+{
+	vm->ept_flushes++;
+	vm->ctr.invept++;
+	if (vmx_has_invept(&vmx_caps, INVEPT_SINGLE))
+		vmx_invept(INVEPT_SINGLE, ept_eptp(&vm->ept));
+	else
+		vmx_invept(INVEPT_ALL, 0);
+}
+
+/* The engine calls this after removing, moving or restricting
+ * translations (unmap, protect, splitting a large leaf). */
+static void vm_flush(void *ctx, uint64_t gpa, uint64_t size)
+{
+	vm_invept(ctx);
+}
+
+/* Zero with REP STOSQ: one instruction, so Bochs runs it fast. */
+static void zero_fast(void *p, uint64_t bytes)
+{
+	uint64_t n = bytes / 8;
+
+	__asm__ volatile("rep stosq" : "+D"(p), "+c"(n) : "a"(0ULL) : "memory");
+}
+
+static uint32_t demand_option(void)
+{
+#ifdef OPT_HAS_DEMAND
+	return hv_opts.demand;
+#else
+	return HC_DEMAND_OFF;     /* hv/options.c has no demand= yet */
+#endif
+}
+
+static unsigned leaf_policy(void)
+{
+	uint64_t cap = vmx_caps.ept_vpid;
+	unsigned cpu = PG_SIZE_4K | ((cap & EPT_CAP_2M_PAGES) ? PG_SIZE_2M : 0) |
+		       ((cap & EPT_CAP_1G_PAGES) ? PG_SIZE_1G : 0);
+	unsigned want;
+
+	if (!(cap & EPT_CAP_1G_PAGES))
+		printf("ept: CPU has no 1 GiB EPT pages: leaves up to 2 MiB\n");
+	if (!(cap & EPT_CAP_2M_PAGES))
+		printf("ept: CPU has no 2 MiB EPT pages: 4 KiB leaves only\n");
+	switch (hv_opts.ept_leaf) {
+	case PG_SIZE_4K: want = PG_SIZE_4K; break;
+	case PG_SIZE_2M: want = PG_SIZE_4K | PG_SIZE_2M; break;
+	case PG_SIZE_1G: want = PG_SIZE_4K | PG_SIZE_2M | PG_SIZE_1G; break;
+	default:         return cpu;
+	}
+	if (want & ~cpu) {
+		printf("ept: ept_leaf=%s is not supported by this CPU "
+		       "(IA32_VMX_EPT_VPID_CAP = 0x%llx)\n",
+		       hv_opts.ept_leaf == PG_SIZE_1G ? "1g" : "2m",
+		       (unsigned long long)cap);
+		run_end(RUN_FAIL, "requested EPT leaf size not supported");
+	}
+	return want;
+}
+
+/* Back guest RAM with host runs: 1 GiB runs where the policy allows and a
+ * naturally aligned GiB is free, else 2 MiB runs. */
+static void vm_alloc_ram(struct vm *vm)
+{
+	uint64_t gpa = 0;
+	bool warned = false;
+
+	while (gpa < vm->ram_size) {
+		uint64_t left = vm->ram_size - gpa, size = SZ_2M, hpa = 0;
+
+		if ((vm->leaf_sizes & PG_SIZE_1G) && left >= SZ_1G &&
+		    IS_ALIGNED(gpa, SZ_1G)) {
+			hpa = frame_alloc_run(&hv_frames, SZ_1G);
+			if (hpa)
+				size = SZ_1G;
+			else if (hv_opts.ept_leaf == PG_SIZE_1G) {
+				printf("vm: ept_leaf=1g needs a free 1 GiB-aligned "
+				       "host GiB (Bochs: megs >= 3072)\n");
+				run_end(RUN_FAIL, "no 1 GiB host run");
+			} else if (!warned) {
+				printf("vm: no free 1 GiB-aligned host run: "
+				       "backing with 2 MiB runs\n");
+				warned = true;
+			}
+		}
+		if (!hpa)
+			hpa = frame_alloc_run(&hv_frames, SZ_2M);
+		if (!hpa || vm->nchunks == VM_MAX_CHUNKS) {
+			printf("vm: out of host memory for %llu MiB of guest RAM "
+			       "(%llu MiB allocated)\n",
+			       (unsigned long long)(vm->ram_size >> 20),
+			       (unsigned long long)(gpa >> 20));
+			run_end(RUN_FAIL, "guest RAM allocation failed");
+		}
+		/* Merge with the previous run when both are contiguous. */
+		struct vm_chunk *prev = vm->nchunks ? &vm->chunk[vm->nchunks - 1]
+						    : NULL;
+		if (prev && prev->hpa + prev->size == hpa &&
+		    prev->gpa + prev->size == gpa)
+			prev->size += size;
+		else
+			vm->chunk[vm->nchunks++] = (struct vm_chunk){ gpa, hpa, size };
+		zero_fast(phys_to_virt(hpa), size);
+		for (uint64_t off = 0; off < size; off += SZ_4K)
+			vm->page[(gpa + off) >> 12] = (hpa + off) | VM_PG_BACKED;
+		gpa += size;
+	}
+}
+
+
+/* Build guest RAM from an empty EPT and an all-zero vm->page[]: in modes
+ * off and buffer every page is backed (large leaves where the runs allow)
+ * and the lazy page is unmapped; in mode full nothing is backed. */
+static void vm_build(struct vm *vm)
+{
+	bool differ = false;
+	int rc;
+
+	vm->nchunks = 0;
+	if (vm->demand == HC_DEMAND_FULL)
+		return;
+	vm_alloc_ram(vm);
+	for (size_t i = 0; i < vm->nchunks; i++) {
+		struct vm_chunk *c = &vm->chunk[i];
+
+		rc = ept_map(&vm->ept, c->gpa, c->hpa, c->size, PG_PROT_ALL);
+		if (rc)
+			panic("ept_map gpa 0x%llx: %s",
+			      (unsigned long long)c->gpa, err_name(rc));
+		differ |= c->gpa != c->hpa;
+	}
+	if (!differ)
+		panic("every guest page landed at GPA == HPA");
+	if (VM_LAZY_GPA + SZ_4K > vm->ram_size)
+		return;
+	/* The lazy page: known contents, unmapped until first touched. */
+	*(volatile uint32_t *)phys_to_virt(vm_gpa_to_hpa(vm, VM_LAZY_GPA)) =
+		VM_LAZY_MAGIC;
+	rc = ept_unmap(&vm->ept, VM_LAZY_GPA, SZ_4K);
+	if (rc)
+		panic("ept_unmap lazy page: %s", err_name(rc));
+	vm->page[VM_LAZY_GPA >> 12] |= VM_PG_LAZY;
+}
+
+void vm_mem_init(struct vm *vm, uint64_t ram_size)
+{
+	bool ad = vmx_caps.ept_vpid & EPT_CAP_AD;
+	uint64_t bytes;
+	int rc;
+
+	if (!ram_size || !IS_ALIGNED(ram_size, SZ_2M))
+		panic("vm_mem_init: guest RAM size 0x%llx is not a multiple "
+		      "of 2 MiB", (unsigned long long)ram_size);
+	vm->ram_size = ram_size;
+	vm->demand = demand_option();
+	vm->leaf_sizes = leaf_policy();
+	vm->env = (struct pg_env){
+		.ctx = vm, .table_ptr = vm_table_ptr,
+		.alloc_table = vm_alloc_table, .free_table = vm_free_table,
+		.flush = NULL,
+	};
+	if (!ad)
+		printf("ept: CPU has no EPT accessed/dirty flags: EPTP bit 6 "
+		       "clear\n");
+	rc = ept_init(&vm->ept, &vm->env, vm->leaf_sizes, ad);
+	if (rc)
+		panic("ept_init: %s", err_name(rc));
+
+	/* vm->page[]: one word per guest page, in one run of frames. */
+	bytes = SZ_4K;
+	while (bytes < (ram_size >> 12) * sizeof(uint64_t))
+		bytes <<= 1;
+	vm->page_pa = frame_alloc_run(&hv_frames, bytes);
+	if (!vm->page_pa)
+		run_end(RUN_FAIL, "no host memory for the guest page table");
+	vm->page_bytes = bytes;
+	vm->page = phys_to_virt(vm->page_pa);
+	zero_fast(vm->page, bytes);
+
+	vm_build(vm);
+	vm_ept_state_clear(vm);
+	/* Live from here on: every later unmap, protect or split runs INVEPT
+	 * (the guest is launched only after this). */
+	vm->env.flush = vm_flush;
+
+	if (vm->demand == HC_DEMAND_FULL)
+		printf("vm: guest RAM %llu MiB, demand=full: no page backed "
+		       "yet, each is backed by a zeroed 4 KiB frame on first "
+		       "touch; EPT leaves%s%s%s, EPTP 0x%llx\n",
+		       (unsigned long long)(ram_size >> 20),
+		       (vm->leaf_sizes & PG_SIZE_4K) ? " 4K" : "",
+		       (vm->leaf_sizes & PG_SIZE_2M) ? " 2M" : "",
+		       (vm->leaf_sizes & PG_SIZE_1G) ? " 1G" : "",
+		       (unsigned long long)ept_eptp(&vm->ept));
+	else
+		printf("vm: guest RAM %llu MiB in %zu host run(s); GPA 0x0 -> "
+		       "HPA 0x%llx (GPA != HPA); EPT leaves%s%s%s, %llu table "
+		       "pages, EPTP 0x%llx\n",
+		       (unsigned long long)(ram_size >> 20), vm->nchunks,
+		       (unsigned long long)vm->chunk[0].hpa,
+		       (vm->leaf_sizes & PG_SIZE_4K) ? " 4K" : "",
+		       (vm->leaf_sizes & PG_SIZE_2M) ? " 2M" : "",
+		       (vm->leaf_sizes & PG_SIZE_1G) ? " 1G" : "",
+		       (unsigned long long)pg_table_pages(&vm->ept.space),
+		       (unsigned long long)ept_eptp(&vm->ept));
+	if (vm_is_lazy(vm, VM_LAZY_GPA))
+		printf("vm: lazy page at GPA 0x%llx left unmapped; ",
+		       (unsigned long long)VM_LAZY_GPA);
+	else
+		printf("vm: ");
+	printf("GPAs >= 0x%llx unmapped; %llu host frames free\n",
+	       (unsigned long long)ram_size,
+	       (unsigned long long)hv_frames.free);
+}
+
+int vm_mem_reset(struct vm *vm)
+{
+	uint64_t npages = vm->ram_size >> 12;
+	int rc;
+
+	/* Every leaf goes and every table but the root is freed; the flush
+	 * hook runs INVEPT. The EPTP stays valid. */
+	rc = ept_unmap(&vm->ept, 0, vm->ram_size);
+	if (rc)
+		panic("vm_mem_reset: ept_unmap: %s", err_name(rc));
+	for (uint64_t p = 0; p < npages; p++) {
+		if (vm->page[p] & VM_PG_BACKED)
+			hv_frame_free(vm->page[p] & VM_PG_ADDR);
+		vm->page[p] = 0;
+	}
+	if (pg_table_pages(&vm->ept.space) != 1)
+		panic("vm_mem_reset: %llu EPT tables left after unmapping all",
+		      (unsigned long long)pg_table_pages(&vm->ept.space));
+	vm_build(vm);
+	vm_ept_state_clear(vm);
+	vm_invept(vm);
+	vm->ctr.invept = 0;
+	return 0;
+}
+
+uint64_t vm_gpa_to_hpa(const struct vm *vm, uint64_t gpa)
+{
+	uint64_t e;
+
+	if (gpa >= vm->ram_size)
+		return ~0ULL;
+	e = vm->page[gpa >> 12];
+	if (!(e & VM_PG_BACKED))
+		return ~0ULL;
+	return (e & VM_PG_ADDR) | (gpa & (SZ_4K - 1));
+}
+
+int vm_back_page(struct vm *vm, uint64_t gpa)
+{
+	uint64_t hpa = frame_alloc(&hv_frames);   /* next-fit: O(1) typical */
+	int rc;
+
+	if (!hpa)
+		return -ENOMEM;
+	zero_fast(phys_to_virt(hpa), SZ_4K);
+	rc = ept_map(&vm->ept, gpa, hpa, SZ_4K, PG_PROT_ALL);
+	if (rc) {
+		hv_frame_free(hpa);
+		return rc;
+	}
+	vm->page[gpa >> 12] = hpa | VM_PG_BACKED;
+	return 0;
+}
+
+int vm_ensure_mapped(struct vm *vm, uint64_t gpa, uint64_t size)
+{
+	for (uint64_t a = gpa; a - gpa < size; a += SZ_4K) {
+		uint64_t *e = &vm->page[a >> 12];
+		int rc;
+
+		if (!(*e & VM_PG_BACKED)) {
+			rc = vm_back_page(vm, a);
+		} else if (*e & (VM_PG_LAZY | VM_PG_NOACCESS)) {
+			rc = ept_map(&vm->ept, a, *e & VM_PG_ADDR, SZ_4K,
+				     PG_PROT_ALL);
+			if (!rc)
+				*e &= ~(VM_PG_LAZY | VM_PG_NOACCESS);
+		} else {
+			continue;
+		}
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+enum { VM_COPY_TO, VM_COPY_FROM, VM_COPY_ZERO };
+
+/* Run op over [gpa, gpa+len) one guest page at a time. */
+static int vm_copy(struct vm *vm, uint64_t gpa, void *buf, size_t len,
+		   int op)
+{
+	uint8_t *b = buf;
+
+	if (!vm_range_ok(vm, gpa, len))
+		return -EFAULT;
+	while (len) {
+		uint64_t off = gpa & (SZ_4K - 1), e = vm->page[gpa >> 12];
+		size_t n = MIN(len, SZ_4K - off);
+		int rc;
+
+		if (!(e & VM_PG_BACKED) && op == VM_COPY_TO) {
+			rc = vm_back_page(vm, gpa - off);
+			if (rc)
+				return rc == -ENOMEM ? -ENOMEM : -EFAULT;
+			e = vm->page[gpa >> 12];
+		}
+		if (e & VM_PG_BACKED) {
+			void *p = phys_to_virt((e & VM_PG_ADDR) + off);
+
+			if (op == VM_COPY_TO)
+				memcpy(p, b, n);
+			else if (op == VM_COPY_FROM)
+				memcpy(b, p, n);
+			else
+				memset(p, 0, n);
+		} else if (op == VM_COPY_FROM) {
+			memset(b, 0, n);      /* a lazy page reads as zeros */
+		}
+		if (b)
+			b += n;
+		gpa += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int vm_write(struct vm *vm, uint64_t gpa, const void *src, size_t len)
+{
+	return vm_copy(vm, gpa, (void *)src, len, VM_COPY_TO);
+}
+
+int vm_read(struct vm *vm, uint64_t gpa, void *dst, size_t len)
+{
+	return vm_copy(vm, gpa, dst, len, VM_COPY_FROM);
+}
+
+int vm_zero(struct vm *vm, uint64_t gpa, size_t len)
+{
+	return vm_copy(vm, gpa, NULL, len, VM_COPY_ZERO);
+}
+
+bool vm_is_lazy(const struct vm *vm, uint64_t gpa)
+{
+	return gpa < vm->ram_size && (vm->page[gpa >> 12] & VM_PG_LAZY);
+}
+
+int vm_map_lazy(struct vm *vm)
+{
+	uint64_t *e = &vm->page[VM_LAZY_GPA >> 12];
+	int rc = ept_map(&vm->ept, VM_LAZY_GPA, *e & VM_PG_ADDR, SZ_4K,
+			 PG_PROT_ALL);
+
+	if (!rc)
+		*e &= ~VM_PG_LAZY;
+	return rc;
+}

@@ -1,0 +1,342 @@
+/*
+ * Filling the VMCS: controls from requested-control tables, host state from
+ * the live CPU, guest state for an unrestricted guest entered in 32-bit
+ * protected mode with paging off. SDM revision 084, Vol. 3C
+ * "VM-Execution Control Fields", "VM-Exit Control Fields",
+ * "VM-Entry Control Fields", "Host-State Area", "Guest-State Area".
+ */
+#include "vmx.h"
+#include "vmx_insn.h"
+#include "vmcs.h"
+#include "vcpu.h"
+#include "options.h"
+#include "x86.h"
+#include "cpu.h"
+#include "host.h"
+#include "memlayout.h"
+#include "console.h"
+#include "run.h"
+#include "err.h"
+
+/* MSR bitmap layout (SDM 3C "VM-Execution Control Fields", MSR-Bitmap
+ * Address): four 1 KiB bitmaps, a set bit makes the access exit. */
+#define MSRBM_READ_LO    0
+#define MSRBM_READ_HI    1024
+#define MSRBM_WRITE_LO   2048
+#define MSRBM_WRITE_HI   3072
+
+static const struct vmx_ctl_req pin_req[] = {
+	{ 0 },
+};
+
+static const struct vmx_ctl_req proc_req[] = {
+	{ "HLT exiting",                 PROC_HLT_EXITING,        true },
+	{ "use I/O bitmaps",             PROC_USE_IO_BITMAPS,     true },
+	{ "use MSR bitmaps",             PROC_USE_MSR_BITMAPS,    true },
+	{ "activate secondary controls", PROC_SECONDARY_CONTROLS, true },
+};
+
+static const struct vmx_ctl_req exit_req[] = {
+	{ "host address-space size", EXIT_HOST_ADDR_SPACE_SIZE, true },
+	{ "save IA32_EFER",          EXIT_SAVE_IA32_EFER,       true },
+	{ "load IA32_EFER",          EXIT_LOAD_IA32_EFER,       true },
+	{ "save IA32_PAT",           EXIT_SAVE_IA32_PAT,        false },
+	{ "load IA32_PAT",           EXIT_LOAD_IA32_PAT,        false },
+};
+
+static const struct vmx_ctl_req entry_req[] = {
+	{ "load IA32_EFER", ENTRY_LOAD_IA32_EFER, true },
+	{ "load IA32_PAT",  ENTRY_LOAD_IA32_PAT,  false },
+};
+
+static uint32_t ctl_or_die(uint64_t cap, const struct vmx_ctl_req *req,
+			   size_t n, const char *field)
+{
+	const char *missing = "?";
+	uint32_t val;
+
+	if (vmx_ctl_compute(cap, req, n, &val, &missing)) {
+		printf("vmx: CPU lacks required control '%s' (%s)\n",
+		       missing, field);
+		run_end(RUN_FAIL, "required VMX control missing");
+	}
+	for (size_t i = 0; i < n; i++)
+		if (req[i].name && !req[i].required && !(val & req[i].bit))
+			printf("vmx: optional control '%s' (%s) not available: "
+			       "off\n", req[i].name, field);
+	return val;
+}
+
+/* Secondary controls: the optional ones also depend on the host CPU
+ * having the feature the control exposes, and VPID on the option. */
+static uint32_t proc2_compute(const struct vmx_caps *c)
+{
+	struct cpuid_regs l7 = cpuid(0, 0).eax >= 7 ? cpuid(7, 0)
+			       : (struct cpuid_regs){ 0 };
+	struct cpuid_regs xd = cpuid(0, 0).eax >= 0xD ? cpuid(0xD, 1)
+			       : (struct cpuid_regs){ 0 };
+	bool rdtscp = cpuid(0x80000000, 0).eax >= 0x80000001 &&
+		      (cpuid(0x80000001, 0).edx & BIT(27));
+	struct vmx_ctl_req req[8];
+	size_t n = 0;
+
+	req[n++] = (struct vmx_ctl_req){ "enable EPT", PROC2_ENABLE_EPT, true };
+	req[n++] = (struct vmx_ctl_req){ "unrestricted guest",
+					 PROC2_UNRESTRICTED_GUEST, true };
+	if (hv_opts.vpid)
+		req[n++] = (struct vmx_ctl_req){ "enable VPID",
+						 PROC2_ENABLE_VPID, false };
+	else
+		printf("vmx: VPID off (vpid=off)\n");
+	if (l7.ebx & CPUID_7_EBX_INVPCID)
+		req[n++] = (struct vmx_ctl_req){ "enable INVPCID",
+						 PROC2_ENABLE_INVPCID, false };
+	if (rdtscp)
+		req[n++] = (struct vmx_ctl_req){ "enable RDTSCP",
+						 PROC2_ENABLE_RDTSCP, false };
+	if (xd.eax & BIT(3))
+		req[n++] = (struct vmx_ctl_req){ "enable XSAVES/XRSTORS",
+						 PROC2_ENABLE_XSAVES, false };
+	return ctl_or_die(c->proc2, req, n, "secondary proc-based");
+}
+
+static uint64_t bitmap_page(int fill)
+{
+	uint64_t pa = hv_frame_alloc_zeroed();
+
+	if (!pa)
+		panic("out of frames for a VMX bitmap");
+	if (fill)
+		memset(phys_to_virt(pa), fill, SZ_4K);
+	return pa;
+}
+
+static void msr_intercept(uint8_t *bm, uint32_t msr)
+{
+	uint32_t base;
+
+	if (msr <= 0x1FFF)
+		base = 0;
+	else if (msr >= 0xC0000000 && msr <= 0xC0001FFF)
+		base = 1024, msr -= 0xC0000000;
+	else
+		return;              /* outside both ranges: always exits */
+	bm[(base ? MSRBM_READ_HI : MSRBM_READ_LO) + msr / 8] |= 1 << (msr % 8);
+	bm[(base ? MSRBM_WRITE_HI : MSRBM_WRITE_LO) + msr / 8] |= 1 << (msr % 8);
+}
+
+static void setup_controls(struct vcpu *v, uint64_t eptp)
+{
+	const struct vmx_caps *c = v->caps;
+	uint8_t *msrbm;
+	uint64_t pa;
+
+	v->pin = ctl_or_die(c->pin, pin_req, 0, "pin-based");
+	v->proc = ctl_or_die(c->proc, proc_req, ARRAY_SIZE(proc_req),
+			     "primary proc-based");
+	v->proc2 = proc2_compute(c);
+	v->exit_ctl = ctl_or_die(c->exit, exit_req, ARRAY_SIZE(exit_req),
+				 "VM-exit");
+	v->entry_ctl = ctl_or_die(c->entry, entry_req, ARRAY_SIZE(entry_req),
+				  "VM-entry");
+	v->entry_ctl &= ~(uint32_t)ENTRY_IA32E_MODE_GUEST;
+
+	vmcs_write32(VMCS_PIN_CONTROLS, v->pin);
+	vmcs_write32(VMCS_PROC_CONTROLS, v->proc);
+	vmcs_write32(VMCS_PROC_CONTROLS2, v->proc2);
+	vmcs_write32(VMCS_EXIT_CONTROLS, v->exit_ctl);
+	vmcs_write32(VMCS_ENTRY_CONTROLS, v->entry_ctl);
+	vmcs_write32(VMCS_EXCEPTION_BITMAP, 0);
+	vmcs_write32(VMCS_PF_ERROR_MASK, 0);
+	vmcs_write32(VMCS_PF_ERROR_MATCH, 0);
+	vmcs_write32(VMCS_CR3_TARGET_COUNT, 0);
+	vmcs_write32(VMCS_EXIT_MSR_STORE_COUNT, 0);
+	vmcs_write32(VMCS_EXIT_MSR_LOAD_COUNT, 0);
+	vmcs_write32(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
+	vmcs_write32(VMCS_ENTRY_INTR_INFO, 0);
+	vmcs_write64(VMCS_TSC_OFFSET, 0);
+
+	/* Every port exits: COM1 and the exit port are emulated, the rest
+	 * read as all-ones and ignore writes (hv/exit.c). */
+	vmcs_write64(VMCS_IO_BITMAP_A, bitmap_page(0xFF));
+	vmcs_write64(VMCS_IO_BITMAP_B, bitmap_page(0xFF));
+
+	pa = bitmap_page(0);
+	msrbm = phys_to_virt(pa);
+	msr_intercept(msrbm, MSR_IA32_APIC_BASE);
+	msr_intercept(msrbm, MSR_IA32_FEATURE_CONTROL);
+	for (uint32_t m = MSR_IA32_VMX_BASIC; m <= MSR_IA32_VMX_VMFUNC; m++)
+		msr_intercept(msrbm, m);
+	vmcs_write64(VMCS_MSR_BITMAP, pa);
+
+	vmcs_write64(VMCS_EPT_POINTER, eptp);
+	v->vpid = (v->proc2 & PROC2_ENABLE_VPID) ? 1 : 0;
+	if (v->vpid)
+		vmcs_write16(VMCS_VPID, v->vpid);
+	if (v->proc2 & PROC2_ENABLE_XSAVES)
+		vmcs_write64(VMCS_XSS_EXIT_BITMAP, 0);
+	printf("vmx: controls pin=0x%x proc=0x%x proc2=0x%x exit=0x%x "
+	       "entry=0x%x vpid=%u\n", v->pin, v->proc, v->proc2, v->exit_ctl,
+	       v->entry_ctl, v->vpid);
+}
+
+/* Base of the 16-byte system descriptor for sel in the GDT at gdt. */
+static uint64_t gdt_sys_base(uint64_t gdt, uint16_t sel)
+{
+	const uint64_t *d = (const uint64_t *)(uintptr_t)(gdt + (sel & ~7));
+	uint64_t lo = d[0], hi = d[1];
+
+	return ((lo >> 16) & 0xFFFFFF) | (((lo >> 56) & 0xFF) << 24) |
+	       ((hi & 0xFFFFFFFF) << 32);
+}
+
+/* SDM 3C "Host-State Area"; checks in "Checks on Host Control Registers,
+ * MSRs and SSP" and "Checks on Host Segment and Descriptor-Table
+ * Registers": RPL and TI of every selector 0, CS and TR non-zero. */
+static void setup_host(struct vcpu *v)
+{
+	struct desc_ptr gdtr, idtr;
+	uint16_t tr = str();
+
+	sgdt(&gdtr);
+	sidt(&idtr);
+	if (!tr)
+		panic("host TR is 0: VM entry needs a loaded TSS");
+
+	vmcs_write64(VMCS_HOST_CR0, read_cr0());
+	vmcs_write64(VMCS_HOST_CR3, read_cr3());
+	vmcs_write64(VMCS_HOST_CR4, read_cr4());
+	vmcs_write16(VMCS_HOST_CS_SEL, read_cs() & 0xF8);
+	vmcs_write16(VMCS_HOST_SS_SEL, read_ss() & 0xF8);
+	vmcs_write16(VMCS_HOST_DS_SEL, read_ds() & 0xF8);
+	vmcs_write16(VMCS_HOST_ES_SEL, read_es() & 0xF8);
+	vmcs_write16(VMCS_HOST_FS_SEL, read_fs() & 0xF8);
+	vmcs_write16(VMCS_HOST_GS_SEL, read_gs() & 0xF8);
+	vmcs_write16(VMCS_HOST_TR_SEL, tr & 0xF8);
+	vmcs_write64(VMCS_HOST_FS_BASE, rdmsr(MSR_FS_BASE));
+	vmcs_write64(VMCS_HOST_GS_BASE, rdmsr(MSR_GS_BASE));
+	vmcs_write64(VMCS_HOST_TR_BASE, gdt_sys_base(gdtr.base, tr));
+	vmcs_write64(VMCS_HOST_GDTR_BASE, gdtr.base);
+	vmcs_write64(VMCS_HOST_IDTR_BASE, idtr.base);
+	vmcs_write32(VMCS_HOST_SYSENTER_CS, (uint32_t)rdmsr(MSR_IA32_SYSENTER_CS));
+	vmcs_write64(VMCS_HOST_SYSENTER_ESP, rdmsr(MSR_IA32_SYSENTER_ESP));
+	vmcs_write64(VMCS_HOST_SYSENTER_EIP, rdmsr(MSR_IA32_SYSENTER_EIP));
+	vmcs_write64(VMCS_HOST_IA32_EFER, rdmsr(MSR_IA32_EFER));
+	if (v->exit_ctl & EXIT_LOAD_IA32_PAT)
+		vmcs_write64(VMCS_HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
+	vmcs_write64(VMCS_HOST_RSP, v->host_rsp);
+	vmcs_write64(VMCS_HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_stub);
+}
+
+/* Segment access rights (SDM 3C "Guest Register State", format of the
+ * access-rights field): type 3:0, S 4, DPL 6:5, P 7, AVL 12, L 13, D/B 14,
+ * G 15, unusable 16. */
+#define AR_CODE32    0xC09B   /* exec/read, accessed, S, P, D, G */
+#define AR_DATA32    0xC093   /* read/write, accessed, S, P, D, G */
+#define AR_TSS32_BUSY 0x008B  /* busy 32-bit TSS, P */
+#define AR_TSS32_AVAIL 0x0089 /* available 32-bit TSS (invalid for entry) */
+#define AR_UNUSABLE  0x10000
+#define GUEST_PAT_RESET 0x0007040600070406ULL
+
+static void guest_seg(enum vmcs_field sel, uint16_t s, uint32_t ar)
+{
+	/* Selector, base, limit, AR fields sit at fixed distances from the
+	 * selector's index in each group (SDM 3D Appendix B). */
+	unsigned i = (sel - VMCS_GUEST_ES_SEL) / 2;
+
+	vmcs_write16(sel, s);
+	vmcs_write64((enum vmcs_field)(VMCS_GUEST_ES_BASE + 2 * i), 0);
+	vmcs_write32((enum vmcs_field)(VMCS_GUEST_ES_LIMIT + 2 * i), 0xFFFFFFFF);
+	vmcs_write32((enum vmcs_field)(VMCS_GUEST_ES_AR + 2 * i), ar);
+}
+
+uint64_t vmcs_guest_cr0(const struct vcpu *v)
+{
+	return (vmcs_read64(VMCS_GUEST_CR0) & ~v->cr0_mask) |
+	       (vmcs_read64(VMCS_CR0_READ_SHADOW) & v->cr0_mask);
+}
+
+uint64_t vmcs_guest_cr4(const struct vcpu *v)
+{
+	return (vmcs_read64(VMCS_GUEST_CR4) & ~v->cr4_mask) |
+	       (vmcs_read64(VMCS_CR4_READ_SHADOW) & v->cr4_mask);
+}
+
+static void setup_guest(struct vcpu *v, uint64_t rip, uint64_t rsp)
+{
+	const struct vmx_caps *c = v->caps;
+	/* SDM 3C "Checks on Guest Control Registers, Debug Registers, and
+	 * MSRs": with "unrestricted guest", CR0.PE and CR0.PG are not forced
+	 * by IA32_VMX_CR0_FIXED0. */
+	uint64_t cr0_forced = c->cr0_fixed0 & ~(CR0_PE | CR0_PG);
+	uint64_t cr0_shadow = CR0_PE | CR0_ET;
+	uint64_t cr0 = (cr0_shadow | cr0_forced) & c->cr0_fixed1;
+	uint64_t cr4 = c->cr4_fixed0 & c->cr4_fixed1;
+
+	/* The host owns the bits VMX forces or forbids; the guest sees its
+	 * own values through the read shadows (SDM 3C "Guest/Host Masks and
+	 * Read Shadows for CR0 and CR4"). */
+	v->cr0_mask = cr0_forced | (~c->cr0_fixed1 & 0xFFFFFFFF);
+	v->cr4_mask = c->cr4_fixed0 | (~c->cr4_fixed1 & 0xFFFFFFFF);
+	vmcs_write64(VMCS_CR0_GUEST_HOST_MASK, v->cr0_mask);
+	vmcs_write64(VMCS_CR4_GUEST_HOST_MASK, v->cr4_mask);
+	vmcs_write64(VMCS_CR0_READ_SHADOW, cr0_shadow);
+	vmcs_write64(VMCS_CR4_READ_SHADOW, 0);
+
+	vmcs_write64(VMCS_GUEST_CR0, cr0);
+	vmcs_write64(VMCS_GUEST_CR3, 0);
+	vmcs_write64(VMCS_GUEST_CR4, cr4);
+	vmcs_write64(VMCS_GUEST_DR7, 0x400);
+	vmcs_write64(VMCS_GUEST_RSP, rsp);
+	vmcs_write64(VMCS_GUEST_RIP, rip);
+	vmcs_write64(VMCS_GUEST_RFLAGS, RFLAGS_FIXED);
+
+	guest_seg(VMCS_GUEST_CS_SEL, 0x08, AR_CODE32);
+	guest_seg(VMCS_GUEST_SS_SEL, 0x10, AR_DATA32);
+	guest_seg(VMCS_GUEST_DS_SEL, 0x10, AR_DATA32);
+	guest_seg(VMCS_GUEST_ES_SEL, 0x10, AR_DATA32);
+	guest_seg(VMCS_GUEST_FS_SEL, 0x10, AR_DATA32);
+	guest_seg(VMCS_GUEST_GS_SEL, 0x10, AR_DATA32);
+
+	vmcs_write16(VMCS_GUEST_LDTR_SEL, 0);
+	vmcs_write64(VMCS_GUEST_LDTR_BASE, 0);
+	vmcs_write32(VMCS_GUEST_LDTR_LIMIT, 0);
+	vmcs_write32(VMCS_GUEST_LDTR_AR, AR_UNUSABLE);
+
+	/* SDM 3C "Checks on Guest Segment Registers": TR must be usable,
+	 * S = 0, type 11 (busy 32-bit TSS) or 3 (busy 16-bit, not IA-32e). */
+	vmcs_write16(VMCS_GUEST_TR_SEL, 0x18);
+	vmcs_write64(VMCS_GUEST_TR_BASE, 0);
+	vmcs_write32(VMCS_GUEST_TR_LIMIT, 0x67);
+	if (hv_opts.corrupt == OPT_CORRUPT_TR_TYPE) {
+		printf("vmcs: test_corrupt=tr_type: guest TR access rights type "
+		       "set to 9 (available 32-bit TSS) on purpose\n");
+		vmcs_write32(VMCS_GUEST_TR_AR, AR_TSS32_AVAIL);
+	} else {
+		vmcs_write32(VMCS_GUEST_TR_AR, AR_TSS32_BUSY);
+	}
+
+	vmcs_write64(VMCS_GUEST_GDTR_BASE, 0);
+	vmcs_write32(VMCS_GUEST_GDTR_LIMIT, 0);
+	vmcs_write64(VMCS_GUEST_IDTR_BASE, 0);
+	vmcs_write32(VMCS_GUEST_IDTR_LIMIT, 0);
+
+	vmcs_write64(VMCS_GUEST_IA32_DEBUGCTL, 0);
+	vmcs_write32(VMCS_GUEST_SYSENTER_CS, 0);
+	vmcs_write64(VMCS_GUEST_SYSENTER_ESP, 0);
+	vmcs_write64(VMCS_GUEST_SYSENTER_EIP, 0);
+	vmcs_write64(VMCS_GUEST_IA32_EFER, 0);
+	if (v->entry_ctl & ENTRY_LOAD_IA32_PAT)
+		vmcs_write64(VMCS_GUEST_IA32_PAT, GUEST_PAT_RESET);
+	vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, 0);
+	vmcs_write32(VMCS_GUEST_ACTIVITY_STATE, 0);     /* active */
+	vmcs_write64(VMCS_GUEST_PENDING_DBG, 0);
+	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
+}
+
+void vmcs_setup(struct vcpu *v, uint64_t eptp, uint64_t rip, uint64_t rsp)
+{
+	setup_controls(v, eptp);
+	setup_host(v);
+	setup_guest(v, rip, rsp);
+}

@@ -1,0 +1,194 @@
+/*
+ * Entering VMX operation (SDM revision 084, Vol. 3C "Enabling and Entering
+ * VMX Operation", "Restrictions on VMX Operation"; Vol. 3D Appendix A
+ * "VMX Capability Reporting Facility").
+ */
+#include "vmx.h"
+#include "vmx_insn.h"
+#include "vmx_err.h"
+#include "vmcs.h"
+#include "x86.h"
+#include "host.h"
+#include "memlayout.h"
+#include "console.h"
+#include "run.h"
+
+struct vmx_caps vmx_caps;
+
+static uint64_t vmxon_pa;
+
+bool vmx_proc2_allowed(const struct vmx_caps *c, uint32_t bit)
+{
+	return (vmx_ctl_allowed(c->proc) & PROC_SECONDARY_CONTROLS) &&
+	       (vmx_ctl_allowed(c->proc2) & bit);
+}
+
+bool vmx_has_invept(const struct vmx_caps *c, unsigned type)
+{
+	if (!(c->ept_vpid & EPT_CAP_INVEPT))
+		return false;
+	return type == INVEPT_SINGLE ? !!(c->ept_vpid & EPT_CAP_INVEPT_SINGLE) :
+	       type == INVEPT_ALL    ? !!(c->ept_vpid & EPT_CAP_INVEPT_ALL) :
+	       false;
+}
+
+bool vmx_has_invvpid(const struct vmx_caps *c, unsigned type)
+{
+	static const uint64_t bit[] = {
+		[INVVPID_ADDR] = VPID_CAP_INVVPID_ADDR,
+		[INVVPID_SINGLE] = VPID_CAP_INVVPID_SINGLE,
+		[INVVPID_ALL] = VPID_CAP_INVVPID_ALL,
+		[INVVPID_SINGLE_NG] = VPID_CAP_INVVPID_SINGLE_NG,
+	};
+	if (!(c->ept_vpid & VPID_CAP_INVVPID) || type >= ARRAY_SIZE(bit))
+		return false;
+	return !!(c->ept_vpid & bit[type]);
+}
+
+static void vmx_read_caps(struct vmx_caps *c)
+{
+	bool true_ctls;
+
+	c->basic = rdmsr(MSR_IA32_VMX_BASIC);
+	true_ctls = c->basic & VMX_BASIC_TRUE_CTLS;
+	c->pin = rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS
+				 : MSR_IA32_VMX_PINBASED_CTLS);
+	c->proc = rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS
+				  : MSR_IA32_VMX_PROCBASED_CTLS);
+	c->exit = rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS
+				  : MSR_IA32_VMX_EXIT_CTLS);
+	c->entry = rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS
+				   : MSR_IA32_VMX_ENTRY_CTLS);
+	c->misc = rdmsr(MSR_IA32_VMX_MISC);
+	c->cr0_fixed0 = rdmsr(MSR_IA32_VMX_CR0_FIXED0);
+	c->cr0_fixed1 = rdmsr(MSR_IA32_VMX_CR0_FIXED1);
+	c->cr4_fixed0 = rdmsr(MSR_IA32_VMX_CR4_FIXED0);
+	c->cr4_fixed1 = rdmsr(MSR_IA32_VMX_CR4_FIXED1);
+	/* The secondary-controls MSR exists only if the primary controls
+	 * allow "activate secondary controls" (SDM 3D A.3.3). */
+	c->proc2 = (vmx_ctl_allowed(c->proc) & PROC_SECONDARY_CONTROLS)
+		   ? rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2) : 0;
+	/* IA32_VMX_EPT_VPID_CAP exists if EPT or VPID may be enabled
+	 * (SDM 3D A.10). */
+	c->ept_vpid = vmx_proc2_allowed(c, PROC2_ENABLE_EPT | PROC2_ENABLE_VPID)
+		      ? rdmsr(MSR_IA32_VMX_EPT_VPID_CAP) : 0;
+	/* IA32_VMX_VMFUNC only if "enable VM functions" may be 1 (SDM 3D
+	 * A.11); Bochs' Sandy Bridge model faults on the read otherwise. */
+	c->vmfunc = vmx_proc2_allowed(c, PROC2_ENABLE_VMFUNC)
+		    ? rdmsr(MSR_IA32_VMX_VMFUNC) : 0;
+	c->maxphyaddr = cpuid(0x80000000, 0).eax >= 0x80000008
+			? (cpuid(0x80000008, 0).eax & 0xFF) : 36;
+}
+
+void vmx_print_caps(const struct vmx_caps *c)
+{
+	uint64_t e = c->ept_vpid;
+	bool ept = vmx_proc2_allowed(c, PROC2_ENABLE_EPT);
+	bool vpid = vmx_proc2_allowed(c, PROC2_ENABLE_VPID);
+
+	printf("vmx: caps: rev 0x%x, EPT %s (2M %s, 1G %s, A/D %s, exec-only %s),"
+	       " VPID %s, unrestricted guest %s,"
+	       " INVEPT%s%s, INVVPID%s%s%s%s, VMFUNC 0x%llx\n",
+	       VMX_BASIC_REVISION(c->basic), ept ? "yes" : "no",
+	       (e & EPT_CAP_2M_PAGES) ? "yes" : "no",
+	       (e & EPT_CAP_1G_PAGES) ? "yes" : "no",
+	       (e & EPT_CAP_AD) ? "yes" : "no",
+	       (e & EPT_CAP_EXEC_ONLY) ? "yes" : "no",
+	       vpid ? "yes" : "no",
+	       vmx_proc2_allowed(c, PROC2_UNRESTRICTED_GUEST) ? "yes" : "no",
+	       vmx_has_invept(c, INVEPT_SINGLE) ? " single" : "",
+	       vmx_has_invept(c, INVEPT_ALL) ? " all" : "",
+	       vmx_has_invvpid(c, INVVPID_ADDR) ? " addr" : "",
+	       vmx_has_invvpid(c, INVVPID_SINGLE) ? " single" : "",
+	       vmx_has_invvpid(c, INVVPID_ALL) ? " all" : "",
+	       vmx_has_invvpid(c, INVVPID_SINGLE_NG) ? " single-nonglobal" : "",
+	       (unsigned long long)c->vmfunc);
+	if (!vmx_proc2_allowed(c, PROC2_ENABLE_VMFUNC))
+		printf("vmx: VM functions not offered: IA32_VMX_VMFUNC (0x491) "
+		       "not read\n");
+}
+
+/* SDM 3C "IA32_FEATURE_CONTROL MSR" */
+static void vmx_feature_control(void)
+{
+	uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+
+	if (fc & FEATURE_CONTROL_LOCK) {
+		if (!(fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX)) {
+			printf("vmx: VT-x disabled by firmware: "
+			       "IA32_FEATURE_CONTROL = 0x%llx is locked with "
+			       "VMX-outside-SMX (bit 2) clear; enable VT-x in the "
+			       "firmware setup\n", (unsigned long long)fc);
+			run_end(RUN_FAIL, "VT-x locked off in IA32_FEATURE_CONTROL");
+		}
+		return;
+	}
+	fc |= FEATURE_CONTROL_VMX_OUTSIDE_SMX | FEATURE_CONTROL_LOCK;
+	wrmsr(MSR_IA32_FEATURE_CONTROL, fc);
+	printf("vmx: IA32_FEATURE_CONTROL was unlocked; set VMX-outside-SMX "
+	       "and locked it (0x%llx)\n", (unsigned long long)fc);
+}
+
+/* A zeroed 4 KiB region starting with the revision id (SDM 3C "VMXON
+ * Region", "Format of the VMCS Region"). */
+static uint64_t vmx_region_alloc(const char *what)
+{
+	uint64_t pa = hv_frame_alloc_zeroed();
+
+	if (!pa)
+		panic("out of frames for the %s region", what);
+	if (VMX_BASIC_VMCS_SIZE(vmx_caps.basic) > SZ_4K)
+		panic("VMCS size %llu > 4096",
+		      (unsigned long long)VMX_BASIC_VMCS_SIZE(vmx_caps.basic));
+	*(uint32_t *)phys_to_virt(pa) = VMX_BASIC_REVISION(vmx_caps.basic);
+	return pa;
+}
+
+void vmx_enable(void)
+{
+	struct cpuid_regs r = cpuid(1, 0);
+	uint64_t cr0, cr4;
+	int st;
+
+	if (!(r.ecx & CPUID_1_ECX_VMX)) {
+		printf("vmx: VT-x not available: CPUID.1:ECX.VMX[bit 5] = 0\n");
+		run_end(RUN_FAIL, "VT-x not available");
+	}
+	vmx_feature_control();
+	vmx_read_caps(&vmx_caps);
+	vmx_print_caps(&vmx_caps);
+
+	/* SDM 3C "Restrictions on VMX Operation": CR0/CR4 bits fixed in VMX
+	 * operation. Also CR4.OSXSAVE so that guest XSETBV can be executed on
+	 * the guest's behalf. */
+	cr0 = (read_cr0() | vmx_caps.cr0_fixed0) & vmx_caps.cr0_fixed1;
+	cr4 = read_cr4() | CR4_VMXE;
+	if (r.ecx & CPUID_1_ECX_XSAVE)
+		cr4 |= CR4_OSXSAVE;
+	cr4 = (cr4 | vmx_caps.cr4_fixed0) & vmx_caps.cr4_fixed1;
+	write_cr0(cr0);
+	write_cr4(cr4);
+
+	vmxon_pa = vmx_region_alloc("VMXON");
+	st = vmx_vmxon_raw(vmxon_pa);
+	if (st) {
+		printf("vmx: VMXON failed (%s) with region at 0x%llx, CR0=0x%llx "
+		       "CR4=0x%llx\n",
+		       st == VMX_FAIL_INVALID ? "VMfailInvalid" : "VMfailValid",
+		       (unsigned long long)vmxon_pa,
+		       (unsigned long long)read_cr0(),
+		       (unsigned long long)read_cr4());
+		run_end(RUN_FAIL, "VMXON failed");
+	}
+	printf("vmx: VMXON ok (region 0x%llx, revision 0x%x)\n",
+	       (unsigned long long)vmxon_pa, VMX_BASIC_REVISION(vmx_caps.basic));
+}
+
+uint64_t vmx_vmcs_create(void)
+{
+	uint64_t pa = vmx_region_alloc("VMCS");
+
+	vmx_vmclear(pa);
+	vmx_vmptrld(pa);
+	return pa;
+}
