@@ -1,0 +1,128 @@
+/* The guest kernel's internal interfaces (the .c files in guest/). */
+#ifndef EPTLAB_GUEST_H
+#define EPTLAB_GUEST_H
+
+#include "types.h"
+
+/* ---- guest/main.c */
+__attribute__((noreturn)) void guest_main(uint32_t magic, uint64_t info_pa);
+
+/* ---- guest/idt.c, guest/isr.asm */
+
+/* Saved by isr.asm: GPRs pushed last-first, then the vector and error
+ * code (0 when the CPU pushes none), then the CPU's own frame. */
+struct isr_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error_code;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+/* What an expected fault left behind. */
+struct fault_rec {
+	bool hit;
+	uint64_t vector, error_code, cr2, rip;
+};
+
+void idt_init(void);
+/* Arm: the next exception `vector` is recorded and execution resumes at
+ * fixup instead of ending the run. One shot. */
+void fault_expect(unsigned vector, const void *fixup);
+/* Disarm and return what was recorded (hit = false: no fault). */
+struct fault_rec fault_take(void);
+
+/* Probes with known faulting instruction and resume address. */
+uint64_t probe_read64(uint64_t va);
+void probe_write64(uint64_t va, uint64_t val);
+extern const char probe_read64_insn[], probe_read64_done[];
+extern const char probe_write64_insn[], probe_write64_done[];
+
+/* #PF error code bits (SDM 3A "Interrupt 14—Page-Fault Exception"). */
+#define PF_ERR_P     BIT(0)
+#define PF_ERR_W     BIT(1)
+#define PF_ERR_U     BIT(2)
+#define PF_ERR_RSVD  BIT(3)
+#define PF_ERR_ID    BIT(4)
+
+#define VEC_UD  6
+#define VEC_GP  13
+#define VEC_PF  14
+
+/* ---- guest/hv.c */
+/* True if running under eptlab (CPUID 0x40000000 signature). */
+bool hv_detect(void);
+bool hv_present(void);
+/* VMCALL; -ENOSYS without eptlab (VMCALL would raise #UD there). */
+long hc_call(unsigned long nr, unsigned long a1, unsigned long a2,
+	     unsigned long a3, unsigned long a4);
+
+/* ---- guest/scenarios.c */
+void scenarios_run(void);
+/* True if the word w appears in the Multiboot command line. */
+bool guest_has_arg(const char *w);
+/* Benchmark mode (cmdline word "bench"): guest/bench.c. */
+void bench_run(void);
+
+/* ---- guest/scen_util.c: shared by the scenarios that need eptlab
+ * (guest/scen_xlate.c, scen_ept.c, scen_mem.c; docs/guest.md). */
+struct hc_config;
+struct hc_walk;
+struct hc_violation;
+struct hc_counters;
+
+/* HC_CONFIG as read once by scen_hv_setup (valid if scen_cfg_rc == 0). */
+extern struct hc_config scen_cfg;
+extern long scen_cfg_rc;
+
+/* The scenario RAM chunk: SCEN_CHUNK bytes, 2 MiB aligned, at the top of
+ * guest RAM, reserved in the frame pool before any scenario runs, so that
+ * the guest never touches it except where a scenario says so. */
+#define SCEN_CHUNK        (8 * SZ_2M)
+#define SCEN_R0           0                  /* 2M: guest 2M page, EPT 4K */
+#define SCEN_R1           SZ_2M              /* 2M: guest 4K in EPT 2M */
+#define SCEN_R2           (2 * SZ_2M)        /* 2M: single pages below */
+#define SCEN_R3           (3 * SZ_2M)        /* 2M: splits a 1G EPT leaf */
+#define SCEN_FRESH        (SCEN_R2 + 0 * SZ_4K)     /* 16 pages */
+#define SCEN_FRESH_PAGES  16
+#define SCEN_DEMAND       (SCEN_R2 + 64 * SZ_4K)    /* 64 pages */
+#define SCEN_DEMAND_PAGES 64
+#define SCEN_FULL         (SCEN_R2 + 160 * SZ_4K)   /* 4 pages */
+#define SCEN_AD           (SCEN_R2 + 176 * SZ_4K)   /* 6 pages */
+#define SCEN_AD_PAGES     6
+#define SCEN_G1           (SCEN_R2 + 200 * SZ_4K)   /* 1 page */
+extern uint64_t scen_base;       /* GPA of the chunk, 0 = RAM too small */
+
+/* Test-window virtual addresses (the anchored page table of
+ * guest/scenarios.c holds slots 0..510; 0..15 belong to scenarios.c). */
+#define SCEN_SLOT(n)      (GUEST_TEST_VA + (uint64_t)(n) * SZ_4K)
+#define SCEN_VA_2M        (GUEST_TEST_VA + 2 * SZ_2M)   /* PD index 2 */
+#define SCEN_VA_FULL      (GUEST_TEST_VA + 3 * SZ_2M)   /* PD index 3 */
+
+void scen_hv_setup(void);
+void scen_hv_run(void);
+/* SKIP name and return false when eptlab is absent; FAIL it and return
+ * false when HC_CONFIG failed. */
+bool scen_need_hv(const char *name);
+long hc_translate(uint64_t va, struct hc_walk *w, bool print);
+/* Copy out and empty the violation log: count (<= max) or -errno. */
+long hc_vlog(struct hc_violation *v, unsigned max);
+long hc_counters(struct hc_counters *c);
+/* Map one 4 KiB RW, NX, non-global test page (engine flush on). */
+int scen_map4k(uint64_t va, uint64_t pa);
+void scen_unmap(uint64_t va, uint64_t size);
+uint64_t scen_rd(uint64_t va);
+void scen_wr(uint64_t va, uint64_t v);
+/* HC_TRANSLATE va and check it against the guest's own walk: GPA =
+ * want_gpa, guest leaf = want_gsize, EPT leaf = want_esize (0: any),
+ * EPT steps and reference count consistent. FAILs name and returns false
+ * on a mismatch; *out gets the walk. */
+bool scen_xlate_check(const char *name, uint64_t va, uint64_t want_gpa,
+		      uint64_t want_gsize, uint64_t want_esize, bool print,
+		      struct hc_walk *out);
+
+/* ---- guest/scen_xlate.c, scen_ept.c, scen_mem.c */
+void scen_xlate_run(void);
+void scen_ept_run(void);
+void scen_mem_run(void);
+
+#endif

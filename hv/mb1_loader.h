@@ -1,0 +1,107 @@
+/*
+ * Multiboot v1 guest-kernel loader (hv/mb1_loader.c): pure C, no
+ * instructions, no host memory layout, so host unit tests link it as is.
+ *
+ * The image is a byte buffer (the multiboot2 module the hypervisor was
+ * given). It must carry a Multiboot v1 header (magic 0x1BADB002) in its
+ * first 8 KiB, 4-byte aligned, with a valid checksum. It is loaded either
+ *   - by the header's address fields (flags bit 16, "a.out kludge"):
+ *     header_addr, load_addr, load_end_addr, bss_end_addr, entry_addr, all
+ *     32-bit guest-physical; this is how eptlab's own guest.bin is built,
+ *     because QEMU's -kernel refuses x86-64 ELF files; or
+ *   - by the ELF32 (EM_386) or ELF64 (EM_X86_64) PT_LOAD program headers,
+ *     each at its p_paddr, bss (memsz > filesz) zeroed.
+ * Every field is validated before anything is written; on failure guest
+ * memory is untouched and err holds a message naming the field.
+ *
+ * The guest is then started in 32-bit protected mode, paging off, at
+ * out->entry with EAX = MB1_BOOT_MAGIC and EBX = mb1_build_info()'s value.
+ */
+#ifndef EPTLAB_MB1_LOADER_H
+#define EPTLAB_MB1_LOADER_H
+
+#include "types.h"
+
+#define MB1_HEADER_MAGIC   0x1BADB002u   /* in the image */
+#define MB1_BOOT_MAGIC     0x2BADB002u   /* in EAX at entry */
+#define MB1_SEARCH_BYTES   8192          /* header must start in these */
+
+/* Header flags. Bits 0-15 are requirements: a loader must refuse an
+ * image with one it cannot honour. */
+#define MB1_HF_PAGE_ALIGN  BIT(0)   /* modules page-aligned (we load none) */
+#define MB1_HF_MEMINFO     BIT(1)   /* mem_* and mmap_* wanted */
+#define MB1_HF_VIDEO       BIT(2)   /* video mode table: not supported */
+#define MB1_HF_AOUT_KLUDGE BIT(16)  /* address fields valid */
+
+/* Info-block flags (struct layout documented in mb1_loader.c). */
+#define MB1_INFO_MEM       BIT(0)
+#define MB1_INFO_CMDLINE   BIT(2)
+#define MB1_INFO_MMAP      BIT(6)
+#define MB1_INFO_LOADER    BIT(9)
+
+#define MB1_MIN_LOAD_GPA   0x1000   /* nothing may load into page 0 */
+#define MB1_MAX_PHDRS      64       /* more program headers: -E2BIG */
+#define MB1_MAX_SEGS       16       /* more PT_LOAD segments: -E2BIG */
+#define MB1_MAX_MMAP       128      /* more map entries: -E2BIG */
+#define MB1_MAX_CMDLINE    4096     /* longer command line: -E2BIG */
+
+/* Access to guest-physical memory. Both return 0 or -EFAULT. */
+struct mb1_guest_mem {
+	void *ctx;
+	uint64_t ram_size;   /* guest RAM is [0, ram_size) */
+	int (*write)(void *ctx, uint64_t gpa, const void *src, size_t len);
+	int (*zero)(void *ctx, uint64_t gpa, size_t len);
+};
+
+enum mb1_kind {
+	MB1_KLUDGE = 1,
+	MB1_ELF32  = 2,
+	MB1_ELF64  = 3,
+};
+
+struct mb1_seg {
+	uint64_t gpa;
+	uint64_t filesz;     /* bytes copied from the image */
+	uint64_t memsz;      /* filesz + zeroed bss */
+};
+
+struct mb1_image {
+	enum mb1_kind kind;
+	uint32_t header_flags;
+	uint64_t header_offset;    /* file offset of the Multiboot header */
+	uint32_t entry;            /* guest-physical entry point */
+	uint64_t lo, hi;           /* lowest / one past highest loaded GPA */
+	size_t nseg;
+	struct mb1_seg seg[MB1_MAX_SEGS];
+};
+
+/* Validate and load img into guest RAM. 0, or -ENOEXEC (not a loadable
+ * Multiboot v1 image: no header, bad checksum, truncated, wrong ELF class
+ * or machine), -EINVAL (a field out of range: overlap, outside guest RAM,
+ * entry outside the loaded range, unsupported flag), -E2BIG (too many
+ * program headers or segments), -EFAULT (a callback failed). err (may be
+ * NULL) receives a one-line reason naming the field. */
+int mb1_load(const uint8_t *img, size_t len, const struct mb1_guest_mem *gm,
+	     struct mb1_image *out, char *err, size_t errlen);
+
+/* One memory-map entry for the info block (type: 1 = RAM, 2 = reserved,
+ * 3 = ACPI reclaimable, 4 = NVS, 5 = bad, as in Multiboot). */
+struct mb1_mmap_entry {
+	uint64_t base;
+	uint64_t len;
+	uint32_t type;
+};
+
+/* Bytes mb1_build_info writes for this command line and map size. */
+uint64_t mb1_info_size(const char *cmdline, size_t nmap);
+
+/* Write a Multiboot v1 info block at info_gpa (8-byte aligned, the whole
+ * block below 4 GiB and inside guest RAM): mem_lower/mem_upper and the map
+ * from map[0..n), the command line (may be NULL), the loader name. Returns
+ * the value for EBX (info_gpa, >= 0) or a negative errno (-EINVAL, -E2BIG,
+ * -EFAULT); err (may be NULL) receives the reason. */
+int64_t mb1_build_info(const struct mb1_guest_mem *gm, uint64_t info_gpa,
+		       const char *cmdline, const struct mb1_mmap_entry *map,
+		       size_t n, char *err, size_t errlen);
+
+#endif
