@@ -10,6 +10,7 @@
 #include "vmcs.h"
 #include "vcpu.h"
 #include "options.h"
+#include "contain.h"
 #include "x86.h"
 #include "cpu.h"
 #include "host.h"
@@ -25,8 +26,11 @@
 #define MSRBM_WRITE_LO   2048
 #define MSRBM_WRITE_HI   3072
 
+/* Only requested with the watchdog on (watchdog=, hv/contain.c). "Save
+ * VMX-preemption timer value" stays off: every VM entry reloads the
+ * budget from the VMCS field. */
 static const struct vmx_ctl_req pin_req[] = {
-	{ 0 },
+	{ "activate VMX-preemption timer", PIN_PREEMPTION_TIMER, false },
 };
 
 static const struct vmx_ctl_req proc_req[] = {
@@ -128,10 +132,13 @@ static void msr_intercept(uint8_t *bm, uint32_t msr)
 static void setup_controls(struct vcpu *v, uint64_t eptp)
 {
 	const struct vmx_caps *c = v->caps;
+	/* Allocated once, kept across guest restarts (hv/contain.c). */
+	static uint64_t io_a, io_b, msr_bm;
 	uint8_t *msrbm;
-	uint64_t pa;
 
-	v->pin = ctl_or_die(c->pin, pin_req, 0, "pin-based");
+	v->pin = ctl_or_die(c->pin, pin_req,
+			    hv_opts.watchdog_ms ? ARRAY_SIZE(pin_req) : 0,
+			    "pin-based");
 	v->proc = ctl_or_die(c->proc, proc_req, ARRAY_SIZE(proc_req),
 			     "primary proc-based");
 	v->proc2 = proc2_compute(c);
@@ -158,16 +165,22 @@ static void setup_controls(struct vcpu *v, uint64_t eptp)
 
 	/* Every port exits: COM1 and the exit port are emulated, the rest
 	 * read as all-ones and ignore writes (hv/exit.c). */
-	vmcs_write64(VMCS_IO_BITMAP_A, bitmap_page(0xFF));
-	vmcs_write64(VMCS_IO_BITMAP_B, bitmap_page(0xFF));
-
-	pa = bitmap_page(0);
-	msrbm = phys_to_virt(pa);
-	msr_intercept(msrbm, MSR_IA32_APIC_BASE);
-	msr_intercept(msrbm, MSR_IA32_FEATURE_CONTROL);
-	for (uint32_t m = MSR_IA32_VMX_BASIC; m <= MSR_IA32_VMX_VMFUNC; m++)
-		msr_intercept(msrbm, m);
-	vmcs_write64(VMCS_MSR_BITMAP, pa);
+	if (!io_a) {
+		io_a = bitmap_page(0xFF);
+		io_b = bitmap_page(0xFF);
+		msr_bm = bitmap_page(0);
+		msrbm = phys_to_virt(msr_bm);
+		msr_intercept(msrbm, MSR_IA32_APIC_BASE);
+		msr_intercept(msrbm, MSR_IA32_FEATURE_CONTROL);
+		for (uint32_t m = MSR_IA32_VMX_BASIC; m <= MSR_IA32_VMX_VMFUNC;
+		     m++)
+			msr_intercept(msrbm, m);
+	}
+	vmcs_write64(VMCS_IO_BITMAP_A, io_a);
+	vmcs_write64(VMCS_IO_BITMAP_B, io_b);
+	vmcs_write64(VMCS_MSR_BITMAP, msr_bm);
+	if (v->pin & PIN_PREEMPTION_TIMER)
+		vmcs_write32(VMCS_PREEMPTION_TIMER, contain_watchdog_ticks(c));
 
 	vmcs_write64(VMCS_EPT_POINTER, eptp);
 	v->vpid = (v->proc2 & PROC2_ENABLE_VPID) ? 1 : 0;
