@@ -5,6 +5,8 @@
 #   make test       install missing deps, run every test, "N passed, N failed"
 #   make debug      Bochs stopped in its debugger (magic breakpoints on)
 #   make unit       host unit tests only (cmocka, ASan + UBSan)
+#   make walk-diagram  the demo's 2D page walk as build/walk.svg
+#   make bench      Bochs cost figures -> table + build/bench.json (docs/benchmarks.md)
 #   make clean
 #
 # Variables: BUILD (output dir), HVARGS (hypervisor options), GUEST (guest
@@ -85,6 +87,18 @@ $(BUILD)/guest/guest.elf: $(GUEST_OBJ) guest/linker.ld
 $(BUILD)/guest/guest.bin: $(BUILD)/guest/guest.elf
 	$(OBJCOPY) -O binary $< $@
 
+# ---------------------------------------------------------------- test kernels
+# A second guest for the boot tests: a plain ELF32 Multiboot v1 kernel
+# (real program headers, no address fields), tests/kernels/.
+$(BUILD)/tests/mini.o: tests/kernels/mini.asm
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf32 $< -o $@
+
+$(BUILD)/tests/mini.elf: $(BUILD)/tests/mini.o tests/kernels/mini.ld
+	$(LD) -m elf_i386 -T tests/kernels/mini.ld -o $@ $<
+
+all: $(BUILD)/tests/mini.elf
+
 # ---------------------------------------------------------------- ISO
 # scripts/mkiso.sh writes grub.cfg with HVARGS and the guest module.
 $(BUILD)/eptlab.iso: $(BUILD)/eptlab.elf $(GUEST) scripts/mkiso.sh FORCE
@@ -102,6 +116,13 @@ run: deps
 	@$(MAKE) --no-print-directory $(BUILD)/eptlab.iso
 	scripts/run.sh $(ENGINE) $(BUILD)/eptlab.iso
 
+# The 2D walk of the demo run (the guest's HC_TRANSLATE with the print
+# flag) drawn as $(BUILD)/walk.svg; docs/two-level-translation.md.
+.PHONY: walk-diagram
+walk-diagram: deps
+	@$(MAKE) --no-print-directory $(BUILD)/eptlab.iso
+	python3 scripts/walk-diagram.py --iso $(BUILD)/eptlab.iso --out $(BUILD)/walk.svg
+
 debug: deps
 	@$(MAKE) --no-print-directory $(BUILD)/eptlab.iso
 	scripts/run-bochs.sh --debug $(BUILD)/eptlab.iso
@@ -110,7 +131,7 @@ debug: deps
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 # Pure-C modules the host tests link: mm/, ept/ and the pure parts of vmx/.
-UNIT_LIB   := $(wildcard mm/*.c ept/*.c vmx/vmx_check.c vmx/vmx_ctl.c hv/mb1_loader.c hv/options.c) \
+UNIT_LIB   := $(wildcard mm/*.c ept/*.c vmx/vmx_check*.c vmx/vmx_ctl.c hv/mb1_loader.c hv/options.c hv/walk2d.c) \
               $(wildcard tests/unit/sim_*.c)
 UNIT_FLAGS := -std=gnu11 -O1 -g -fsanitize=address,undefined \
               -fno-sanitize-recover=all -fno-omit-frame-pointer \
@@ -126,6 +147,46 @@ unit: $(UNIT_BIN)
 
 test: deps
 	@scripts/test.sh
+
+# ---------------------------------------------------------------- fuzzing
+# libFuzzer harnesses (tests/fuzz/) over the pure parsers and the paging
+# engine. `make fuzz` runs each for FUZZ_SECONDS on generated seeds
+# (build/fuzz/corpus/NAME) and prints its execution count.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_NAMES   := mb1 options paging
+FUZZ_BIN     := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
+FUZZ_LIB     := $(wildcard mm/*.c ept/*.c) hv/mb1_loader.c hv/options.c \
+                tests/unit/sim_phys.c
+FUZZ_FLAGS   := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
+                -fno-sanitize-recover=all -fno-omit-frame-pointer \
+                -Wall -Wextra -Werror -Wno-unused-parameter \
+                $(INCLUDES) -Itests/unit -Itests/fuzz -DEPTLAB_HOST_TEST
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_LIB) \
+		$(wildcard mm/*.h ept/*.h hv/*.h include/*.h tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB)
+
+.PHONY: fuzz fuzz-build
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: $(FUZZ_BIN)
+	@tests/fuzz/run-fuzz.sh $(FUZZ_SECONDS) $(BUILD) $(FUZZ_NAMES)
+
+# ---------------------------------------------------------------- bench
+# docs/benchmarks.md: 3 Bochs runs (one per EPT leaf policy) + the host
+# paging microbenchmark -> table on the terminal and $(BUILD)/bench.json.
+BENCH_HOST_SRC := tests/bench/bench_paging.c mm/paging.c mm/pt_x86.c \
+                  mm/frame.c mm/errname.c tests/unit/sim_phys.c
+
+$(BUILD)/bench/bench_paging: $(BENCH_HOST_SRC) $(wildcard mm/*.h include/*.h tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -std=gnu11 -O2 $(WARN) $(INCLUDES) -Itests/unit -DEPTLAB_HOST_TEST \
+		-o $@ $(BENCH_HOST_SRC)
+
+bench: deps all $(BUILD)/bench/bench_paging
+	@BUILD=$(BUILD) scripts/bench.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -157,7 +157,14 @@ _start32:
 	jmp .hang
 
 bits 64
+extern bench_lm_tsc
 long_entry_low:
+	; First 64-bit instruction: record the TSC for the bench figure
+	; "VMLAUNCH to guest long mode" (guest/bench.c, docs/benchmarks.md).
+	rdtsc
+	mov rcx, bench_lm_tsc
+	mov [rcx], eax
+	mov [rcx + 4], edx
 	mov rax, long_entry_high
 	jmp rax
 

@@ -64,7 +64,8 @@ bool guest_has_arg(const char *w);
 void bench_run(void);
 
 /* ---- guest/scen_util.c: shared by the scenarios that need eptlab
- * (guest/scen_xlate.c, scen_ept.c, scen_mem.c; docs/guest.md). */
+ * (guest/scen_xlate.c, scen_ept.c, scen_mem.c, scen_demand.c;
+ * docs/guest.md). */
 struct hc_config;
 struct hc_walk;
 struct hc_violation;
@@ -120,9 +121,10 @@ bool scen_xlate_check(const char *name, uint64_t va, uint64_t want_gpa,
 		      uint64_t want_gsize, uint64_t want_esize, bool print,
 		      struct hc_walk *out);
 
-/* ---- guest/scen_xlate.c, scen_ept.c, scen_mem.c */
+/* ---- guest/scen_xlate.c, scen_ept.c, scen_mem.c, scen_demand.c */
 void scen_xlate_run(void);
 void scen_ept_run(void);
 void scen_mem_run(void);
+void scen_demand_run(void);
 
 #endif

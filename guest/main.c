@@ -8,6 +8,7 @@
 #include "guest.h"
 #include "mm.h"
 #include "report.h"
+#include "hostile.h"
 #include "console.h"
 #include "x86.h"
 
@@ -32,6 +33,8 @@ void guest_main(uint32_t magic, uint64_t info_pa)
 
 	if (guest_has_arg("bench"))
 		bench_run();          /* guest/bench.c, docs/benchmarks.md */
+	else if (guest_has_arg("crash") || guest_has_arg("fuzz"))
+		hostile_run();        /* guest/crash.c, guest/fuzz.c */
 	else
 		scenarios_run();
 	report_finish();

@@ -400,6 +400,7 @@ void scenarios_run(void)
 {
 	int rc;
 
+	scen_hv_setup();        /* reserves the scenario chunk first */
 	/* Anchor the test window's page table (see TEST_PAGE). */
 	anchor_pa = mm_alloc_frame();
 	rc = anchor_pa ? pg_map(&guest_space, ANCHOR_VA, anchor_pa, SZ_4K,
@@ -412,4 +413,5 @@ void scenarios_run(void)
 	pf_not_present();
 	pf_write_protect();
 	hv_detect_scenario();
+	scen_hv_run();          /* guest/scen_*.c */
 }

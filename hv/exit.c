@@ -9,6 +9,8 @@
  * output and explicit diagnostics.
  */
 #include "vcpu.h"
+#include "exit.h"
+#include "vmcall.h"
 #include "vm.h"
 #include "vmx.h"
 #include "vmx_insn.h"
@@ -16,7 +18,7 @@
 #include "vmx_check.h"
 #include "vmcs.h"
 #include "stats.h"
-#include "bench.h"
+#include "contain.h"
 #include "hypercall.h"
 #include "x86.h"
 #include "console.h"
@@ -38,10 +40,32 @@ static void gpr_set(struct vcpu *v, unsigned r, uint64_t val)
 		v->regs.gpr[r] = val;
 }
 
-static void skip_insn(void)
+/* On every exit that completes an instruction: raw VMREAD/VMWRITE inline
+ * (no call per field), failures still reported with the caller's address
+ * (docs/benchmarks.md, the exit-cost targets). */
+/* Advance the guest RIP by len bytes. */
+void exit_advance_rip(uint64_t len)
 {
-	vmcs_write64(VMCS_GUEST_RIP, vmcs_read64(VMCS_GUEST_RIP) +
-		     vmcs_read32(VMCS_EXIT_INSTR_LEN));
+	uint64_t rip;
+	int st = vmx_vmread_raw(VMCS_GUEST_RIP, &rip);
+
+	if (!st)
+		st = vmx_vmwrite_raw(VMCS_GUEST_RIP, rip + len);
+	if (st)
+		vmx_insn_fail("VMREAD/VMWRITE (RIP advance)", VMCS_GUEST_RIP,
+			      st, __builtin_return_address(0));
+}
+
+/* Skip the instruction that caused the exit (its length from the VMCS). */
+void exit_skip_insn(void)
+{
+	uint64_t len;
+	int st = vmx_vmread_raw(VMCS_EXIT_INSTR_LEN, &len);
+
+	if (st)
+		vmx_insn_fail("VMREAD", VMCS_EXIT_INSTR_LEN, st,
+			      __builtin_return_address(0));
+	exit_advance_rip(len);
 }
 
 /* SDM 3C "VM-Entry Controls for Event Injection": hardware exception,
@@ -49,8 +73,8 @@ static void skip_insn(void)
  * real mode). */
 #define VEC_UD 6
 #define VEC_GP 13
-static void inject_exception(struct vcpu *v, unsigned vec, bool has_err,
-			     uint32_t err)
+void exit_inject_exception(struct vcpu *v, unsigned vec, bool has_err,
+			   uint32_t err)
 {
 	uint32_t info = vec | (3u << 8) | BIT(31);
 
@@ -61,10 +85,17 @@ static void inject_exception(struct vcpu *v, unsigned vec, bool has_err,
 	vmcs_write32(VMCS_ENTRY_INTR_INFO, info);
 }
 
-static void inject_gp(struct vcpu *v) { inject_exception(v, VEC_GP, true, 0); }
-static void inject_ud(struct vcpu *v) { inject_exception(v, VEC_UD, false, 0); }
+static void inject_gp(struct vcpu *v)
+{
+	exit_inject_exception(v, VEC_GP, true, 0);
+}
 
-static void dump_guest(struct vcpu *v, const char *why)
+static void inject_ud(struct vcpu *v)
+{
+	exit_inject_exception(v, VEC_UD, false, 0);
+}
+
+void exit_dump_guest(struct vcpu *v, const char *why)
 {
 	static const char *const n[GPR_COUNT] = {
 		"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
@@ -105,7 +136,7 @@ static struct {
 	char line[160];
 } com1;
 
-static void com1_flush(void)
+void exit_com1_flush(void)
 {
 	if (!com1.len)
 		return;
@@ -121,11 +152,11 @@ static void com1_out(unsigned off, uint8_t val)
 	switch (off) {
 	case 0:
 		if (dlab) { com1.dll = val; break; }
-		if (val == '\n') { com1_flush(); break; }
+		if (val == '\n') { exit_com1_flush(); break; }
 		if (val == '\r') break;
 		com1.line[com1.len++] = (char)val;
 		if (com1.len == sizeof(com1.line) - 1)
-			com1_flush();
+			exit_com1_flush();
 		break;
 	case 1: if (dlab) com1.dlm = val; else com1.ier = val; break;
 	case 3: com1.lcr = val; break;
@@ -156,19 +187,28 @@ static uint8_t com1_in(unsigned off)
 __attribute__((noreturn))
 static void guest_end(int status, const char *why)
 {
-	com1_flush();
+	exit_com1_flush();
+	hc_print_last_walk();
 	stats_print("guest ended");
 	printf("vm: EPT flushes (INVEPT from the paging engine): %llu\n",
 	       (unsigned long long)vm0.ept_flushes);
+	printf("vm: counters: %llu EPT violations, %llu demand faults (%llu "
+	       "paging-structure), %llu write-track faults, %llu INVEPT, "
+	       "%llu INVVPID\n", (unsigned long long)vm0.ctr.ept_violations,
+	       (unsigned long long)vm0.ctr.demand_faults,
+	       (unsigned long long)vm0.ctr.demand_paging_struct,
+	       (unsigned long long)vm0.ctr.write_track_faults,
+	       (unsigned long long)vm0.ctr.invept,
+	       (unsigned long long)vm0.ctr.invvpid);
 	run_end(status, why);
 }
 
 __attribute__((noreturn))
 static void guest_stop(struct vcpu *v, const char *why)
 {
-	com1_flush();
-	dump_guest(v, why);
-	guest_end(RUN_FAIL, why);
+	exit_com1_flush();
+	exit_dump_guest(v, why);
+	guest_end(contain_guest_stop(v, why), why);   /* or a restart */
 }
 
 /* ----------------------------------------------- software VMCS checker */
@@ -208,7 +248,7 @@ int vcpu_check_vmcs(struct vcpu *v, const char *when)
 
 /* VM entry failed as a VM exit with bit 31 set (SDM 3C "VM-Entry
  * Failures During or After Loading Guest State"). */
-__attribute__((noreturn))
+__attribute__((noreturn, noinline, cold))
 static void entry_failure_exit(struct vcpu *v, uint32_t reason)
 {
 	static const char *const qual_name[] = {
@@ -222,7 +262,7 @@ static void entry_failure_exit(struct vcpu *v, uint32_t reason)
 	       q < ARRAY_SIZE(qual_name) ? qual_name[q] : "?");
 	if (vcpu_check_vmcs(v, "post-failure software") == 0)
 		printf("vmx: the software checker found no broken rule\n");
-	dump_guest(v, "VM-entry failure");
+	exit_dump_guest(v, "VM-entry failure");
 	run_end(RUN_FAIL, "VM entry failed (invalid guest state)");
 }
 
@@ -285,7 +325,7 @@ static void handle_cpuid(struct vcpu *v)
 	v->regs.gpr[GPR_RBX] = r.ebx;
 	v->regs.gpr[GPR_RCX] = r.ecx;
 	v->regs.gpr[GPR_RDX] = r.edx;
-	skip_insn();
+	exit_skip_insn();
 }
 
 static unsigned io_unknown_reports;
@@ -313,7 +353,7 @@ static void handle_io(struct vcpu *v)
 			com1_out(port - GUEST_COM1_PORT, (uint8_t)*rax);
 	} else if (port == GUEST_EXIT_PORT && !in) {
 		uint8_t status = (uint8_t)*rax;
-		com1_flush();
+		exit_com1_flush();
 		printf("vm: guest wrote status %u to port 0x%x: ending the run\n",
 		       status, GUEST_EXIT_PORT);
 		guest_end(status == 0 ? RUN_PASS : RUN_FAIL,
@@ -326,93 +366,12 @@ static void handle_io(struct vcpu *v)
 	}
 	if (in)
 		*rax = size == 4 ? val : (*rax & ~mask) | (val & mask);
-	skip_insn();
-}
-
-static int64_t hc_invept(struct vcpu *v, uint64_t type)
-{
-	if (type != INVEPT_SINGLE && type != INVEPT_ALL)
-		return -EINVAL;
-	if (!vmx_has_invept(v->caps, (unsigned)type))
-		return -EOPNOTSUPP;
-	vmx_invept((unsigned)type, type == INVEPT_SINGLE ? ept_eptp(&vm0.ept) : 0);
-	printf("hc: INVEPT %s executed (EPTP 0x%llx)\n",
-	       type == INVEPT_SINGLE ? "single-context" : "all-context",
-	       (unsigned long long)ept_eptp(&vm0.ept));
-	return 0;
-}
-
-static int64_t hc_invvpid(struct vcpu *v, uint64_t type, uint64_t gva)
-{
-	static const char *const name[] = { "individual-address",
-		"single-context", "all-context", "single-context-retaining-globals" };
-
-	if (type > INVVPID_SINGLE_NG)
-		return -EINVAL;
-	if (!vmx_has_invvpid(v->caps, (unsigned)type))
-		return -EOPNOTSUPP;
-	/* Without VPID the guest runs with VPID 0: only all-context applies. */
-	if (!v->vpid && type != INVVPID_ALL)
-		return -EOPNOTSUPP;
-	if (type == INVVPID_ADDR &&
-	    (uint64_t)((int64_t)(gva << 16) >> 16) != gva)
-		return -EINVAL;          /* non-canonical: INVVPID would fail */
-	vmx_invvpid((unsigned)type, v->vpid, gva);
-	printf("hc: INVVPID %s executed (VPID %u%s)\n", name[type], v->vpid,
-	       type == INVVPID_ADDR ? ", one address" : "");
-	return 0;
-}
-
-static void handle_vmcall(struct vcpu *v)
-{
-	uint64_t *r = v->regs.gpr;
-	struct pg_xlate x;
-	int64_t ret;
-
-	switch (r[GPR_RAX]) {
-	case HC_VERSION:
-		ret = HC_ABI_VERSION;
-		break;
-	case HC_ECHO:
-		ret = (int64_t)(r[GPR_RBX] + 1);     /* RBX itself preserved */
-		break;
-	case HC_DUMP_STATE:
-		com1_flush();
-		dump_guest(v, "HC_DUMP_STATE");
-		ret = 0;
-		break;
-	case HC_EXIT_STATS:
-		com1_flush();
-		stats_print("HC_EXIT_STATS");
-		ret = 0;
-		break;
-	case HC_TRANSLATE:
-		/* struct hc_walk is not defined by include/hypercall.h yet. */
-		ret = -ENOSYS;
-		break;
-	case HC_INVEPT:
-		ret = hc_invept(v, r[GPR_RBX]);
-		break;
-	case HC_INVVPID:
-		ret = hc_invvpid(v, r[GPR_RBX], r[GPR_RCX]);
-		break;
-	case HC_PROBE_GPA:
-		ret = ept_translate(&vm0.ept, r[GPR_RBX], &x) ? -ENOENT : 0;
-		break;
-	default:
-		if (r[GPR_RAX] >= HC_BENCH_FIRST && r[GPR_RAX] <= HC_BENCH_LAST)
-			ret = bench_hypercall(v, r[GPR_RAX]);
-		else
-			ret = -ENOSYS;
-		break;
-	}
-	r[GPR_RAX] = (uint64_t)ret;
-	skip_insn();
+	exit_skip_insn();
 }
 
 static void handle_hlt(struct vcpu *v)
 {
-	com1_flush();
+	exit_com1_flush();
 	printf("vm: guest executed HLT at rip 0x%llx without writing a status "
 	       "to port 0x%x\n",
 	       (unsigned long long)vmcs_read64(VMCS_GUEST_RIP), GUEST_EXIT_PORT);
@@ -444,22 +403,24 @@ static void handle_xsetbv(struct vcpu *v)
 		return;
 	}
 	xsetbv(0, val);
-	skip_insn();
+	exit_skip_insn();
 }
 
 static void handle_invd(struct vcpu *v)
 {
 	/* INVD would drop dirty lines the host owns: treat it as WBINVD. */
 	__asm__ volatile("wbinvd" ::: "memory");
-	skip_insn();
+	exit_skip_insn();
 }
 
 /* Flush the guest's linear translations (tagged by its VPID) after the
  * hypervisor changed paging state on the guest's behalf. */
-static void vpid_flush(struct vcpu *v)
+void exit_vpid_flush(struct vcpu *v)
 {
-	if (v->vpid)
+	if (v->vpid) {
 		vmx_invvpid(INVVPID_SINGLE, v->vpid, 0);
+		vm0.ctr.invvpid++;
+	}
 }
 
 /* PAE paging without IA-32e mode: the CPU loads the PDPTEs from the VMCS
@@ -510,7 +471,7 @@ static bool set_cr0(struct vcpu *v, uint64_t val)
 	vmcs_write64(VMCS_CR0_READ_SHADOW, val);
 	load_pdptes(v, val, vmcs_guest_cr4(v));
 	if ((old ^ val) & (CR0_PG | CR0_WP | CR0_PE))
-		vpid_flush(v);
+		exit_vpid_flush(v);
 	return true;
 }
 
@@ -530,7 +491,7 @@ static bool set_cr4(struct vcpu *v, uint64_t val)
 	load_pdptes(v, vmcs_guest_cr0(v), val);
 	if ((old ^ val) & (CR4_PAE | CR4_PGE | CR4_PSE | CR4_PCIDE | CR4_SMEP |
 			   CR4_SMAP | CR4_PKE | CR4_LA57))
-		vpid_flush(v);
+		exit_vpid_flush(v);
 	return true;
 }
 
@@ -552,7 +513,7 @@ static void handle_cr(struct vcpu *v)
 		else if (cr == 3) {
 			vmcs_write64(VMCS_GUEST_CR3, gpr_get(v, reg));
 			load_pdptes(v, vmcs_guest_cr0(v), vmcs_guest_cr4(v));
-			vpid_flush(v);
+			exit_vpid_flush(v);
 		} else
 			guest_stop(v, "MOV to CR8 is not virtualized");
 		break;
@@ -573,7 +534,7 @@ static void handle_cr(struct vcpu *v)
 	}
 	}
 	if (ok)
-		skip_insn();
+		exit_skip_insn();
 }
 
 static void handle_rdmsr(struct vcpu *v)
@@ -592,7 +553,7 @@ static void handle_rdmsr(struct vcpu *v)
 	}
 	v->regs.gpr[GPR_RAX] = (uint32_t)val;
 	v->regs.gpr[GPR_RDX] = val >> 32;
-	skip_insn();
+	exit_skip_insn();
 }
 
 static void handle_wrmsr(struct vcpu *v)
@@ -610,59 +571,58 @@ static void handle_wrmsr(struct vcpu *v)
 			return;
 		}
 		v->apic_base = val;
-		skip_insn();
+		exit_skip_insn();
 		return;
 	}
 	inject_gp(v);
 }
 
-/* SDM 3C "Exit Qualification for EPT Violations". */
+/* An EPT violation during event delivery: the event was not delivered
+ * and must be injected again for the retried access (SDM 3C "Information
+ * for VM Exits During Event Delivery"). */
+static void reinject_vectoring(void)
+{
+	uint32_t info = vmcs_read32(VMCS_IDT_VECTORING_INFO);
+	unsigned type = (info >> 8) & 7;
+
+	if (!(info & BIT(31)))
+		return;
+	vmcs_write32(VMCS_ENTRY_INTR_INFO, info & ~(uint32_t)BIT(12));
+	if (info & BIT(11))
+		vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR,
+			     vmcs_read32(VMCS_IDT_VECTORING_ERROR));
+	if (type == 4 || type == 5 || type == 6)   /* software int/exc */
+		vmcs_write32(VMCS_ENTRY_INSTR_LEN,
+			     vmcs_read32(VMCS_EXIT_INSTR_LEN));
+}
+
+/* SDM 3C "Exit Qualification for EPT Violations". Demand pages, the lazy
+ * page and write tracking resolve and retry; an access outside guest RAM
+ * or one EPT does not permit is logged, reported (capped) and answered
+ * with #GP(0) so the guest can continue (hv/vm_ept.c). */
 static void handle_ept_violation(struct vcpu *v)
 {
 	uint64_t q = vmcs_read64(VMCS_EXIT_QUALIFICATION);
 	uint64_t gpa = vmcs_read64(VMCS_GUEST_PHYSICAL_ADDR);
-	bool gla_valid = q & EPTV_GLA_VALID;
-	uint64_t gla = gla_valid ? vmcs_read64(VMCS_GUEST_LINEAR_ADDR) : 0;
-	bool lazy = vm_is_lazy(&vm0, gpa);
-	int rc;
+	uint64_t gla = (q & EPTV_GLA_VALID) ?
+		       vmcs_read64(VMCS_GUEST_LINEAR_ADDR) : 0;
+	uint32_t vect = vmcs_read32(VMCS_IDT_VECTORING_INFO);
 
-	com1_flush();
-	printf("ept: violation: GPA 0x%llx, %s%s%s access, EPT entry allowed "
-	       "%c%c%c, ", (unsigned long long)gpa,
-	       (q & EPTV_READ) ? "read" : "", (q & EPTV_WRITE) ? "write" : "",
-	       (q & EPTV_FETCH) ? "fetch" : "",
-	       (q & EPTV_READABLE) ? 'r' : '-', (q & EPTV_WRITABLE) ? 'w' : '-',
-	       (q & EPTV_EXECUTABLE) ? 'x' : '-');
-	if (gla_valid)
-		printf("GLA 0x%llx (%s), ", (unsigned long long)gla,
-		       (q & EPTV_FINAL_ACCESS) ? "final access"
-					       : "guest paging-structure access");
-	else
-		printf("no GLA, ");
-	printf("rip 0x%llx, qualification 0x%llx\n",
-	       (unsigned long long)vmcs_read64(VMCS_GUEST_RIP),
-	       (unsigned long long)q);
-
-	if (lazy) {
-		rc = vm_map_lazy(&vm0);
-		if (rc)
-			panic("mapping the lazy page: %s", err_name(rc));
-		/* No INVEPT: the violation itself invalidated what the TLB
-		 * held for this GPA (SDM 3C "Invalidation of TLBs and
-		 * Paging-Structure Caches"). The instruction restarts. */
-		printf("ept: lazy page GPA 0x%llx mapped to HPA 0x%llx, "
-		       "resuming\n", (unsigned long long)VM_LAZY_GPA,
-		       (unsigned long long)vm_gpa_to_hpa(&vm0, VM_LAZY_GPA));
+	switch (vm_ept_fault(&vm0, gpa, gla, q, vmcs_read64(VMCS_GUEST_RIP),
+			     vect & BIT(31))) {
+	case VM_FAULT_RESUME:
+		reinject_vectoring();
+		return;
+	case VM_FAULT_INJECT_GP:
+		if (vect & BIT(31)) {
+			/* The fault hit the delivery of an event (IDT, stack):
+			 * #GP would meet the same wall. */
+			exit_com1_flush();
+			guest_stop(v, "EPT violation while delivering an event");
+		}
+		inject_gp(v);
 		return;
 	}
-	if (gpa >= vm0.ram_size) {
-		printf("ept: guest accessed GPA 0x%llx outside its RAM "
-		       "[0, 0x%llx): nothing is mapped there\n",
-		       (unsigned long long)gpa,
-		       (unsigned long long)vm0.ram_size);
-		guest_stop(v, "guest accessed memory outside guest RAM");
-	}
-	guest_stop(v, "EPT violation inside guest RAM (permissions)");
 }
 
 static void handle_ept_misconfig(struct vcpu *v)
@@ -682,8 +642,11 @@ static void handle_ept_misconfig(struct vcpu *v)
 
 static void handle_vmx_insn(struct vcpu *v)
 {
+	contain_vmx_insn(v);
 	inject_ud(v);    /* VMX is hidden: as on a CPU without it */
 }
+
+static void handle_watchdog(struct vcpu *v) { guest_stop(v, "watchdog"); }
 
 static void handle_unexpected(struct vcpu *v)
 {
@@ -719,13 +682,18 @@ static const exit_handler_fn handlers[EXIT_REASON_MAX] = {
 	[EXIT_EPT_MISCONFIG]  = handle_ept_misconfig,
 	[EXIT_WBINVD]         = handle_invd,
 	[EXIT_XSETBV]         = handle_xsetbv,
+	[EXIT_PREEMPTION_TIMER] = handle_watchdog,
 };
 
 void vmx_exit_handler(struct vcpu *v)
 {
-	uint64_t t0 = rdtsc();
-	uint32_t reason = vmcs_read32(VMCS_EXIT_REASON);
-	uint32_t basic = EXIT_REASON_BASIC(reason);
+	uint64_t t0 = rdtsc(), r;
+	uint32_t reason, basic;
+
+	if (vmx_vmread_raw(VMCS_EXIT_REASON, &r))    /* inline: hot path */
+		r = vmcs_read32(VMCS_EXIT_REASON);   /* reports the failure */
+	reason = (uint32_t)r;
+	basic = EXIT_REASON_BASIC(reason);
 
 	if (reason & EXIT_REASON_ENTRY_FAILURE)
 		entry_failure_exit(v, reason);

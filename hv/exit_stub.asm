@@ -8,9 +8,12 @@
 ;   [HOST_RSP]      struct vcpu *
 ;
 ; The guest's RSP and RIP are in the VMCS; everything else general-purpose
-; is saved here. CR2 is not switched by VMX, so it is saved and restored
-; too (the hypervisor takes no page faults while a guest runs, but it is
-; cheap to be exact).
+; is saved here. CR2 is not switched by VMX and VM exits leave it alone,
+; so it keeps the guest's value across the exit loop as long as the
+; hypervisor takes no page fault: after VMLAUNCH the only host #PF paths
+; end the run (expected-fault probes run at boot and inside the fatal
+; exception dump). So CR2 is not saved on the hot path; VMLAUNCH loads it
+; from struct guest_regs (zero at first), so no host address leaks in.
 
 %include "guest_regs.inc"
 
@@ -22,8 +25,6 @@ extern vmx_entry_failed
 
 ; Load every guest GPR (RAX last) from the struct at RAX.
 %macro LOAD_GUEST 0
-	mov rcx, [rax + GR_CR2]
-	mov cr2, rcx
 	mov rcx, [rax + GR_RCX]
 	mov rdx, [rax + GR_RDX]
 	mov rbx, [rax + GR_RBX]
@@ -48,6 +49,8 @@ vmx_launch:
 	mov rsp, rsi
 	mov [rsp], rdi
 	mov rax, rdi
+	mov rcx, [rax + GR_CR2]
+	mov cr2, rcx
 	LOAD_GUEST
 	vmlaunch
 	; VMfailInvalid (CF=1) or VMfailValid (ZF=1): report from C.
@@ -76,8 +79,6 @@ vmx_exit_stub:
 	mov [rax + GR_R13], r13
 	mov [rax + GR_R14], r14
 	mov [rax + GR_R15], r15
-	mov rcx, cr2
-	mov [rax + GR_CR2], rcx
 	pop rcx
 	mov [rax + GR_RAX], rcx
 	; RSP == HOST_RSP again: 16-byte aligned, as the SysV ABI wants at a call.

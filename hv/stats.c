@@ -13,8 +13,8 @@ void stats_print(const char *when)
 
 	printf("stats (%s): %llu exits, %llu ticks in exit handling, "
 	       "%llu ticks since VMLAUNCH\n", when,
-	       (unsigned long long)exit_stats.total,
-	       (unsigned long long)exit_stats.total_ticks,
+	       (unsigned long long)stats_total_exits(),
+	       (unsigned long long)stats_total_ticks(),
 	       (unsigned long long)since);
 	for (unsigned i = 0; i < STATS_REASONS; i++) {
 		if (!exit_stats.count[i])
@@ -26,4 +26,22 @@ void stats_print(const char *when)
 		       (unsigned long long)(exit_stats.ticks[i] /
 					    exit_stats.count[i]));
 	}
+}
+
+uint64_t stats_total_exits(void)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < STATS_REASONS; i++)
+		n += exit_stats.count[i];
+	return n;
+}
+
+uint64_t stats_total_ticks(void)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < STATS_REASONS; i++)
+		n += exit_stats.ticks[i];
+	return n;
 }

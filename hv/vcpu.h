@@ -18,7 +18,7 @@ enum gpr {
 /* Layout shared with NASM: hv/guest_regs.inc. */
 struct guest_regs {
 	uint64_t gpr[GPR_COUNT];   /* gpr[GPR_RSP] unused: RSP is in the VMCS */
-	uint64_t cr2;              /* not switched by VMX; saved by the stub */
+	uint64_t cr2;              /* loaded at VMLAUNCH only (exit_stub.asm) */
 };
 
 #define GR_OFF(r) ((r) * 8)

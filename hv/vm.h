@@ -51,12 +51,14 @@ struct vm {
 	unsigned leaf_sizes;
 	uint32_t demand;               /* HC_DEMAND_* */
 	bool verbose;                  /* print demand faults (slow path) */
+	bool lazy_page;                /* built-in guest: VM_LAZY_GPA lazy */
 	uint64_t *page;                /* ram_size / 4K words, see above */
 	uint64_t page_pa, page_bytes;  /* the run holding page[] */
 	uint64_t ept_flushes;          /* INVEPT from the paging engine */
 	uint64_t exits_base;           /* exit count at the last reset */
 	struct hc_counters ctr;        /* exits filled in on read */
 	uint64_t reports;              /* violation reports printed */
+	bool delivering;               /* current violation hit event delivery */
 	/* Violation log: a ring keeping the newest VM_VLOG_MAX entries. */
 	uint64_t vlog_head, vlog_count, vlog_dropped;
 	struct hc_violation vlog[VM_VLOG_MAX];
@@ -116,12 +118,14 @@ void vm_invept(struct vm *vm);
 /* What the exit handler does after vm_ept_fault. */
 enum vm_fault_action {
 	VM_FAULT_RESUME,        /* resolved (demand, tracking, lazy): retry */
-	VM_FAULT_INJECT_GP,     /* outside RAM or not permitted: #GP(0) */
+	VM_FAULT_INJECT_GP,     /* outside RAM or not permitted: #GP(0), or
+	                           a stop if delivering an event */
 };
 /* Classify and resolve an EPT violation (SDM 3C "Exit Qualification for
- * EPT Violations"); always logs it. gla is 0 unless qual bit 7. */
+ * EPT Violations"); always logs it. gla is 0 unless qual bit 7;
+ * delivering: the IDT-vectoring information is valid (for the report). */
 enum vm_fault_action vm_ept_fault(struct vm *vm, uint64_t gpa, uint64_t gla,
-				  uint64_t qual, uint64_t rip);
+				  uint64_t qual, uint64_t rip, bool delivering);
 
 /* The EPT hypercalls; arguments exactly as the guest passed them. Each
  * validates its ranges (no overflow, page-aligned, inside RAM) and returns

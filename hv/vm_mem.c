@@ -8,10 +8,13 @@
 #include "vmx_insn.h"
 #include "options.h"
 #include "host.h"
+#include "bootinfo.h"
 #include "memlayout.h"
 #include "console.h"
 #include "run.h"
 #include "err.h"
+#include "bench.h"
+#include "x86.h"
 
 struct vm vm0;
 
@@ -53,15 +56,6 @@ static void zero_fast(void *p, uint64_t bytes)
 	uint64_t n = bytes / 8;
 
 	__asm__ volatile("rep stosq" : "+D"(p), "+c"(n) : "a"(0ULL) : "memory");
-}
-
-static uint32_t demand_option(void)
-{
-#ifdef OPT_HAS_DEMAND
-	return hv_opts.demand;
-#else
-	return HC_DEMAND_OFF;     /* hv/options.c has no demand= yet */
-#endif
 }
 
 static unsigned leaf_policy(void)
@@ -133,7 +127,9 @@ static void vm_alloc_ram(struct vm *vm)
 			prev->size += size;
 		else
 			vm->chunk[vm->nchunks++] = (struct vm_chunk){ gpa, hpa, size };
+		uint64_t t0 = rdtsc();              /* docs/benchmarks.md */
 		zero_fast(phys_to_virt(hpa), size);
+		bench_boot.ram_zero_ticks += rdtsc() - t0;
 		for (uint64_t off = 0; off < size; off += SZ_4K)
 			vm->page[(gpa + off) >> 12] = (hpa + off) | VM_PG_BACKED;
 		gpa += size;
@@ -142,31 +138,38 @@ static void vm_alloc_ram(struct vm *vm)
 
 
 /* Build guest RAM from an empty EPT and an all-zero vm->page[]: in modes
- * off and buffer every page is backed (large leaves where the runs allow)
- * and the lazy page is unmapped; in mode full nothing is backed. */
+ * off and buffer every page is backed (large leaves where the runs allow);
+ * in mode full nothing is. For the built-in test guest the lazy page is
+ * backed but left unmapped. */
 static void vm_build(struct vm *vm)
 {
 	bool differ = false;
 	int rc;
 
 	vm->nchunks = 0;
-	if (vm->demand == HC_DEMAND_FULL)
-		return;
-	vm_alloc_ram(vm);
-	for (size_t i = 0; i < vm->nchunks; i++) {
-		struct vm_chunk *c = &vm->chunk[i];
+	if (vm->demand != HC_DEMAND_FULL) {
+		vm_alloc_ram(vm);
+		for (size_t i = 0; i < vm->nchunks; i++) {
+			struct vm_chunk *c = &vm->chunk[i];
 
-		rc = ept_map(&vm->ept, c->gpa, c->hpa, c->size, PG_PROT_ALL);
-		if (rc)
-			panic("ept_map gpa 0x%llx: %s",
-			      (unsigned long long)c->gpa, err_name(rc));
-		differ |= c->gpa != c->hpa;
+			rc = ept_map(&vm->ept, c->gpa, c->hpa, c->size,
+				     PG_PROT_ALL);
+			if (rc)
+				panic("ept_map gpa 0x%llx: %s",
+				      (unsigned long long)c->gpa, err_name(rc));
+			differ |= c->gpa != c->hpa;
+		}
+		if (!differ)
+			panic("every guest page landed at GPA == HPA");
 	}
-	if (!differ)
-		panic("every guest page landed at GPA == HPA");
-	if (VM_LAZY_GPA + SZ_4K > vm->ram_size)
+	if (!vm->lazy_page || VM_LAZY_GPA + SZ_4K > vm->ram_size)
 		return;
 	/* The lazy page: known contents, unmapped until first touched. */
+	if (vm->demand == HC_DEMAND_FULL) {
+		rc = vm_back_page(vm, VM_LAZY_GPA);
+		if (rc)
+			panic("backing the lazy page: %s", err_name(rc));
+	}
 	*(volatile uint32_t *)phys_to_virt(vm_gpa_to_hpa(vm, VM_LAZY_GPA)) =
 		VM_LAZY_MAGIC;
 	rc = ept_unmap(&vm->ept, VM_LAZY_GPA, SZ_4K);
@@ -185,7 +188,11 @@ void vm_mem_init(struct vm *vm, uint64_t ram_size)
 		panic("vm_mem_init: guest RAM size 0x%llx is not a multiple "
 		      "of 2 MiB", (unsigned long long)ram_size);
 	vm->ram_size = ram_size;
-	vm->demand = demand_option();
+	vm->demand = hv_opts.demand;
+	/* Only the built-in test guest (hv/testguest.asm) expects the lazy
+	 * page; a module guest gets RAM without holes (same rule as vmm.c). */
+	vm->lazy_page = hv_opts.guest == OPT_GUEST_BUILTIN ||
+			(hv_opts.guest == OPT_GUEST_AUTO && boot_info.nmod == 0);
 	vm->leaf_sizes = leaf_policy();
 	vm->env = (struct pg_env){
 		.ctx = vm, .table_ptr = vm_table_ptr,
@@ -215,6 +222,7 @@ void vm_mem_init(struct vm *vm, uint64_t ram_size)
 	/* Live from here on: every later unmap, protect or split runs INVEPT
 	 * (the guest is launched only after this). */
 	vm->env.flush = vm_flush;
+	bench_note_ept(vm);        /* tables before any scenario (bench) */
 
 	if (vm->demand == HC_DEMAND_FULL)
 		printf("vm: guest RAM %llu MiB, demand=full: no page backed "

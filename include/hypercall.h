@@ -60,6 +60,9 @@ enum hc_number {
 	                          [pages] (bit0 A, bit1 D of the EPT leaf),
 	                          rsi = 1 to clear them afterwards (+INVEPT) */
 	HC_CONFIG       = 15,  /* rbx = GPA of struct hc_config -> 0 */
+	HC_AUDIT        = 16,  /* hypervisor self-audit (hv/audit.h): .text +
+	                          .rodata unchanged since boot and every EPT
+	                          leaf in the VM's own frames -> 0, else -EIO */
 	HC_MAX,
 	/* 32..47: benchmark support (hv/bench.c, docs/benchmarks.md). */
 	HC_BENCH_FIRST  = 32,

@@ -1,0 +1,270 @@
+/*
+ * EPT-change scenarios (docs/guest.md): HC_EPT_REMAP, write tracking,
+ * and INVVPID after a guest page-table change. Each reads the old
+ * mapping first, so that a missing flush would show as the old data on
+ * hardware that keeps translations across the change (not Bochs).
+ */
+#include "guest.h"
+#include "mm.h"
+#include "report.h"
+#include "hypercall.h"
+#include "console.h"
+#include "err.h"
+#include "x86.h"
+
+#define PAT_OLD    0x01D0000000000000ULL
+#define PAT_NEW    0x4E3A0000000000ULL
+#define REMAP_PAT  0xE97E3A9C0FFEE11ULL
+#define WT_VAL     0x3717E7AC0000BEEFULL
+
+/* Exit qualification of an EPT violation (SDM 3C "Exit Qualification for
+ * EPT Violations"). */
+#define EQ_READ      BIT(0)
+#define EQ_WRITE     BIT(1)
+#define EQ_EPT_W     BIT(4)     /* the GPA was writable */
+#define EQ_GLA_OK    BIT(7)     /* guest linear address field valid */
+#define EQ_FINAL     BIT(8)     /* the final access, not a table entry */
+
+static struct hc_violation vlog[32];
+static struct hc_walk walk;
+
+static void fill(uint64_t pa, uint64_t pat)
+{
+	uint64_t *p = mm_dm(pa);
+
+	for (unsigned i = 0; i < 512; i++)
+		p[i] = pat | i;
+}
+
+static void ept_remap(void)
+{
+	const char *name = "ept.remap";
+	uint64_t va = SCEN_SLOT(20), pa = mm_alloc_frame();
+	uint64_t hpa0 = 0, w0, wl, d0;
+	bool have_hpa;
+	long rc;
+
+	if (!scen_need_hv(name))
+		goto out;
+	if (!pa || scen_map4k(va, pa)) {
+		report(false, name, "no frame or pg_map failed");
+		goto out;
+	}
+	fill(pa, PAT_OLD);
+	if (scen_rd(va + 8) != (PAT_OLD | 1)) {       /* cache the old one */
+		report(false, name, "first read wrong");
+		goto unmap;
+	}
+	have_hpa = !hc_translate(va, &walk, false) && !walk.result;
+	hpa0 = walk.hpa;
+	rc = hc_call(HC_EPT_REMAP, pa, REMAP_PAT, 0, 0);
+	if (rc) {
+		report(false, name, "HC_EPT_REMAP(0x%llx): %s",
+		       (unsigned long long)pa, err_name((int)rc));
+		goto unmap;
+	}
+	w0 = scen_rd(va);
+	wl = scen_rd(va + SZ_4K - 8);
+	d0 = *(volatile uint64_t *)mm_dm(pa + 0x800);
+	if (w0 != REMAP_PAT || wl != REMAP_PAT || d0 != REMAP_PAT) {
+		report(false, name, "after remap read 0x%llx / 0x%llx, direct "
+		       "map 0x%llx, want 0x%llx%s", (unsigned long long)w0,
+		       (unsigned long long)wl, (unsigned long long)d0,
+		       (unsigned long long)REMAP_PAT,
+		       (w0 & ~0xFFFULL) == PAT_OLD ? ": stale old frame" : "");
+		goto unmap;
+	}
+	/* Same GPA, another host frame. */
+	if (have_hpa && !hc_translate(va, &walk, false) && !walk.result &&
+	    (walk.gpa != pa || walk.hpa == hpa0)) {
+		report(false, name, "HC_TRANSLATE after remap: gpa 0x%llx "
+		       "hpa 0x%llx (before 0x%llx)",
+		       (unsigned long long)walk.gpa,
+		       (unsigned long long)walk.hpa,
+		       (unsigned long long)hpa0);
+		goto unmap;
+	}
+	report(true, name, NULL);
+unmap:
+	scen_unmap(va, SZ_4K);
+out:
+	if (pa)
+		mm_free_frame(pa);
+}
+
+/* Empty the violation log; true if that worked. */
+static bool vlog_drain(const char *name)
+{
+	long n;
+
+	do {
+		n = hc_vlog(vlog, ARRAY_SIZE(vlog));
+	} while (n == (long)ARRAY_SIZE(vlog));
+	if (n < 0)
+		report(false, name, "HC_VIOLATION_LOG: %s", err_name((int)n));
+	return n >= 0;
+}
+
+/* ept.read-only then ept.write-track, on one page. */
+static void ept_write_track(void)
+{
+	const char *ro = "ept.read-only", *name = "ept.write-track";
+	uint64_t va = SCEN_SLOT(21), pa = mm_alloc_frame(), off = 0x1A8;
+	const struct hc_violation *e = &vlog[0];
+	uint64_t v;
+	long rc, n;
+
+	if (!scen_need_hv(ro)) {
+		scen_need_hv(name);
+		goto out;
+	}
+	if (!pa || scen_map4k(va, pa)) {
+		report(false, ro, "no frame or pg_map failed");
+		report(false, name, "setup failed (see ept.read-only)");
+		goto out;
+	}
+	fill(pa, PAT_OLD);
+	(void)scen_rd(va + off);              /* writable translation cached */
+	rc = hc_call(HC_WRITE_TRACK, pa, SZ_4K, 0, 0);
+	if (rc) {
+		report(false, ro, "HC_WRITE_TRACK(0x%llx): %s",
+		       (unsigned long long)pa, err_name((int)rc));
+		report(false, name, "HC_WRITE_TRACK: %s", err_name((int)rc));
+		goto unmap;
+	}
+	if (!vlog_drain(ro)) {
+		report(false, name, "HC_VIOLATION_LOG failed");
+		goto unmap;
+	}
+	/* Reads of a read-only page: the data, and no violation. */
+	v = scen_rd(va + off) ^ scen_rd(va);
+	n = hc_vlog(vlog, ARRAY_SIZE(vlog));
+	report(v == ((PAT_OLD | (off / 8)) ^ PAT_OLD) && n == 0, ro,
+	       "reads gave 0x%llx, %ld violations logged (want none)",
+	       (unsigned long long)v, n);
+
+	/* The first write: one logged violation, access restored, the
+	 * write done. */
+	scen_wr(va + off, WT_VAL);
+	n = hc_vlog(vlog, ARRAY_SIZE(vlog));
+	v = *(volatile uint64_t *)mm_dm(pa + off);
+	if (n != 1) {
+		report(false, name, "%ld violations logged after one write, "
+		       "want 1", n);
+		goto unmap;
+	}
+	if (v != WT_VAL) {
+		report(false, name, "the write did not take effect: 0x%llx",
+		       (unsigned long long)v);
+		goto unmap;
+	}
+	if ((e->gpa != pa + off && e->gpa != pa) ||
+	    (e->qual & (EQ_WRITE | EQ_EPT_W | EQ_GLA_OK | EQ_FINAL)) !=
+	    (EQ_WRITE | EQ_GLA_OK | EQ_FINAL) || e->gla != va + off) {
+		report(false, name, "log: gpa 0x%llx gla 0x%llx qual 0x%llx; "
+		       "want gpa 0x%llx gla 0x%llx, qual write, not "
+		       "writable, GLA valid, final", (unsigned long long)e->gpa,
+		       (unsigned long long)e->gla, (unsigned long long)e->qual,
+		       (unsigned long long)(pa + off),
+		       (unsigned long long)(va + off));
+		goto unmap;
+	}
+	/* Write access is back: a second write is not logged. */
+	scen_wr(va + off + 8, WT_VAL + 1);
+	n = hc_vlog(vlog, ARRAY_SIZE(vlog));
+	report(n == 0 && scen_rd(va + off + 8) == WT_VAL + 1, name,
+	       "second write: %ld violations logged, want 0", n);
+unmap:
+	scen_unmap(va, SZ_4K);
+out:
+	if (pa)
+		mm_free_frame(pa);
+}
+
+/* Guest PTE change flushed by HC_INVVPID of each type. */
+static void vpid_invvpid(void)
+{
+	static const char *const tname[4] = {
+		"individual-address", "single-context", "all-context",
+		"single-context-retaining-globals",
+	};
+	const char *name = "vpid.invvpid";
+	uint64_t va = SCEN_SLOT(22), fa = mm_alloc_frame();
+	uint64_t fb = mm_alloc_frame();
+	unsigned done = 0;
+	long rc, want;
+
+	if (!scen_need_hv(name))
+		goto out;
+	if (!fa || !fb) {
+		report(false, name, "out of frames");
+		goto out;
+	}
+	fill(fa, PAT_OLD);
+	fill(fb, PAT_NEW);
+	for (unsigned t = 0; t < 4; t++) {
+		uint64_t from = t & 1 ? fb : fa, to = t & 1 ? fa : fb;
+		uint64_t pto = t & 1 ? PAT_OLD : PAT_NEW, v;
+
+		if (!(scen_cfg.invvpid_types & BIT(t))) {
+			printf("vpid.invvpid: type %u (%s) not supported: "
+			       "skipped\n", t, tname[t]);
+			continue;
+		}
+		if (scen_map4k(va, from)) {
+			report(false, name, "pg_map");
+			goto out;
+		}
+		(void)scen_rd(va);                     /* cache the old */
+		mm_flush_hook(false);
+		pg_unmap(&guest_space, va, SZ_4K);
+		rc = scen_map4k(va, to);
+		mm_flush_hook(true);
+		if (rc) {
+			report(false, name, "remap: %s", err_name((int)rc));
+			goto out;
+		}
+		/* Without VPID the guest runs as VPID 0: only all-context
+		 * applies (docs/hypercalls.md). */
+		want = scen_cfg.vpid || t == 2 ? 0 : -EOPNOTSUPP;
+		rc = hc_call(HC_INVVPID, t, va, 0, 0);
+		if (rc)
+			invlpg(va);     /* the flush the hypercall did not do */
+		v = scen_rd(va + 16);
+		scen_unmap(va, SZ_4K);
+		printf("vpid.invvpid: type %u (%s): %s%s, then read 0x%llx\n",
+		       t, tname[t], err_name((int)rc),
+		       rc ? " (INVLPG instead)" : "", (unsigned long long)v);
+		if (rc != want) {
+			report(false, name, "type %u (%s): %s, want %s (VPID %u)",
+			       t, tname[t], err_name((int)rc),
+			       err_name((int)want), scen_cfg.vpid);
+			goto out;
+		}
+		if (v != (pto | 2)) {
+			report(false, name, "type %u (%s): read 0x%llx after the "
+			       "flush, want 0x%llx", t, tname[t],
+			       (unsigned long long)v,
+			       (unsigned long long)(pto | 2));
+			goto out;
+		}
+		done++;
+	}
+	if (!done)
+		report_skip(name, "no INVVPID type supported "
+			    "(HC_CONFIG.invvpid_types = 0)");
+	else
+		report(true, name, NULL);
+out:
+	if (fa)
+		mm_free_frame(fa);
+	if (fb)
+		mm_free_frame(fb);
+}
+
+void scen_ept_run(void)
+{
+	ept_remap();
+	ept_write_track();
+	vpid_invvpid();
+}

@@ -1,0 +1,480 @@
+/*
+ * EPT violations and the EPT hypercalls (see hv/vm.h, docs/hypercalls.md).
+ * SDM revision 084, Vol. 3C "EPT Violations", "Exit Qualification for EPT
+ * Violations", "Accessed and Dirty Flags for EPT", "Invalidation of TLBs
+ * and Paging-Structure Caches".
+ *
+ * Rules kept here:
+ *  - every GPA range from the guest is checked against [0, ram_size)
+ *    without overflow before anything is touched; frames are only ever
+ *    reached through vm->page[], so the guest cannot name a frame it does
+ *    not own;
+ *  - every change that removes, moves or restricts a translation goes
+ *    through ept_unmap / ept_protect, whose flush hook runs INVEPT, and a
+ *    frame is freed only after that INVEPT;
+ *  - the demand-fault path prints nothing (vm->verbose aside) and takes one
+ *    frame from the next-fit allocator.
+ */
+#include "vm.h"
+#include "vmx.h"
+#include "vmcs.h"
+#include "vmx_insn.h"
+#include "run.h"
+#include "ept_format.h"
+#include "stats.h"
+#include "host.h"
+#include "memlayout.h"
+#include "console.h"
+#include "err.h"
+
+#define VM_REPORT_MAX   16      /* violation reports printed per run */
+
+/* ------------------------------------------------------ violation log */
+
+void vm_ept_state_clear(struct vm *vm)
+{
+	vm->vlog_head = vm->vlog_count = vm->vlog_dropped = 0;
+	vm->ctr = (struct hc_counters){ 0 };
+	vm->exits_base = stats_total_exits();
+	vm->reports = 0;
+}
+
+static void vlog_add(struct vm *vm, uint64_t gpa, uint64_t gla, uint64_t qual,
+		     uint64_t leaf_gpa)
+{
+	vm->vlog[vm->vlog_head] = (struct hc_violation){
+		.gpa = gpa, .gla = gla, .qual = qual, .ept_leaf_gpa = leaf_gpa };
+	vm->vlog_head = (vm->vlog_head + 1) % VM_VLOG_MAX;
+	if (vm->vlog_count < VM_VLOG_MAX)
+		vm->vlog_count++;
+	else
+		vm->vlog_dropped++;
+}
+
+/* "GPA .., read access, EPT entry allowed r-x, GLA .. (final access)" */
+static void print_violation(uint64_t gpa, uint64_t gla, uint64_t qual,
+			    uint64_t rip)
+{
+	printf("ept: violation: GPA 0x%llx, %s%s%s access, EPT entry allowed "
+	       "%c%c%c, ", (unsigned long long)gpa,
+	       (qual & EPTV_READ) ? "read" : "",
+	       (qual & EPTV_WRITE) ? "write" : "",
+	       (qual & EPTV_FETCH) ? "fetch" : "",
+	       (qual & EPTV_READABLE) ? 'r' : '-',
+	       (qual & EPTV_WRITABLE) ? 'w' : '-',
+	       (qual & EPTV_EXECUTABLE) ? 'x' : '-');
+	if (qual & EPTV_GLA_VALID)
+		printf("GLA 0x%llx (%s), ", (unsigned long long)gla,
+		       (qual & EPTV_FINAL_ACCESS) ? "final access"
+					: "guest paging-structure access");
+	else
+		printf("no GLA, ");
+	printf("rip 0x%llx, qualification 0x%llx", (unsigned long long)rip,
+	       (unsigned long long)qual);
+}
+
+/* One line per refused access, at most VM_REPORT_MAX per run. */
+static void report(struct vm *vm, uint64_t gpa, uint64_t gla, uint64_t qual,
+		   uint64_t rip, const char *why)
+{
+	bool stop = vm->delivering;
+
+	if (vm->reports > VM_REPORT_MAX)
+		return;
+	if (vm->reports++ == VM_REPORT_MAX) {
+		printf("ept: %u violations reported; further reports "
+		       "suppressed (all are still logged)\n", VM_REPORT_MAX);
+		return;
+	}
+	print_violation(gpa, gla, qual, rip);
+	printf(": %s; %s\n", why, stop ? "it hit the delivery of an event: "
+	       "guest stopped" : "#GP(0) injected");
+}
+
+/* Base GPA of the EPT leaf covering gpa, or gpa's 4K page if unmapped. */
+static uint64_t leaf_base(struct vm *vm, uint64_t gpa)
+{
+	struct pg_xlate x;
+
+	if (ept_translate(&vm->ept, gpa, &x) == 0)
+		return ALIGN_DOWN(gpa, x.page_size);
+	return ALIGN_DOWN(gpa, SZ_4K);
+}
+
+/* Does a leaf with PG_PROT_* prot permit the access in qual? */
+static bool access_allowed(unsigned prot, uint64_t qual)
+{
+	return !(((qual & EPTV_READ) && !(prot & PG_PROT_R)) ||
+		 ((qual & EPTV_WRITE) && !(prot & PG_PROT_W)) ||
+		 ((qual & EPTV_FETCH) && !(prot & PG_PROT_X)));
+}
+
+enum vm_fault_action vm_ept_fault(struct vm *vm, uint64_t gpa, uint64_t gla,
+				  uint64_t qual, uint64_t rip, bool delivering)
+{
+	uint64_t page = ALIGN_DOWN(gpa, SZ_4K), *e;
+	struct pg_xlate x;
+	int rc;
+
+	vm->ctr.ept_violations++;
+	vm->delivering = delivering;
+	if (gpa >= vm->ram_size) {
+		/* Isolation: nothing is ever mapped here. */
+		vlog_add(vm, gpa, gla, qual, page);
+		report(vm, gpa, gla, qual, rip, "outside guest RAM");
+		return VM_FAULT_INJECT_GP;
+	}
+	e = &vm->page[gpa >> 12];
+	if (!(*e & VM_PG_BACKED)) {
+		/* Demand paging: the hot path. */
+		vlog_add(vm, gpa, gla, qual, page);
+		rc = vm_back_page(vm, page);
+		if (rc) {
+			report(vm, gpa, gla, qual, rip,
+			       "no host frame left for a demand page");
+			return VM_FAULT_INJECT_GP;
+		}
+		vm->ctr.demand_faults++;
+		if ((qual & EPTV_GLA_VALID) && !(qual & EPTV_FINAL_ACCESS))
+			vm->ctr.demand_paging_struct++;
+		if (vm->verbose)
+			printf("ept: demand page GPA 0x%llx -> HPA 0x%llx\n",
+			       (unsigned long long)page,
+			       (unsigned long long)vm_gpa_to_hpa(vm, page));
+		return VM_FAULT_RESUME;
+	}
+	vlog_add(vm, gpa, gla, qual, leaf_base(vm, gpa));
+	if (*e & VM_PG_LAZY) {
+		rc = vm_map_lazy(vm);
+		if (rc)
+			panic("mapping the lazy page: %s", err_name(rc));
+		/* No INVEPT: the violation itself invalidated what the TLB
+		 * held for this GPA. The instruction restarts. */
+		print_violation(gpa, gla, qual, rip);
+		printf("\nept: lazy page GPA 0x%llx mapped to HPA 0x%llx, "
+		       "resuming\n", (unsigned long long)VM_LAZY_GPA,
+		       (unsigned long long)vm_gpa_to_hpa(vm, VM_LAZY_GPA));
+		return VM_FAULT_RESUME;
+	}
+	if (*e & VM_PG_NOACCESS) {
+		report(vm, gpa, gla, qual, rip, "no access (HC_EPT_PROTECT)");
+		return VM_FAULT_INJECT_GP;
+	}
+	if (ept_translate(&vm->ept, gpa, &x))
+		panic("vm_ept_fault: backed GPA 0x%llx has no EPT leaf",
+		      (unsigned long long)gpa);
+	if ((qual & EPTV_WRITE) && (*e & VM_PG_TRACKED)) {
+		/* Dirty logging: restore write on this 4 KiB page only (a
+		 * large leaf is split); the write re-executes. */
+		rc = ept_protect(&vm->ept, page, SZ_4K,
+				 (x.prot & PG_PROT_ALL) | PG_PROT_W);
+		if (rc) {
+			report(vm, gpa, gla, qual, rip,
+			       "cannot restore write access");
+			return VM_FAULT_INJECT_GP;
+		}
+		*e &= ~VM_PG_TRACKED;
+		vm->ctr.write_track_faults++;
+		return VM_FAULT_RESUME;
+	}
+	if (access_allowed(x.prot, qual))
+		return VM_FAULT_RESUME;     /* already allowed: stale, retry */
+	report(vm, gpa, gla, qual, rip, "access not permitted by EPT");
+	return VM_FAULT_INJECT_GP;
+}
+
+/* ------------------------------------------------------ validation */
+
+/* A page-aligned, non-empty range inside guest RAM: 0, -EINVAL, -EFAULT. */
+static int check_pages(const struct vm *vm, uint64_t gpa, uint64_t bytes)
+{
+	if (!bytes || !IS_ALIGNED(gpa, SZ_4K) || !IS_ALIGNED(bytes, SZ_4K))
+		return -EINVAL;
+	return vm_range_ok(vm, gpa, bytes) ? 0 : -EFAULT;
+}
+
+/* A guest buffer the hypervisor writes: inside RAM. */
+static int check_buf(const struct vm *vm, uint64_t gpa, uint64_t bytes)
+{
+	return vm_range_ok(vm, gpa, bytes) ? 0 : -EFAULT;
+}
+
+/* Fill a frame with a 64-bit pattern (REP STOSQ: fast under Bochs). */
+static void fill_frame(uint64_t hpa, uint64_t pattern)
+{
+	void *p = phys_to_virt(hpa);
+	uint64_t n = SZ_4K / 8;
+
+	__asm__ volatile("rep stosq" : "+D"(p), "+c"(n) : "a"(pattern)
+			 : "memory");
+}
+
+/* ------------------------------------------------------ hypercalls */
+
+int64_t vm_hc_remap(struct vm *vm, uint64_t gpa, uint64_t pattern)
+{
+	uint64_t *e, old, hpa;
+	struct pg_xlate x;
+	int rc = check_pages(vm, gpa, SZ_4K);
+
+	if (rc)
+		return rc;
+	e = &vm->page[gpa >> 12];
+	old = *e;
+	hpa = frame_alloc(&hv_frames);
+	if (!hpa)
+		return -ENOMEM;
+	fill_frame(hpa, pattern);
+	if (!(old & VM_PG_BACKED)) {
+		/* A lazy page: back it with the pattern now. */
+		rc = ept_map(&vm->ept, gpa, hpa, SZ_4K, PG_PROT_ALL);
+		if (rc) {
+			hv_frame_free(hpa);
+			return rc;
+		}
+		*e = hpa | VM_PG_BACKED;
+		return 0;
+	}
+	if (!(old & (VM_PG_LAZY | VM_PG_NOACCESS))) {
+		/* Mapped: move the leaf. The unmap splits a large leaf and
+		 * runs INVEPT before the old frame can be reused. */
+		if (ept_translate(&vm->ept, gpa, &x))
+			panic("vm_hc_remap: GPA 0x%llx backed but unmapped",
+			      (unsigned long long)gpa);
+		rc = ept_unmap(&vm->ept, gpa, SZ_4K);
+		if (rc) {
+			hv_frame_free(hpa);
+			return rc;
+		}
+		rc = ept_map(&vm->ept, gpa, hpa, SZ_4K, x.prot & PG_PROT_ALL);
+		if (rc) {
+			/* Put the old frame back; its table is still there
+			 * unless it emptied, and then the old map needs the
+			 * same single table we could not get: panic. */
+			hv_frame_free(hpa);
+			if (ept_map(&vm->ept, gpa, old & VM_PG_ADDR, SZ_4K,
+				    x.prot & PG_PROT_ALL))
+				panic("vm_hc_remap: GPA 0x%llx lost its frame",
+				      (unsigned long long)gpa);
+			return rc;
+		}
+	}
+	*e = hpa | (old & ~VM_PG_ADDR);
+	hv_frame_free(old & VM_PG_ADDR);
+	return 0;
+}
+
+/* Clear clear_prot from every leaf of [gpa, gpa+size) (fully mapped),
+ * one ept_protect per run of leaves with the same permissions. */
+static int clear_prot_runs(struct vm *vm, uint64_t gpa, uint64_t size,
+			   unsigned clear_prot)
+{
+	uint64_t end = gpa + size, rs = gpa, a = gpa;
+	unsigned rprot = 0;
+	int rc;
+
+	while (a < end) {
+		struct pg_xlate x;
+		uint64_t next;
+		unsigned prot;
+
+		if (ept_translate(&vm->ept, a, &x))
+			panic("clear_prot_runs: GPA 0x%llx unmapped",
+			      (unsigned long long)a);
+		prot = x.prot & PG_PROT_ALL;
+		next = MIN(ALIGN_DOWN(a, x.page_size) + x.page_size, end);
+		if (a != rs && prot != rprot) {
+			if (rprot & clear_prot) {
+				rc = ept_protect(&vm->ept, rs, a - rs,
+						 rprot & ~clear_prot);
+				if (rc)
+					return rc;
+			}
+			rs = a;
+		}
+		rprot = prot;
+		a = next;
+	}
+	if (rprot & clear_prot)
+		return ept_protect(&vm->ept, rs, end - rs, rprot & ~clear_prot);
+	return 0;
+}
+
+int64_t vm_hc_protect(struct vm *vm, uint64_t gpa, uint64_t bytes,
+		      uint64_t prot)
+{
+	int rc;
+
+	if (prot & ~(uint64_t)(HC_EPT_R | HC_EPT_W | HC_EPT_X))
+		return -EINVAL;
+	/* SDM 3C "EPT Misconfigurations": write without read is one;
+	 * execute-only needs the capability. */
+	if ((prot & HC_EPT_W) && !(prot & HC_EPT_R))
+		return -EINVAL;
+	if (prot == HC_EPT_X && !(vmx_caps.ept_vpid & EPT_CAP_EXEC_ONLY))
+		return -EOPNOTSUPP;
+	rc = check_pages(vm, gpa, bytes);
+	if (rc)
+		return rc;
+	rc = vm_ensure_mapped(vm, gpa, bytes);
+	if (rc)
+		return rc;
+	for (uint64_t a = gpa; a - gpa < bytes; a += SZ_4K)
+		vm->page[a >> 12] &= ~VM_PG_TRACKED;
+	if (prot == 0) {
+		rc = ept_unmap(&vm->ept, gpa, bytes);     /* INVEPT */
+		if (rc)
+			return rc;
+		for (uint64_t a = gpa; a - gpa < bytes; a += SZ_4K)
+			vm->page[a >> 12] |= VM_PG_NOACCESS;
+		return 0;
+	}
+	/* HC_EPT_* are the EPT bits, PG_PROT_R/W/X the same bit numbers. */
+	return ept_protect(&vm->ept, gpa, bytes, (unsigned)prot);   /* INVEPT */
+}
+
+int64_t vm_hc_write_track(struct vm *vm, uint64_t gpa, uint64_t bytes)
+{
+	int rc = check_pages(vm, gpa, bytes);
+
+	if (rc)
+		return rc;
+	rc = vm_ensure_mapped(vm, gpa, bytes);
+	if (rc)
+		return rc;
+	rc = clear_prot_runs(vm, gpa, bytes, PG_PROT_W);     /* INVEPT */
+	if (rc)
+		return rc;
+	for (uint64_t a = gpa; a - gpa < bytes; a += SZ_4K)
+		vm->page[a >> 12] |= VM_PG_TRACKED;
+	return 0;
+}
+
+int64_t vm_hc_violation_log(struct vm *vm, uint64_t buf_gpa, uint64_t n)
+{
+	uint64_t want = MIN(n, (uint64_t)VM_VLOG_MAX), copy;
+	uint64_t first;
+	int rc = check_buf(vm, buf_gpa, want * sizeof(struct hc_violation));
+
+	if (rc)
+		return rc;
+	copy = MIN(want, vm->vlog_count);
+	first = (vm->vlog_head + VM_VLOG_MAX - vm->vlog_count) % VM_VLOG_MAX;
+	for (uint64_t i = 0; i < copy; i++) {
+		rc = vm_write(vm, buf_gpa + i * sizeof(struct hc_violation),
+			      &vm->vlog[(first + i) % VM_VLOG_MAX],
+			      sizeof(struct hc_violation));
+		if (rc)
+			return rc;
+	}
+	vm->vlog_head = vm->vlog_count = vm->vlog_dropped = 0;
+	return (int64_t)copy;
+}
+
+int64_t vm_hc_demand(struct vm *vm, uint64_t gpa, uint64_t bytes)
+{
+	int rc = check_pages(vm, gpa, bytes);
+
+	if (rc)
+		return rc;
+	/* Unmap first (splits covering large leaves, INVEPT), then free. */
+	rc = ept_unmap(&vm->ept, gpa, bytes);
+	if (rc)
+		return rc;
+	for (uint64_t a = gpa; a - gpa < bytes; a += SZ_4K) {
+		uint64_t *e = &vm->page[a >> 12];
+
+		if (*e & VM_PG_BACKED)
+			hv_frame_free(*e & VM_PG_ADDR);
+		*e = 0;
+	}
+	return 0;
+}
+
+int64_t vm_hc_counters(struct vm *vm, uint64_t buf_gpa)
+{
+	struct hc_counters c = vm->ctr;
+	int rc = check_buf(vm, buf_gpa, sizeof(c));
+
+	if (rc)
+		return rc;
+	c.exits = stats_total_exits() - vm->exits_base;
+	return vm_write(vm, buf_gpa, &c, sizeof(c));
+}
+
+/* The EPT leaf entry mapping gpa, or NULL. */
+static uint64_t *leaf_entry(struct vm *vm, uint64_t gpa)
+{
+	struct pg_walk w;
+
+	if (ept_walk(&vm->ept, gpa, &w))
+		return NULL;
+	return phys_to_virt(w.step[w.nsteps - 1].entry_pa);
+}
+
+int64_t vm_hc_ept_ad(struct vm *vm, uint64_t gpa, uint64_t pages,
+		     uint64_t out_gpa, uint64_t clear)
+{
+	uint8_t buf[256];
+	int rc;
+
+	if (!vm->ept.ad)
+		return -EOPNOTSUPP;
+	if (clear > 1 || !pages)
+		return -EINVAL;
+	if (pages > vm->ram_size >> 12)
+		return -EFAULT;
+	rc = check_pages(vm, gpa, pages << 12);
+	if (rc)
+		return rc;
+	rc = check_buf(vm, out_gpa, pages);
+	if (rc)
+		return rc;
+	for (uint64_t i = 0; i < pages; i += sizeof(buf)) {
+		uint64_t n = MIN(pages - i, (uint64_t)sizeof(buf));
+
+		for (uint64_t k = 0; k < n; k++) {
+			uint64_t *le = leaf_entry(vm, gpa + ((i + k) << 12));
+
+			buf[k] = !le ? 0 : ((*le & EPT_A) ? 1 : 0) |
+					   ((*le & EPT_D) ? 2 : 0);
+		}
+		rc = vm_write(vm, out_gpa + i, buf, n);
+		if (rc)
+			return rc;
+	}
+	if (clear) {
+		/* SDM 3C "Accessed and Dirty Flags for EPT": software clears
+		 * them and must invalidate so the CPU sets them again. */
+		for (uint64_t i = 0; i < pages; i++) {
+			uint64_t *le = leaf_entry(vm, gpa + (i << 12));
+
+			if (le)
+				*le &= ~(EPT_A | EPT_D);
+		}
+		vm_invept(vm);
+	}
+	return 0;
+}
+
+int64_t vm_hc_config(struct vm *vm, uint64_t buf_gpa, uint32_t vpid)
+{
+	struct hc_config c = {
+		.ram_size = vm->ram_size,
+		.ept_leaf_sizes = vm->leaf_sizes,
+		.vpid = vpid,
+		.ept_ad = vm->ept.ad,
+		.demand = vm->demand,
+	};
+	int rc = check_buf(vm, buf_gpa, sizeof(c));
+
+	if (rc)
+		return rc;
+	for (unsigned t = INVEPT_SINGLE; t <= INVEPT_ALL; t++)
+		if (vmx_has_invept(&vmx_caps, t))
+			c.invept_types |= 1u << t;
+	for (unsigned t = 0; t <= 3; t++)
+		if (vmx_has_invvpid(&vmx_caps, t))
+			c.invvpid_types |= 1u << t;
+	return vm_write(vm, buf_gpa, &c, sizeof(c));
+}
