@@ -79,7 +79,8 @@ static void put(const char *key, uint64_t val)
 /* Memory the hypervisor holds, guest RAM excluded: its image (code, data,
  * bss with the exit stack, the boot stacks), the frame bitmaps, and every
  * frame allocated from the pool that is not guest RAM (host and EPT
- * tables, VMXON region, VMCS, I/O and MSR bitmaps). */
+ * tables, vm->page[] (8 bytes per guest page), VMXON region, VMCS, I/O
+ * and MSR bitmaps). */
 static void report_memory(void)
 {
 	uint64_t image = (uint64_t)(__image_end_phys - __image_start_phys);
@@ -93,11 +94,12 @@ static void report_memory(void)
 		guest += vm0.chunk[i].size;
 	host_tables = pg_table_pages(&hv_space) * PG_TABLE_SIZE;
 	ept_tables = pg_table_pages(&vm0.ept.space) * PG_TABLE_SIZE;
-	other = pool - guest - host_tables - ept_tables;
+	other = pool - guest - host_tables - ept_tables - vm0.page_bytes;
 	put("hv_mem_image_bytes", image);
 	put("hv_mem_frame_bitmap_bytes", bitmap);
 	put("hv_mem_host_tables_bytes", host_tables);
 	put("hv_mem_ept_tables_bytes", ept_tables);
+	put("hv_mem_guest_page_array_bytes", vm0.page_bytes);
 	put("hv_mem_vcpu_and_bitmaps_bytes", other);
 	put("hv_mem_total_bytes", image + bitmap + pool - guest);
 	put("hv_guest_ram_bytes", guest);

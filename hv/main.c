@@ -11,6 +11,7 @@
 #include "host.h"
 #include "multiboot2.h"
 #include "vmm.h"
+#include "audit.h"
 #include "bench.h"
 #include "x86.h"
 
@@ -57,6 +58,8 @@ void hv_main(uint32_t magic, uint64_t mbi_pa)
 	multiboot_parse(magic, mbi_pa, &boot_info);
 	boot_info_print(&boot_info);
 	host_mm_init(&boot_info);
+	audit_init();           /* hash .text/.rodata (hv/audit.h) */
+	canary_reseed();
 
 	/* Test-only: prove the exception paths report and end the run. */
 	if (cmdline_has(boot_info.cmdline, "selftest=fault")) {
@@ -66,6 +69,12 @@ void hv_main(uint32_t magic, uint64_t mbi_pa)
 	if (cmdline_has(boot_info.cmdline, "selftest=stack")) {
 		printf("selftest: overflowing the main stack into its guard page\n");
 		overflow_stack(0);
+	}
+
+	if (cmdline_has(boot_info.cmdline, "selftest=canary")) {
+		printf("selftest: overwriting a stack-protector canary\n");
+		audit_smash_canary();
+		printf("selftest: canary overwrite NOT detected\n");
 	}
 
 	printf("eptlab: host ready; entering the VMM\n");

@@ -7,12 +7,18 @@
 #pragma GCC optimize("no-tree-loop-distribute-patterns")
 #include "console.h"
 
+/* Whole 8-byte words with rep stosq (one iteration per word: zeroing a
+ * 4 KiB page costs 512 rep iterations instead of 4096), the tail bytewise. */
 void *memset(void *d, int c, size_t n)
 {
 	void *p = d;
+	size_t words = n / 8, tail = n % 8;
+	uint64_t v = 0x0101010101010101ULL * (uint8_t)c;
 
+	__asm__ volatile("rep stosq"
+			 : "+D"(p), "+c"(words) : "a"(v) : "memory");
 	__asm__ volatile("rep stosb"
-			 : "+D"(p), "+c"(n) : "a"(c) : "memory");
+			 : "+D"(p), "+c"(tail) : "a"(v) : "memory");
 	return d;
 }
 
