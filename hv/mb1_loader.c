@@ -400,6 +400,30 @@ static int plan_elf(const uint8_t *img, size_t len,
 
 /* ---------------------------------------------------------------- load */
 
+/* No segment may overlap the caller's reserved range. Segments are inside
+ * RAM (so gpa + memsz cannot wrap); the reserved range is checked too. */
+static int check_reserved(const struct mb1_guest_mem *gm,
+			  const struct mb1_image *img, char *err, size_t errlen)
+{
+	uint64_t a = gm->rsv_gpa, b;
+
+	if (!gm->rsv_size)
+		return 0;
+	b = gm->rsv_size > UINT64_MAX - a ? UINT64_MAX : a + gm->rsv_size;
+	for (size_t i = 0; i < img->nseg; i++) {
+		const struct mb1_seg *s = &img->seg[i];
+		if (s->gpa < b && a < s->gpa + s->memsz)
+			return fail(err, errlen, -EINVAL,
+				    "segment %zu: [0x%llx, 0x%llx) overlaps the "
+				    "%s [0x%llx, 0x%llx)", i,
+				    (unsigned long long)s->gpa,
+				    (unsigned long long)(s->gpa + s->memsz),
+				    gm->rsv_name ? gm->rsv_name : "reserved range",
+				    (unsigned long long)a, (unsigned long long)b);
+	}
+	return 0;
+}
+
 int mb1_load(const uint8_t *img, size_t len, const struct mb1_guest_mem *gm,
 	     struct mb1_image *out, char *err, size_t errlen)
 {
@@ -428,6 +452,10 @@ int mb1_load(const uint8_t *img, size_t len, const struct mb1_guest_mem *gm,
 		rc = plan_kludge(&h, len, gm, out, &seg_off[0], err, errlen);
 	else
 		rc = plan_elf(img, len, gm, out, seg_off, err, errlen);
+	if (rc)
+		return rc;
+
+	rc = check_reserved(gm, out, err, errlen);
 	if (rc)
 		return rc;
 

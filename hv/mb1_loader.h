@@ -51,6 +51,11 @@ struct mb1_guest_mem {
 	uint64_t ram_size;   /* guest RAM is [0, ram_size) */
 	int (*write)(void *ctx, uint64_t gpa, const void *src, size_t len);
 	int (*zero)(void *ctx, uint64_t gpa, size_t len);
+	/* Optional: [rsv_gpa, rsv_gpa + rsv_size) is kept for the caller
+	 * (e.g. the info block); a segment overlapping it is -EINVAL,
+	 * named by rsv_name. rsv_size 0: nothing reserved. */
+	uint64_t rsv_gpa, rsv_size;
+	const char *rsv_name;
 };
 
 enum mb1_kind {

@@ -12,6 +12,7 @@ struct hv_options hv_opts = {
 	.guest_mem = OPT_GUEST_MEM_DEFAULT,
 	.guest = OPT_GUEST_AUTO,
 	.demand = HC_DEMAND_OFF,
+	.watchdog_ms = OPT_WATCHDOG_MS_DEFAULT,
 };
 
 void options_defaults(struct hv_options *o)
@@ -24,6 +25,9 @@ void options_defaults(struct hv_options *o)
 	o->corrupt = OPT_CORRUPT_NONE;
 	o->demand = HC_DEMAND_OFF;
 	o->selftest = NULL;
+	o->watchdog_ms = OPT_WATCHDOG_MS_DEFAULT;
+	o->restarts = 0;
+	o->expect_crash = false;
 }
 
 /* ------------------------------------------------------------ the core */
@@ -31,7 +35,8 @@ void options_defaults(struct hv_options *o)
 /* Keys, in the order the "seen" bit mask uses. */
 enum opt_key {
 	K_EPT_LEAF, K_VPID, K_GUEST_MEM, K_GUEST, K_TEST_CORRUPT,
-	K_SKIP_CHECK, K_SELFTEST, K_DEMAND, K_COUNT
+	K_SKIP_CHECK, K_SELFTEST, K_DEMAND, K_WATCHDOG, K_RESTARTS,
+	K_EXPECT_CRASH, K_COUNT
 };
 
 static const char *const key_name[K_COUNT] = {
@@ -39,6 +44,8 @@ static const char *const key_name[K_COUNT] = {
 	[K_GUEST_MEM] = "guest_mem", [K_GUEST] = "guest",
 	[K_TEST_CORRUPT] = "test_corrupt", [K_SKIP_CHECK] = "skip_check",
 	[K_SELFTEST] = "selftest", [K_DEMAND] = "demand",
+	[K_WATCHDOG] = "watchdog", [K_RESTARTS] = "restarts",
+	[K_EXPECT_CRASH] = "expect_crash",
 };
 
 /* A word is never NUL-terminated in the command line: (ptr, len). */
@@ -218,6 +225,32 @@ static int opt_one(struct hv_options *o, unsigned *seen, struct span w,
 		o->demand = i == 0 ? HC_DEMAND_OFF :
 			    i == 1 ? HC_DEMAND_BUFFER : HC_DEMAND_FULL;
 		break;
+	case K_WATCHDOG: {
+		uint64_t ms = 0;
+		if (span_is(v, "off"))
+			ms = 0;
+		else if (v.n < 3 || v.p[v.n - 2] != 'm' || v.p[v.n - 1] != 's' ||
+			 !parse_u64((struct span){ v.p, v.n - 2 }, &ms) ||
+			 ms > OPT_WATCHDOG_MS_MAX)
+			return opt_err(err, errlen, w, "watchdog must be off or "
+				       "<N>ms with N <= 600000");
+		o->watchdog_ms = (uint32_t)ms;
+		break;
+	}
+	case K_RESTARTS: {
+		uint64_t n;
+		if (!parse_u64(v, &n) || n > OPT_RESTARTS_MAX)
+			return opt_err(err, errlen, w,
+				       "restarts must be a number 0..100");
+		o->restarts = (uint32_t)n;
+		break;
+	}
+	case K_EXPECT_CRASH:
+		if ((i = pick(v, bit_v)) < 0)
+			return opt_err(err, errlen, w,
+				       "expect_crash must be 0 or 1");
+		o->expect_crash = i == 1;
+		break;
 	case K_COUNT:
 		break;
 	}
@@ -276,21 +309,52 @@ static const char *leaf_name(unsigned l)
 	return "auto";
 }
 
+/* snprintf at buf + *pos, keeping *pos within the buffer. */
+__attribute__((format(printf, 4, 5)))
+static void fmt_add(char *buf, size_t buflen, size_t *pos, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*pos >= buflen)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *pos, buflen - *pos, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*pos = MIN(*pos + (size_t)n, buflen);
+}
+
 int options_format(const struct hv_options *o, char *buf, size_t buflen)
 {
 	static const char *const gname[] = { "auto", "builtin", "module" };
 	static const char *const dname[] = { "off", "buffer", "full" };
+	size_t pos = 0;
 
-	return snprintf(buf, buflen,
-			"ept_leaf=%s vpid=%s guest_mem=%lluM guest=%s demand=%s%s%s%s%s",
-			leaf_name(o->ept_leaf), o->vpid ? "on" : "off",
-			(unsigned long long)(o->guest_mem >> 20),
-			(unsigned)o->guest < ARRAY_SIZE(gname) ? gname[o->guest] : "?",
-			o->demand < ARRAY_SIZE(dname) ? dname[o->demand] : "?",
-			o->corrupt == OPT_CORRUPT_TR_TYPE ? " test_corrupt=tr_type" : "",
-			o->skip_check ? " skip_check=1" : "",
-			o->selftest ? " selftest=" : "",
-			o->selftest ? o->selftest : "");
+	if (!buflen)
+		return 0;
+	buf[0] = 0;
+	fmt_add(buf, buflen, &pos,
+		"ept_leaf=%s vpid=%s guest_mem=%lluM guest=%s demand=%s",
+		leaf_name(o->ept_leaf), o->vpid ? "on" : "off",
+		(unsigned long long)(o->guest_mem >> 20),
+		(unsigned)o->guest < ARRAY_SIZE(gname) ? gname[o->guest] : "?",
+		o->demand < ARRAY_SIZE(dname) ? dname[o->demand] : "?");
+	if (o->corrupt == OPT_CORRUPT_TR_TYPE)
+		fmt_add(buf, buflen, &pos, " test_corrupt=tr_type");
+	if (o->skip_check)
+		fmt_add(buf, buflen, &pos, " skip_check=1");
+	if (o->selftest)
+		fmt_add(buf, buflen, &pos, " selftest=%s", o->selftest);
+	if (o->watchdog_ms)
+		fmt_add(buf, buflen, &pos, " watchdog=%ums", o->watchdog_ms);
+	else
+		fmt_add(buf, buflen, &pos, " watchdog=off");
+	if (o->restarts)
+		fmt_add(buf, buflen, &pos, " restarts=%u", o->restarts);
+	if (o->expect_crash)
+		fmt_add(buf, buflen, &pos, " expect_crash=1");
+	return (int)pos;
 }
 
 /* ------------------------------------------------ hypervisor wrappers */
@@ -307,7 +371,8 @@ void options_parse(const char *cmdline)
 	printf("options: known: ept_leaf=4k|2m|1g|auto vpid=on|off "
 	       "guest_mem=<N>M|<N>G guest=auto|builtin|module "
 	       "demand=off|buffer|full test_corrupt=none|tr_type "
-	       "skip_check=0|1 selftest=<name>\n");
+	       "skip_check=0|1 selftest=<name> watchdog=off|<N>ms "
+	       "restarts=<N> expect_crash=0|1\n");
 	run_end(RUN_FAIL, "bad hypervisor option");
 }
 

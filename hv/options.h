@@ -1,6 +1,7 @@
 /* Hypervisor command-line options (hv/options.c): space-separated
  * key=value words from the multiboot2 command line, e.g.
  *   ept_leaf=2m vpid=off guest_mem=256M guest=builtin demand=buffer
+ *   watchdog=500ms restarts=2 expect_crash=1
  *
  * The parser core (options_defaults, options_parse_str, options_format) is
  * pure C: no console output, no run_end, so host unit tests and fuzzers link
@@ -32,6 +33,11 @@ struct hv_options {
 	uint32_t demand;         /* HC_DEMAND_OFF/BUFFER/FULL (default off) */
 	const char *selftest;    /* NULL, or selftest_buf (NUL-terminated) */
 	char selftest_buf[OPT_SELFTEST_MAX];
+	/* Containment (hv/contain.c, docs/containment.md). */
+	uint32_t watchdog_ms;    /* watchdog=<N>ms|off: guest time without a
+	                            VM exit before it is stopped; 0 = off */
+	uint32_t restarts;       /* restarts=N: restart a crashed guest N times */
+	bool expect_crash;       /* expect_crash=1: crashes make the run PASS */
 };
 
 extern struct hv_options hv_opts;
@@ -39,8 +45,12 @@ extern struct hv_options hv_opts;
 #define OPT_GUEST_MEM_DEFAULT  (128ULL << 20)
 #define OPT_GUEST_MEM_MIN      (4ULL << 20)
 #define OPT_GUEST_MEM_MAX      (3ULL << 30)
+#define OPT_WATCHDOG_MS_DEFAULT 3000
+#define OPT_WATCHDOG_MS_MAX    600000
+#define OPT_RESTARTS_MAX       100
 
-/* The defaults: ept_leaf=auto vpid=on guest_mem=128M guest=auto demand=off */
+/* The defaults: ept_leaf=auto vpid=on guest_mem=128M guest=auto demand=off
+ * watchdog=3000ms restarts=0 expect_crash=0 */
 void options_defaults(struct hv_options *o);
 
 /* Parse cmdline (may be NULL: defaults) into *out. Returns 0, or -EINVAL
@@ -50,7 +60,8 @@ int options_parse_str(const char *cmdline, struct hv_options *out,
 		      char *err, size_t errlen);
 
 /* "ept_leaf=auto vpid=on guest_mem=128M guest=auto demand=off ..." into
- * buf (always NUL-terminated when buflen > 0). Returns snprintf's value. */
+ * buf (always NUL-terminated when buflen > 0). Returns the length
+ * written (cut to buflen - 1). */
 int options_format(const struct hv_options *o, char *buf, size_t buflen);
 
 /* Hypervisor wrappers: parse into hv_opts, or print the error and the

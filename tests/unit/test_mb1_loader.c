@@ -61,7 +61,8 @@ static int setup(void **state)
 	memset(sim.ram, POISON, RAM_SIZE);
 	sim.writes = 0;
 	sim.fail_writes = false;
-	gm = (struct mb1_guest_mem){ &sim, RAM_SIZE, sim_write, sim_zero };
+	gm = (struct mb1_guest_mem){ .ctx = &sim, .ram_size = RAM_SIZE,
+				     .write = sim_write, .zero = sim_zero };
 	memset(err, 0, sizeof(err));
 	return 0;
 }
@@ -143,6 +144,28 @@ static void kludge_valid(void **state)
 		assert_int_equal(sim.ram[LOAD + KL_SIZE + i], 0);
 	assert_int_equal(sim.ram[LOAD - 1], POISON);
 	assert_int_equal(sim.ram[LOAD + KL_SIZE + KL_BSS], POISON);
+	free(img);
+}
+
+/* A segment over the caller's reserved range (the info block) is refused
+ * before anything is written; just below and just above it is fine. */
+static void kludge_reserved(void **state)
+{
+	uint8_t *img = kludge_image();
+
+	gm.rsv_name = "Multiboot info block";
+	gm.rsv_gpa = LOAD + KL_SIZE + KL_BSS - 8;      /* the bss's last bytes */
+	gm.rsv_size = 0x100;
+	expect_fail(img, KL_SIZE, -EINVAL, "segment 0: [0x100000, 0x104000) "
+		    "overlaps the Multiboot info block [0x103ff8, 0x1040f8)");
+	gm.rsv_gpa = LOAD + KL_SIZE + KL_BSS;           /* adjacent above */
+	assert_int_equal(mb1_load(img, KL_SIZE, &gm, &out, err, sizeof(err)), 0);
+	gm.rsv_gpa = LOAD - 0x100;                      /* adjacent below */
+	assert_int_equal(mb1_load(img, KL_SIZE, &gm, &out, err, sizeof(err)), 0);
+	gm.rsv_gpa = UINT64_MAX - 4;                    /* end would wrap */
+	gm.rsv_size = 0x100;
+	assert_int_equal(mb1_load(img, KL_SIZE, &gm, &out, err, sizeof(err)), 0);
+	gm.rsv_size = 0;
 	free(img);
 }
 
@@ -494,6 +517,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(kludge_valid, setup, teardown),
 		cmocka_unit_test_setup_teardown(kludge_header_inside, setup, teardown),
+		cmocka_unit_test_setup_teardown(kludge_reserved, setup, teardown),
 		cmocka_unit_test_setup_teardown(kludge_bad, setup, teardown),
 		cmocka_unit_test_setup_teardown(kludge_write_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(elf32_valid, setup, teardown),

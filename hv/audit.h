@@ -1,0 +1,41 @@
+/*
+ * Hypervisor self-audit (hv/audit.c), for after a hostile-guest run:
+ *
+ *   1. the hypervisor's .text and .rodata still hash to the value taken at
+ *      boot (audit_init) - nothing rewrote the code or constant data;
+ *   2. every present EPT leaf of vm0 maps only frames the VM owns: each
+ *      4 KiB page of the leaf lies inside guest RAM, is backed, and its
+ *      HPA is the one vm->page[] records for that GPA - so the guest can
+ *      reach no hypervisor or foreign frame.
+ *
+ * Exposed to guests as HC_AUDIT (include/hypercall.h): 0 if both checks
+ * pass, else -EIO. The result is printed either way.
+ */
+#ifndef EPTLAB_AUDIT_H
+#define EPTLAB_AUDIT_H
+
+#include "types.h"
+
+struct vm;
+
+/* The EPT half of hv_audit (pure C): walk vm's EPT, print a line for each
+ * of the first few bad leaves, return how many leaves map a frame the VM
+ * does not own at that GPA; leaves/bytes (may be NULL) get the totals. */
+uint64_t audit_ept(struct vm *vm, uint64_t *leaves, uint64_t *bytes);
+
+/* Hash .text and .rodata; call once at boot, before any guest runs. */
+void audit_init(void);
+
+/* Run both checks on vm, print "audit: ..." lines. 0 or -EIO. */
+int hv_audit(struct vm *vm);
+
+/* Mix RDRAND (if CPUID.1:ECX[30]) into the stack-protector guard that
+ * hv/entry.asm seeded from RDTSC. Call from hv_main only, which never
+ * returns, so no active frame checks a canary with the old value. */
+void canary_reseed(void);
+
+/* selftest=canary: overwrite this function's own canary, so its epilogue
+ * calls __stack_chk_fail (which must report and end the run). */
+void audit_smash_canary(void);
+
+#endif

@@ -1,0 +1,175 @@
+/*
+ * Host tests for the pure parser core of hv/options.c: defaults, every
+ * key's accepted values, and one rejection per rule (unknown key, missing
+ * '=', empty value, bad number, size overflow, duplicate key, over-long
+ * word), each checked for -EINVAL, its message and an untouched *out.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "options.h"
+#include "paging.h"
+#include "hypercall.h"
+#include "err.h"
+
+static char err[200];
+
+static void test_defaults(void **state)
+{
+	struct hv_options o;
+
+	assert_int_equal(options_parse_str(NULL, &o, err, sizeof(err)), 0);
+	assert_int_equal(o.ept_leaf, 0);
+	assert_true(o.vpid);
+	assert_int_equal(o.guest_mem, OPT_GUEST_MEM_DEFAULT);
+	assert_int_equal(o.guest, OPT_GUEST_AUTO);
+	assert_int_equal(o.demand, HC_DEMAND_OFF);
+	assert_null(o.selftest);
+	assert_int_equal(o.watchdog_ms, OPT_WATCHDOG_MS_DEFAULT);
+	assert_int_equal(o.restarts, 0);
+	assert_false(o.expect_crash);
+	assert_int_equal(options_parse_str("  \t ", &o, err, sizeof(err)), 0);
+	assert_int_equal(o.guest_mem, OPT_GUEST_MEM_DEFAULT);
+}
+
+static void test_all_keys(void **state)
+{
+	struct hv_options o;
+	char line[256];
+
+	assert_int_equal(options_parse_str(
+		"/boot/eptlab.elf ept_leaf=2m vpid=off guest_mem=1G "
+		"guest=builtin test_corrupt=tr_type skip_check=1 "
+		"selftest=fault demand=buffer", &o, err, sizeof(err)), 0);
+	assert_int_equal(o.ept_leaf, PG_SIZE_2M);
+	assert_false(o.vpid);
+	assert_int_equal(o.guest_mem, 1ULL << 30);
+	assert_int_equal(o.guest, OPT_GUEST_BUILTIN);
+	assert_int_equal(o.corrupt, OPT_CORRUPT_TR_TYPE);
+	assert_true(o.skip_check);
+	assert_string_equal(o.selftest, "fault");
+	assert_ptr_equal(o.selftest, o.selftest_buf);
+	assert_int_equal(o.demand, HC_DEMAND_BUFFER);
+	options_format(&o, line, sizeof(line));
+	assert_non_null(strstr(line, "ept_leaf=2m vpid=off guest_mem=1024M "
+			       "guest=builtin demand=buffer"));
+	assert_non_null(strstr(line, "selftest=fault"));
+
+	assert_int_equal(options_parse_str("demand=full ept_leaf=1g guest_mem=6M",
+					   &o, err, sizeof(err)), 0);
+	assert_int_equal(o.demand, HC_DEMAND_FULL);
+	assert_int_equal(o.ept_leaf, PG_SIZE_1G);
+	assert_int_equal(o.guest_mem, 6ULL << 20);
+	assert_int_equal(options_parse_str("demand=off guest=module guest_mem=3g",
+					   &o, err, sizeof(err)), 0);
+	assert_int_equal(o.demand, HC_DEMAND_OFF);
+	assert_int_equal(o.guest, OPT_GUEST_MODULE);
+	assert_int_equal(o.guest_mem, 3ULL << 30);
+	assert_int_equal(options_parse_str("watchdog=500ms restarts=3 "
+					   "expect_crash=1", &o, err,
+					   sizeof(err)), 0);
+	assert_int_equal(o.watchdog_ms, 500);
+	assert_int_equal(o.restarts, 3);
+	assert_true(o.expect_crash);
+	options_format(&o, line, sizeof(line));
+	assert_non_null(strstr(line, " watchdog=500ms restarts=3 expect_crash=1"));
+	assert_int_equal(options_parse_str("watchdog=off", &o, err,
+					   sizeof(err)), 0);
+	assert_int_equal(o.watchdog_ms, 0);
+	/* A tiny buffer is cut, never overrun. */
+	memset(line, 0x66, sizeof(line));
+	options_format(&o, line, 10);
+	assert_int_equal(strlen(line), 9);
+	assert_int_equal((unsigned char)line[10], 0x66);
+}
+
+/* Each bad line: -EINVAL, err names the word and the reason, *out intact. */
+static void bad(const char *line, const char *word, const char *why)
+{
+	struct hv_options o;
+
+	memset(&o, 0x5A, sizeof(o));
+	err[0] = 0;
+	assert_int_equal(options_parse_str(line, &o, err, sizeof(err)), -EINVAL);
+	if (!strstr(err, word) || !strstr(err, why))
+		fail_msg("line '%s': err '%s' lacks '%s' / '%s'", line, err,
+			 word, why);
+	for (size_t i = 0; i < sizeof(o); i++)
+		assert_int_equal(((unsigned char *)&o)[i], 0x5A);
+}
+
+static void test_rejects(void **state)
+{
+	bad("vpid=on frob=1", "frob=1", "unknown key");
+	bad("vpid", "'vpid'", "expected key=value");
+	bad("vpid=", "vpid=", "empty value");
+	bad("guest_mem=", "guest_mem=", "empty value");
+	bad("=on", "=on", "unknown key");
+	bad("vpid=maybe", "vpid=maybe", "vpid must be");
+	bad("guest_mem=12", "guest_mem=12", "must look like");
+	bad("guest_mem=M", "guest_mem=M", "must look like");
+	bad("guest_mem=-4M", "guest_mem=-4M", "must look like");
+	bad("guest_mem=+4M", "guest_mem=+4M", "must look like");
+	bad("guest_mem=4x", "guest_mem=4x", "must look like");
+	bad("guest_mem=1M", "guest_mem=1M", "between 4M and 3G");
+	bad("guest_mem=5M", "guest_mem=5M", "multiple of 2M");
+	bad("guest_mem=4G", "guest_mem=4G", "between 4M and 3G");
+	bad("guest_mem=99999999999999G", "guest_mem=99999999999999G",
+	    "must look like");
+	bad("guest_mem=18446744073709551616M", "guest_mem=1844674407",
+	    "must look like");
+	/* 2^54 G would wrap to 0 in a 64-bit shift. */
+	bad("guest_mem=18014398509481984G", "guest_mem=", "must look like");
+	bad("vpid=on vpid=off", "vpid=off", "duplicate key");
+	bad("demand=maybe", "demand=maybe", "demand must be");
+	bad("demand=Full", "demand=Full", "demand must be");
+	bad("watchdog=500", "watchdog=500", "watchdog must be");
+	bad("watchdog=ms", "watchdog=ms", "watchdog must be");
+	bad("watchdog=600001ms", "watchdog=600001ms", "watchdog must be");
+	bad("restarts=101", "restarts=101", "restarts must be");
+	bad("restarts=99999999999999999999999", "restarts=", "restarts must be");
+	bad("expect_crash=yes", "expect_crash=yes", "expect_crash must be");
+	bad("ept_leaf=3m", "ept_leaf=3m", "ept_leaf must be");
+	bad("selftest=A;B", "selftest=A;B", "selftest name");
+	bad("selftest=abcdefghijklmnopqrstuvwxyzabcdefgh", "selftest=",
+	    "too long");
+	/* The kernel path is skipped only as the first word. */
+	bad("vpid=on /boot/x", "/boot/x", "expected key=value");
+}
+
+static void test_long_and_hostile_words(void **state)
+{
+	char line[1024], small[16];
+	struct hv_options o;
+
+	memset(line, 'a', sizeof(line) - 1);
+	line[sizeof(line) - 1] = 0;
+	line[4] = '=';
+	bad(line, "aaaa=aaaa", "word too long");
+	/* Control bytes never reach err. */
+	bad("vpid=\x1b[2J", "vpid=?[2J", "vpid must be");
+	/* A tiny err buffer is cut, never overrun. */
+	memset(small, 0x77, sizeof(small));
+	assert_int_equal(options_parse_str("nope=1", &o, small, 8), -EINVAL);
+	assert_int_equal(strlen(small), 7);
+	assert_int_equal((unsigned char)small[8], 0x77);
+	/* err may be NULL. */
+	assert_int_equal(options_parse_str("nope=1", &o, NULL, 0), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_all_keys),
+		cmocka_unit_test(test_rejects),
+		cmocka_unit_test(test_long_and_hostile_words),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
