@@ -1,0 +1,24 @@
+/*
+ * Hostile-guest modes of the guest kernel (docs/containment.md):
+ *   crash=triple|vmx|cr3|spin   guest/crash.c: crash on purpose, so that
+ *                               the hypervisor's containment is tested
+ *   fuzz=<count> seed=<n>       guest/fuzz.c: random hypercalls, then
+ *                               self-check and HC_AUDIT
+ */
+#ifndef EPTLAB_GUEST_HOSTILE_H
+#define EPTLAB_GUEST_HOSTILE_H
+
+#include "types.h"
+
+/* Dispatch on the cmdline words crash= / fuzz= (guest/main.c). */
+void hostile_run(void);
+/* guest/fuzz.c */
+void fuzz_run(void);
+
+/* The value of cmdline word key=value: copied into buf (NUL-terminated),
+ * or false if the key is absent. */
+bool hostile_arg(const char *key, char *buf, size_t n);
+/* ... as a decimal or 0x-hex number; false if absent or malformed. */
+bool hostile_arg_u64(const char *key, uint64_t *out);
+
+#endif

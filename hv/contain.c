@@ -1,0 +1,193 @@
+/*
+ * Guest fault containment (hv/contain.h, docs/containment.md): the
+ * watchdog, the crash report and summary, restarts, and the frame-leak
+ * check across restarts. SDM revision 084, Vol. 3C "VMX-Preemption Timer".
+ *
+ *   guest crash ─> exit.c guest_stop: dump state ─> contain_guest_stop
+ *        restarts left?  yes: vmm_guest_reset (fresh RAM, image, vCPU,
+ *                             VMCS) ─> vmm_guest_launch (VMLAUNCH)
+ *                        no:  summary, leak check, status for run_end
+ */
+#include "contain.h"
+#include "vcpu.h"
+#include "vm.h"
+#include "vmx.h"
+#include "vmcs.h"
+#include "vmx_insn.h"
+#include "vmx_err.h"
+#include "options.h"
+#include "host.h"
+#include "x86.h"
+#include "console.h"
+#include "run.h"
+#include "err.h"
+
+/* IA32_VMX_MISC[4:0]: the timer counts down by 1 every time TSC bit X
+ * changes, X being this field (SDM 3C "VMX-Preemption Timer"). */
+#define MISC_TIMER_RATE(misc)   ((unsigned)((misc) & 0x1F))
+
+#define VMX_REPORT_MAX  16      /* VMX-instruction reports before quiet */
+
+static struct {
+	uint64_t tsc_khz;           /* 0 until calibrated */
+	const char *tsc_source;
+	uint64_t first_free;        /* hv_frames.free at the first VMLAUNCH */
+	unsigned crashes, restarts;
+	uint32_t first_kind;        /* basic exit reason of the first crash */
+	bool mixed;                 /* crashes of more than one kind */
+	unsigned vmx_insns;
+} ct;
+
+/* ------------------------------------------------------- the watchdog */
+
+/* PIT channel 2, gated by port 0x61 bit 0, OUT2 readable at bit 5; mode 0
+ * raises OUT2 when the count reaches 0. */
+#define PIT_HZ        1193182ULL
+#define PIT_CMD       0x43
+#define PIT_CH2       0x42
+#define PORT_B        0x61
+#define CAL_MS        10
+
+static uint64_t tsc_khz_pit(void)
+{
+	uint32_t latch = (uint32_t)(PIT_HZ * CAL_MS / 1000);
+	uint64_t t0, t1;
+	unsigned long spins = 0;
+
+	outb(PORT_B, (uint8_t)((inb(PORT_B) & ~0x02) | 0x01));
+	outb(PIT_CMD, 0xB0);                /* ch 2, lo/hi byte, mode 0 */
+	outb(PIT_CH2, (uint8_t)latch);
+	outb(PIT_CH2, (uint8_t)(latch >> 8));
+	t0 = rdtsc();
+	while (!(inb(PORT_B) & 0x20))
+		if (++spins > 100000000UL)
+			return 0;           /* no PIT: give up */
+	t1 = rdtsc();
+	return (t1 - t0) / CAL_MS;
+}
+
+void contain_init(void)
+{
+	if (!hv_opts.watchdog_ms)
+		return;
+	ct.tsc_khz = tsc_khz_pit();
+	ct.tsc_source = "PIT";
+	if (!ct.tsc_khz && cpuid(0, 0).eax >= 0x16) {
+		ct.tsc_khz = (cpuid(0x16, 0).eax & 0xFFFF) * 1000ULL;
+		ct.tsc_source = "CPUID.16H";
+	}
+	if (!ct.tsc_khz) {
+		ct.tsc_khz = 1000000;
+		ct.tsc_source = "assumed";
+	}
+}
+
+uint32_t contain_watchdog_ticks(const struct vmx_caps *c)
+{
+	unsigned rate = MISC_TIMER_RATE(c->misc);
+	uint64_t ticks = (hv_opts.watchdog_ms * ct.tsc_khz) >> rate;
+
+	if (ticks > 0xFFFFFFFFULL)
+		ticks = 0xFFFFFFFFULL;
+	if (!ticks)
+		ticks = 1;
+	if (!ct.restarts)           /* once, not on every restart */
+		printf("contain: watchdog %u ms: TSC %llu kHz (%s), timer rate "
+		       "TSC >> %u (IA32_VMX_MISC 0x%llx), %llu timer ticks "
+		       "per VM entry\n", hv_opts.watchdog_ms,
+		       (unsigned long long)ct.tsc_khz, ct.tsc_source, rate,
+		       (unsigned long long)c->misc, (unsigned long long)ticks);
+	return (uint32_t)ticks;
+}
+
+/* ----------------------------------------------------------- reports */
+
+void contain_first_launch(void)
+{
+	if (!ct.restarts)
+		ct.first_free = hv_frames.free;
+}
+
+void contain_vmx_insn(struct vcpu *v)
+{
+	uint32_t basic = EXIT_REASON_BASIC(vmcs_read32(VMCS_EXIT_REASON));
+
+	if (ct.vmx_insns++ >= VMX_REPORT_MAX)
+		return;
+	printf("contain: guest executed VMX instruction %s (exit reason %u) "
+	       "at rip 0x%llx: VMX is hidden, #UD injected\n",
+	       vmx_exit_reason_name(basic), basic,
+	       (unsigned long long)vmcs_read64(VMCS_GUEST_RIP));
+}
+
+static const char *kind_name(uint32_t basic)
+{
+	switch (basic) {
+	case EXIT_TRIPLE_FAULT:     return "triple fault";
+	case EXIT_PREEMPTION_TIMER: return "watchdog";
+	case EXIT_EPT_VIOLATION:    return "EPT violation";
+	}
+	return vmx_exit_reason_name(basic);
+}
+
+/* ------------------------------------------------ crashes and restarts */
+
+int contain_guest_stop(struct vcpu *v, const char *why)
+{
+	uint32_t basic = EXIT_REASON_BASIC(vmcs_read32(VMCS_EXIT_REASON));
+	uint64_t free_now;
+	bool leak = false;
+
+	if (ct.crashes++ == 0)
+		ct.first_kind = basic;
+	else if (basic != ct.first_kind)
+		ct.mixed = true;
+	if (basic == EXIT_PREEMPTION_TIMER)
+		printf("contain: watchdog: guest ran %u ms without a VM exit "
+		       "(rip 0x%llx)\n", hv_opts.watchdog_ms,
+		       (unsigned long long)vmcs_read64(VMCS_GUEST_RIP));
+	printf("contain: guest crash %u: %s (%s, exit reason %u); the "
+	       "hypervisor is alive\n", ct.crashes, kind_name(basic), why,
+	       basic);
+
+	if (ct.restarts < hv_opts.restarts) {
+		ct.restarts++;
+		printf("contain: restart %u of %u: fresh guest memory, image "
+		       "reloaded, vCPU and VMCS reset\n", ct.restarts,
+		       hv_opts.restarts);
+		vmm_guest_reset(v);
+		printf("contain: restart %u: free frames %llu (%llu at first "
+		       "launch)\n", ct.restarts,
+		       (unsigned long long)hv_frames.free,
+		       (unsigned long long)ct.first_free);
+		vmm_guest_launch(v);
+	}
+
+	if (ct.restarts) {
+		/* Return the last run's frames too, then compare. */
+		vmm_guest_reset(v);
+		free_now = hv_frames.free;
+		leak = free_now != ct.first_free;
+		printf("contain: after %u restarts free frames %llu %s %llu at "
+		       "first launch%s\n", ct.restarts,
+		       (unsigned long long)free_now, leak ? "!=" : "==",
+		       (unsigned long long)ct.first_free,
+		       leak ? ": FRAMES LEAKED" : "");
+	}
+	printf("contain: guest crashed %u time%s (%s), hypervisor survived\n",
+	       ct.crashes, ct.crashes == 1 ? "" : "s",
+	       ct.mixed ? "mixed kinds" : kind_name(ct.first_kind));
+
+	if (!hv_opts.expect_crash) {
+		printf("contain: expect_crash=0: a guest crash fails the run\n");
+		return RUN_FAIL;
+	}
+	if (ct.mixed || leak) {
+		printf("contain: expect_crash=1 but %s\n",
+		       leak ? "frames leaked across restarts"
+			    : "the crashes were not all of one kind");
+		return RUN_FAIL;
+	}
+	printf("contain: expect_crash=1: crashes were expected\n");
+	return RUN_PASS;
+}

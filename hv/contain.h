@@ -1,0 +1,49 @@
+/*
+ * Guest fault containment (hv/contain.c, docs/containment.md).
+ *
+ * A guest that triple-faults, runs into an EPT violation it cannot
+ * recover from, executes VMX instructions or spins with no VM exit (the
+ * VMX-preemption-timer watchdog) is reported with its state, and the
+ * hypervisor survives it: it restarts the guest from its boot state up to
+ * `restarts=N` times, then ends the run. `expect_crash=1` makes crashes
+ * the expected outcome (a test of containment itself).
+ */
+#ifndef EPTLAB_CONTAIN_H
+#define EPTLAB_CONTAIN_H
+
+#include "types.h"
+#include "vmx_caps.h"
+
+struct vcpu;
+
+/* Calibrate the TSC (only if the watchdog is on); call before the first
+ * vmcs_setup. */
+void contain_init(void);
+
+/* The VMX-preemption-timer value for `watchdog=<N>ms`: N ms of guest time
+ * between two VM exits, in timer units (TSC >> IA32_VMX_MISC[4:0]).
+ * Written to the VMCS on setup; "save VMX-preemption timer value" stays
+ * off, so every VM entry reloads the full budget. */
+uint32_t contain_watchdog_ticks(const struct vmx_caps *c);
+
+/* Record the free-frame count at the first VM entry (hv/vmm.c). */
+void contain_first_launch(void);
+
+/* The guest executed a VMX instruction (it gets #UD): report it. */
+void contain_vmx_insn(struct vcpu *v);
+
+/* The guest crashed and was stopped (hv/exit.c guest_stop, after its state
+ * was dumped). Restarts the guest if `restarts=` allows (does not return
+ * then); otherwise prints the summary and returns the run's status:
+ * RUN_PASS only with expect_crash=1, every crash of the same kind and no
+ * frame leaked across restarts. */
+int contain_guest_stop(struct vcpu *v, const char *why);
+
+/* hv/vmm.c: the restart path. Reset returns guest RAM to its boot state
+ * (vm_mem_reset), reloads the guest image, resets the vCPU and, after
+ * VMCLEAR + VMPTRLD, the VMCS; launch runs the pre-entry check and
+ * VMLAUNCH. */
+void vmm_guest_reset(struct vcpu *v);
+__attribute__((noreturn)) void vmm_guest_launch(struct vcpu *v);
+
+#endif

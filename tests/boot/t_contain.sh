@@ -1,0 +1,115 @@
+# Hostile guests (docs/containment.md). Sourced by scripts/test.sh; helper
+# API in tests/README.md. The guest kernel crashes on purpose (crash=...)
+# or fuzzes the hypercall ABI (fuzz=...); the hypervisor must report the
+# crash with the guest's state, survive it, and end the run cleanly. With
+# expect_crash=1 the crashes are what the test wants: EPTLAB-END: PASS.
+
+# The guest-state dump of hv/exit.c: reason, RIP, CR0/CR3/CR4, EFER, GPRs.
+contain_expect_dump() {
+    local reason=$1
+    expect "$SERIAL" "^guest state \\(.*\\): exit reason $reason " "a guest-state dump with exit reason $reason" || return 1
+    expect "$SERIAL" '^  rip 0x[0-9a-f]+ rflags ' "the guest RIP" || return 1
+    expect "$SERIAL" '^  cr0 0x[0-9a-f]+ .*cr3 0x[0-9a-f]+ cr4 0x[0-9a-f]+ .*efer 0x[0-9a-f]+' "CR0/CR3/CR4 and EFER" || return 1
+    expect "$SERIAL" '^  rax 0x[0-9a-f]{16} rcx 0x[0-9a-f]{16} rdx 0x[0-9a-f]{16} rbx ' "the GPRs" || return 1
+    expect "$SERIAL" '^  r12 0x[0-9a-f]{16} r13 ' "the GPRs r12-r15" || return 1
+}
+
+# One crash mode, expect_crash=1: report, survival, summary, PASS.
+# $1 test name, $2 HVARGS, $3 crash mode, $4 dump reason, $5 kind
+contain_one() {
+    local name=$1 hvargs=$2 mode=$3 reason=$4 kind=$5
+    local iso=$TESTDIR/$name.iso
+    mkiso "$iso" "$hvargs" "$GUEST_BIN" "crash=$mode" || return 1
+    boot_bochs "$name" "$iso"
+    expect "$SERIAL" "^guest: crash: $mode: " "the guest to announce crash=$mode" || return 1
+    contain_expect_dump "$reason" || return 1
+    expect "$SERIAL" "^contain: guest crash 1: $kind \\(.*\\); the hypervisor is alive\$" "the containment report ($kind)" || return 1
+    expect "$SERIAL" "^contain: guest crashed 1 time \\($kind\\), hypervisor survived\$" "the summary line" || return 1
+    expect_not "$SERIAL" '^PANIC in|^guest: FAIL' "a panic or a guest failure" || return 1
+    expect "$SERIAL" '^EPTLAB-END: PASS' "the PASS marker (expect_crash=1)" || return 1
+    bochs_log_clean || return 1
+}
+
+t_contain_triple() {
+    contain_one contain-triple "expect_crash=1" triple 0x2 "triple fault"
+}
+register_test contain-triple t_contain_triple
+
+# VMXON is reported and #UD injected; the guest catches the first one,
+# the second (empty IDT) escalates to a triple fault.
+t_contain_vmx() {
+    contain_one contain-vmx "expect_crash=1" vmx 0x2 "triple fault" || return 1
+    expect "$SERIAL" '^contain: guest executed VMX instruction VMXON \(exit reason 27\) at rip 0x[0-9a-f]+: VMX is hidden, #UD injected$' \
+        "the VMX-instruction report" || return 1
+    expect "$SERIAL" '^guest: PASS: crash\.vmx-ud$' "the guest to catch the injected #UD" || return 1
+}
+register_test contain-vmx t_contain_vmx
+
+# CR3 beyond guest RAM: the page walk is an EPT violation outside RAM.
+t_contain_cr3() {
+    contain_one contain-cr3 "expect_crash=1" cr3 0x30 "EPT violation" || return 1
+    expect "$SERIAL" '^  cr0 0x[0-9a-f]+ .*cr3 0x18000000 ' "the garbage CR3 in the dump" || return 1
+}
+register_test contain-cr3 t_contain_cr3
+
+# A spin with interrupts off: only the VMX-preemption timer stops it.
+t_contain_spin() {
+    contain_one contain-spin "expect_crash=1 watchdog=500ms" spin 0x34 "watchdog" || return 1
+    expect "$SERIAL" '^contain: watchdog 500 ms: TSC [0-9]+ kHz .* timer ticks per VM entry$' "the watchdog setup" || return 1
+    expect "$SERIAL" '^contain: watchdog: guest ran 500 ms without a VM exit' "the watchdog report" || return 1
+}
+register_test contain-spin t_contain_spin
+
+# Without expect_crash=1 a crash is reported, survived, and fails the run.
+t_contain_unexpected() {
+    local iso=$TESTDIR/contain-unexpected.iso
+    mkiso "$iso" "" "$GUEST_BIN" "crash=triple" || return 1
+    boot_bochs contain-unexpected "$iso"
+    expect "$SERIAL" '^contain: guest crashed 1 time \(triple fault\), hypervisor survived$' "the summary line" || return 1
+    expect "$SERIAL" '^EPTLAB-END: FAIL \(guest triple fault\)' "a FAIL marker naming the crash" || return 1
+    bochs_log_clean || return 1
+}
+register_test contain-unexpected t_contain_unexpected
+
+# restarts=3 with demand=full (the guest's touches take hypervisor frames
+# during each run): four crashes, and every frame comes back.
+t_contain_restarts() {
+    local iso=$TESTDIR/contain-restarts.iso n
+    mkiso "$iso" "expect_crash=1 restarts=3 demand=full" "$GUEST_BIN" "crash=triple" || return 1
+    boot_bochs contain-restarts "$iso"
+    for n in 1 2 3; do
+        expect "$SERIAL" "^contain: restart $n of 3: fresh guest memory" "restart $n" || return 1
+    done
+    n=$(tr -d '\r' <"$SERIAL" | grep -c '^guest: crash: triple: ')
+    if [ "$n" -ne 4 ]; then
+        fail_reason "the guest ran $n times, want 4 (1 + restarts=3)"
+        return 1
+    fi
+    expect "$SERIAL" '^contain: after 3 restarts free frames ([0-9]+) == \1 at first launch$' "the no-leak line" || return 1
+    expect "$SERIAL" '^contain: guest crashed 4 times \(triple fault\), hypervisor survived$' "the summary line" || return 1
+    expect "$SERIAL" '^EPTLAB-END: PASS' "the PASS marker" || return 1
+    bochs_log_clean || return 1
+}
+register_test contain-restarts t_contain_restarts
+
+# 10,000 random hypercalls; the guest's memory intact; HC_AUDIT clean.
+# FUZZ_SEED picks another sequence (the seed is in the log).
+t_fuzz_hypercalls() {
+    local iso=$TESTDIR/fuzz-hypercalls.iso seed=${FUZZ_SEED:-20261125}
+    mkiso "$iso" "" "$GUEST_BIN" "fuzz=10000 seed=$seed" || return 1
+    boot_bochs fuzz-hypercalls "$iso"
+    expect "$SERIAL" "^guest: fuzz: seed $seed, 10000 calls\$" "the seed" || return 1
+    expect "$SERIAL" '^guest: fuzz: [0-9]+ calls: ' "the per-errno counts" || return 1
+    if ! tr -d '\r' <"$SERIAL" | grep -E -q '^guest: fuzz: (1[0-9]{4}|[2-9][0-9]{4}|[0-9]{6,}) calls: '; then
+        fail_reason "fewer than 10000 calls (seed $seed)"
+        return 1
+    fi
+    expect "$SERIAL" '^guest: fuzz: [0-9]+ echo checks, 0 ABI violations, 0 register clobbers, crashes none$' "no ABI violation" || return 1
+    expect "$SERIAL" '^guest: PASS: fuzz\.memory-intact$' "the guest's memory intact" || return 1
+    expect "$SERIAL" '^guest: PASS: fuzz\.audit$' "HC_AUDIT to pass" || return 1
+    expect "$SERIAL" '^guest: PASS: fuzz\.hypercalls$' "PASS: fuzz.hypercalls (seed $seed)" || return 1
+    expect_not "$SERIAL" '^contain: guest crash|^PANIC in' "a crash or panic (seed $seed)" || return 1
+    expect "$SERIAL" '^EPTLAB-END: PASS' "the PASS marker (seed $seed)" || return 1
+    bochs_log_clean || return 1
+}
+register_test fuzz-hypercalls t_fuzz_hypercalls
