@@ -131,7 +131,7 @@ debug: deps
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 # Pure-C modules the host tests link: mm/, ept/ and the pure parts of vmx/.
-UNIT_LIB   := $(wildcard mm/*.c ept/*.c vmx/vmx_check*.c vmx/vmx_ctl.c hv/mb1_loader.c hv/options.c hv/walk2d.c) \
+UNIT_LIB   := $(wildcard mm/*.c ept/*.c vmx/vmx_check*.c vmx/vmx_ctl.c hv/mb1_loader.c hv/options.c hv/walk2d.c hv/audit.c) \
               $(wildcard tests/unit/sim_*.c)
 UNIT_FLAGS := -std=gnu11 -O1 -g -fsanitize=address,undefined \
               -fno-sanitize-recover=all -fno-omit-frame-pointer \

@@ -17,6 +17,7 @@
 #include "memlayout.h"
 #include "console.h"
 #include "err.h"
+#include "x86.h"
 #include "run.h"
 
 struct bench_boot bench_boot;
@@ -94,14 +95,17 @@ static void report_memory(void)
 		guest += vm0.chunk[i].size;
 	host_tables = pg_table_pages(&hv_space) * PG_TABLE_SIZE;
 	ept_tables = pg_table_pages(&vm0.ept.space) * PG_TABLE_SIZE;
-	other = pool - guest - host_tables - ept_tables - vm0.page_bytes;
+	/* Frames the guest obtained after boot (demand, remap) are in the pool
+	 * but not in the chunks: never let the remainder wrap. */
+	other = pool - MIN(pool, guest + host_tables + ept_tables +
+			   vm0.page_bytes);
 	put("hv_mem_image_bytes", image);
 	put("hv_mem_frame_bitmap_bytes", bitmap);
 	put("hv_mem_host_tables_bytes", host_tables);
 	put("hv_mem_ept_tables_bytes", ept_tables);
 	put("hv_mem_guest_page_array_bytes", vm0.page_bytes);
 	put("hv_mem_vcpu_and_bitmaps_bytes", other);
-	put("hv_mem_total_bytes", image + bitmap + pool - guest);
+	put("hv_mem_total_bytes", image + bitmap + pool - MIN(pool, guest));
 	put("hv_guest_ram_bytes", guest);
 }
 
@@ -147,11 +151,25 @@ static void report_boot(struct vcpu *v)
 int64_t bench_hypercall(struct vcpu *v, uint64_t nr)
 {
 	switch (nr) {
-	case HC_BENCH_REPORT:
+	case HC_BENCH_REPORT: {
+		/* Guest-supplied TSCs: 0 (not recorded) or inside
+		 * (VMLAUNCH, now]. One report per run, so a hostile guest
+		 * cannot flood the console with it. */
+		static bool reported;
+		uint64_t launch = exit_stats.first_entry_tsc, now = rdtsc();
+		uint64_t lm = v->regs.gpr[GPR_RBX], start = v->regs.gpr[GPR_RCX];
+
 		if (!bench_boot.ept_noted)
 			return -EINVAL;
+		if ((lm && (lm <= launch || lm > now)) ||
+		    start <= launch || start > now)
+			return -EINVAL;
+		if (reported)
+			return -EBUSY;
+		reported = true;
 		report_boot(v);
 		return 0;
+	}
 	default:
 		return -ENOSYS;
 	}

@@ -42,6 +42,7 @@ extern char __stack_main_bottom[], __stack_main_top[];
 extern char __stack_df_bottom[], __stack_df_top[];
 extern char __stack_nmi_bottom[], __stack_nmi_top[];
 extern char __stack_mc_bottom[], __stack_mc_top[];
+extern char __stack_exit_bottom[], __stack_exit_top[];
 extern char __image_start_phys[], __image_end_phys[], __image_end[];
 
 #endif

@@ -245,13 +245,15 @@ static void plan_image(void)
 		{ "ist1-df",   __stack_df_bottom,   __stack_df_top,   PG_PROT_R | PG_PROT_W },
 		{ "ist2-nmi",  __stack_nmi_bottom,  __stack_nmi_top,  PG_PROT_R | PG_PROT_W },
 		{ "ist3-mc",   __stack_mc_bottom,   __stack_mc_top,   PG_PROT_R | PG_PROT_W },
+		{ "exitstk",   __stack_exit_bottom, __stack_exit_top, PG_PROT_R | PG_PROT_W },
 	};
 	size_t i;
 
 	if (__stack_main_top - __stack_main_bottom != STACK_SIZE ||
 	    __stack_df_top - __stack_df_bottom != IST_STACK_SIZE ||
 	    __stack_nmi_top - __stack_nmi_bottom != IST_STACK_SIZE ||
-	    __stack_mc_top - __stack_mc_bottom != IST_STACK_SIZE)
+	    __stack_mc_top - __stack_mc_bottom != IST_STACK_SIZE ||
+	    __stack_exit_top - __stack_exit_bottom != STACK_SIZE)
 		panic("hv/linker.ld stack sizes differ from include/memlayout.h");
 
 	for (i = 0; i < ARRAY_SIZE(sec); i++) {
@@ -261,6 +263,33 @@ static void plan_image(void)
 			 (uint64_t)(sec[i].hi - sec[i].lo),
 			 sec[i].prot | PG_PROT_GLOBAL);
 	}
+}
+
+/*
+ * The direct map of one RAM region: RW + NX, except the frames of the
+ * image's .text and .rodata, which are read-only there too, so that no
+ * mapping of the hypervisor's code or constants is writable (W^X holds for
+ * every alias, not just the image mapping). They lie in the first 2 MiB,
+ * which uses 4 KiB leaves anyway, so the split costs no table page.
+ */
+static void plan_direct(uint64_t base, uint64_t len)
+{
+	const unsigned rw = PG_PROT_R | PG_PROT_W | PG_PROT_GLOBAL;
+	uint64_t ro_lo = virt_to_phys(__text_start);
+	uint64_t ro_hi = virt_to_phys(__rodata_end);
+	uint64_t end = base + len;
+	uint64_t lo = MAX(base, ro_lo), hi = MIN(end, ro_hi);
+
+	if (lo >= hi) {                         /* no overlap */
+		plan_add("direct", DIRECT_MAP_BASE + base, base, len, rw);
+		return;
+	}
+	if (base < lo)
+		plan_add("direct", DIRECT_MAP_BASE + base, base, lo - base, rw);
+	plan_add("direct-ro", DIRECT_MAP_BASE + lo, lo, hi - lo,
+		 PG_PROT_R | PG_PROT_GLOBAL);
+	if (hi < end)
+		plan_add("direct", DIRECT_MAP_BASE + hi, hi, end - hi, rw);
 }
 
 static const char *prot_str(unsigned prot)
@@ -286,8 +315,7 @@ static void build_space(const struct mem_region *ram, size_t nram)
 
 	nplan = 0;
 	for (i = 0; i < nram; i++)
-		plan_add("direct", DIRECT_MAP_BASE + ram[i].base, ram[i].base,
-			 ram[i].len, PG_PROT_R | PG_PROT_W | PG_PROT_GLOBAL);
+		plan_direct(ram[i].base, ram[i].len);
 	plan_image();
 
 	err = pg_init(&hv_space, &pg_fmt_x86, &hv_env, sizes);
@@ -364,6 +392,12 @@ static void selfcheck(void)
 		panic("cannot read our own .text at %p", (void *)__text_start);
 	expect_fault(probe_write8(__text_start, v), "W^X text write",
 		     "selfcheck: .text is writable");
+	expect_fault(probe_write8(phys_to_virt(virt_to_phys(__text_start)), v),
+		     "direct-map alias of .text write",
+		     "selfcheck: .text is writable through the direct map");
+	expect_fault(probe_read8((void *)((uintptr_t)__stack_exit_bottom - 1), &v),
+		     "VM-exit stack guard-page read",
+		     "selfcheck: the VM-exit stack guard page is mapped");
 	expect_fault(probe_read8(NULL, &v), "NULL read",
 		     "selfcheck: the NULL page is mapped");
 	expect_fault(probe_read8((void *)KERNEL_PHYS, &v),

@@ -82,6 +82,7 @@ static bool on_a_stack(uint64_t p)
 		{ __stack_df_bottom, __stack_df_top },
 		{ __stack_nmi_bottom, __stack_nmi_top },
 		{ __stack_mc_bottom, __stack_mc_top },
+		{ __stack_exit_bottom, __stack_exit_top },
 	};
 	size_t i;
 

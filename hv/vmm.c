@@ -4,11 +4,15 @@
  *   options -> VMXON -> guest RAM + EPT -> guest image -> VMCS
  *   -> software pre-entry check -> VMLAUNCH -> exit loop (hv/exit.c)
  *
+ * A crashed guest may be restarted from its boot state (`restarts=N`,
+ * hv/contain.c): vmm_guest_reset, then vmm_guest_launch again.
+ *
  * The guest is either the built-in test guest (hv/testguest.asm) or a
  * Multiboot v1 kernel passed as the first multiboot2 module (loaded by
  * hv/mb1_loader.c). Both start in 32-bit protected mode, paging off.
  */
 #include "vmm.h"
+#include "cpu.h"
 #include "vmx.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -33,7 +37,6 @@ extern const uint8_t testguest_start[], testguest_end[];
 struct vcpu vcpu0;
 
 /* The vCPU's exit stack; HOST_RSP points 16 bytes below its top. */
-static uint8_t exit_stack[16384] __attribute__((aligned(16)));
 
 struct guest_entry {
 	uint64_t rip, rsp, rax, rbx;
@@ -66,13 +69,16 @@ static int gm_zero(void *ctx, uint64_t gpa, size_t len)
 static void load_module(const struct boot_module *m, struct guest_entry *ge)
 {
 	struct mb1_guest_mem gm = { .ctx = &vm0, .ram_size = vm0.ram_size,
-				    .write = gm_write, .zero = gm_zero };
+				    .write = gm_write, .zero = gm_zero,
+				    .rsv_gpa = MB1_INFO_GPA,
+				    .rsv_size = mb1_info_size(m->cmdline, 2),
+				    .rsv_name = "Multiboot info block" };
 	struct mb1_mmap_entry map[2] = {
 		{ 0, 0x9FC00, 1 },
 		{ 0x100000, vm0.ram_size - 0x100000, 1 },
 	};
 	static struct mb1_image img;
-	char err[128];
+	char err[200];
 	int rc;
 	int64_t info;
 
@@ -177,7 +183,8 @@ void vmm_main(struct boot_info *bi)
 
 	v->caps = &vmx_caps;
 	v->vm = &vm0;
-	v->host_rsp = (uint64_t)(uintptr_t)(exit_stack + sizeof(exit_stack) - 16);
+	/* The VM-exit stack (hv/linker.ld) has an unmapped guard page below. */
+	v->host_rsp = (uint64_t)(uintptr_t)__stack_exit_top - 16;
 	v->vmcs_pa = vmx_vmcs_create();
 	guest_load(v);
 	contain_first_launch();

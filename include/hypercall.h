@@ -71,8 +71,10 @@ enum hc_number {
 
 /* Benchmark calls (hv/bench.c, docs/benchmarks.md), in HC_BENCH_FIRST..LAST.
  * HC_BENCH_REPORT: rbx = guest TSC at its first 64-bit instruction (0 if
- * not recorded), rcx = guest TSC when the benchmarks started. The
- * hypervisor prints its own figures as `BENCH: key=value` lines -> 0. */
+ * not recorded), rcx = guest TSC when the benchmarks started; each must lie
+ * between VMLAUNCH and now (-EINVAL otherwise). The hypervisor prints its
+ * own figures as `BENCH: key=value` lines -> 0; once per run (-EBUSY
+ * after). */
 #define HC_BENCH_REPORT   32
 
 /* HC_CONFIG: how the hypervisor set this guest up. */

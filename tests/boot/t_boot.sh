@@ -10,6 +10,10 @@ _t_boot_report() {
         "the allocator totals" || return 1
     _t_boot_tables_minimal "$log" || return 1
     expect "$log" 'selfcheck: W\^X text write faulted as expected' "the W^X self-check" || return 1
+    expect "$log" 'selfcheck: direct-map alias of \.text write faulted as expected' \
+        "the read-only direct-map alias of .text" || return 1
+    expect "$log" 'selfcheck: VM-exit stack guard-page read faulted as expected' \
+        "the VM-exit stack guard self-check" || return 1
     expect "$log" 'selfcheck: NULL read faulted as expected' "the NULL-page self-check" || return 1
     expect "$log" 'selfcheck: identity-map read at 0x100000 faulted as expected' \
         "the identity-map-gone self-check" || return 1
