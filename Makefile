@@ -65,7 +65,7 @@ $(BUILD)/eptlab.elf: $(HV_OBJ) hv/linker.ld
 # The guest kernel reuses the paging engine, frame allocator and the
 # formatter; it is built with its own flags and objects.
 GUEST_C   := $(wildcard guest/*.c) mm/paging.c mm/pt_x86.c mm/frame.c \
-             mm/errname.c hv/fmt.c hv/string.c
+             mm/errname.c hv/fmt.c hv/string.c hv/printf.c hv/serial.c
 GUEST_ASM := $(wildcard guest/*.asm)
 GUEST_OBJ := $(patsubst %.c,$(BUILD)/guest-obj/%.o,$(GUEST_C)) \
              $(patsubst %.asm,$(BUILD)/guest-obj/%.o,$(GUEST_ASM))

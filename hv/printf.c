@@ -1,4 +1,5 @@
-/* printf/vprintf on the hypervisor console (COM1). */
+/* printf/vprintf on the COM1 console (hv/serial.c); shared by the
+ * hypervisor and the guest kernel. */
 #include "console.h"
 
 static void con_out(void *ctx, char c)
