@@ -64,7 +64,7 @@ bool scen_need_hv(const char *name)
 
 long hc_translate(uint64_t va, struct hc_walk *w, bool print)
 {
-	return hc_call(HC_TRANSLATE, va, mm_kernel_pa(w), print ? 1 : 0, 0);
+	return hc_call(HC_TRANSLATE, va, mm_kernel_pa(w), print ? HC_WALK_PRINT : 0, 0);
 }
 
 long hc_vlog(struct hc_violation *v, unsigned max)

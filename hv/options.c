@@ -217,6 +217,13 @@ static int opt_one(struct hv_options *o, unsigned *seen, struct span w,
 		}
 		memcpy(o->selftest_buf, v.p, v.n);
 		o->selftest_buf[v.n] = 0;
+		/* The boot self-tests hv/main.c knows; a misspelling must not
+		 * be ignored silently. */
+		if (strcmp(o->selftest_buf, "fault") &&
+		    strcmp(o->selftest_buf, "stack") &&
+		    strcmp(o->selftest_buf, "canary"))
+			return opt_err(err, errlen, w, "selftest must be fault, "
+				       "stack or canary");
 		break;
 	case K_DEMAND:
 		if ((i = pick(v, demand_v)) < 0)

@@ -190,9 +190,9 @@ void vm_mem_init(struct vm *vm, uint64_t ram_size)
 	vm->ram_size = ram_size;
 	vm->demand = hv_opts.demand;
 	/* Only the built-in test guest (hv/testguest.asm) expects the lazy
-	 * page; a module guest gets RAM without holes (same rule as vmm.c). */
-	vm->lazy_page = hv_opts.guest == OPT_GUEST_BUILTIN ||
-			(hv_opts.guest == OPT_GUEST_AUTO && boot_info.nmod == 0);
+	 * page; a module guest gets RAM without holes. (guest=auto with no
+	 * module never gets here: hv/vmm.c ends the run first.) */
+	vm->lazy_page = hv_opts.guest == OPT_GUEST_BUILTIN;
 	vm->leaf_sizes = leaf_policy();
 	vm->env = (struct pg_env){
 		.ctx = vm, .table_ptr = vm_table_ptr,

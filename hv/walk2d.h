@@ -18,7 +18,6 @@
 #include "hypercall.h"
 
 /* HC_TRANSLATE flags (RDX). */
-#define HC_WALK_PRINT   BIT(0)    /* draw the walk on the console + JSON */
 
 /* Guest CR3 bits 51:12: the PML4's GPA (PCID / PWT / PCD bits ignored). */
 #define WALK2D_CR3_ADDR GENMASK(51, 12)

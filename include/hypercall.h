@@ -36,7 +36,8 @@ enum hc_number {
 	HC_ECHO         = 1,   /* rbx -> rbx + 1 (round-trip test) */
 	HC_DUMP_STATE   = 2,   /* print guest registers and control state */
 	HC_EXIT_STATS   = 3,   /* print per-reason exit counts now */
-	HC_TRANSLATE    = 4,   /* rbx = GVA, rcx = GPA of struct hc_walk -> 0 */
+	HC_TRANSLATE    = 4,   /* rbx = GVA, rcx = GPA of struct hc_walk,
+	                          rdx = HC_WALK_* flags -> 0 */
 	HC_INVEPT       = 5,   /* rbx = type (1 single, 2 all) -> 0 */
 	HC_INVVPID      = 6,   /* rbx = type (0 addr, 1 single, 2 all, 3 single
 	                          keeping globals), rcx = GVA for type 0 -> 0 */
@@ -90,6 +91,9 @@ struct hc_config {
 	uint32_t invept_types;    /* bit 1 single, bit 2 all */
 	uint32_t invvpid_types;   /* bit n = INVVPID type n supported */
 };
+
+/* HC_TRANSLATE flags (rdx). */
+#define HC_WALK_PRINT  1   /* also draw the walk on the console + WALK-JSON */
 
 /* EPT permission bits for HC_EPT_PROTECT (same as the EPT entry bits). */
 #define HC_EPT_R   1

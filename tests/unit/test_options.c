@@ -137,6 +137,7 @@ static void test_rejects(void **state)
 	bad("expect_crash=yes", "expect_crash=yes", "expect_crash must be");
 	bad("ept_leaf=3m", "ept_leaf=3m", "ept_leaf must be");
 	bad("selftest=A;B", "selftest=A;B", "selftest name");
+	bad("selftest=faul", "selftest=faul", "selftest must be");
 	bad("selftest=abcdefghijklmnopqrstuvwxyzabcdefgh", "selftest=",
 	    "too long");
 	/* The kernel path is skipped only as the first word. */
