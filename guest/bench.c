@@ -34,13 +34,10 @@ uint64_t bench_lm_tsc;
 static unsigned iters;
 static uint64_t samples[MAX_SAMPLES];
 
-/* RDTSC as a compiler barrier: timed memory accesses stay in between. */
+/* RDTSC (a compiler barrier too: timed accesses stay in between). */
 static inline uint64_t tsc(void)
 {
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
-	return ((uint64_t)hi << 32) | lo;
+	return rdtsc();
 }
 
 static void put(const char *key, uint64_t val)
@@ -106,13 +103,12 @@ static void measure_overhead(void)
 	put("guest_timing_overhead_ticks", timing_overhead);
 }
 
-static inline long vmcall(unsigned long nr, unsigned long a1,
+static inline long bench_vmcall(unsigned long nr, unsigned long a1,
 			  unsigned long a2)
 {
-	unsigned long rax = nr;
+	uint64_t a[4] = { a1, a2, 0, 0 };
 
-	__asm__ volatile("vmcall" : "+a"(rax) : "b"(a1), "c"(a2) : "memory");
-	return (long)rax;
+	return (long)vmcall(nr, a);
 }
 
 /* Time `iters` hypercalls nr(a1, a2); the result must be want. */
@@ -121,7 +117,7 @@ static bool time_vmcall(unsigned long nr, unsigned long a1, unsigned long a2,
 {
 	for (unsigned i = 0; i < iters; i++) {
 		uint64_t t0 = tsc();
-		long r = vmcall(nr, a1, a2);
+		long r = bench_vmcall(nr, a1, a2);
 		samples[i] = tsc() - t0;
 		if (r != want) {
 			*got = r;
@@ -144,10 +140,8 @@ static void bench_exits(void)
 	put_fig("guest_vmcall_null", null_vmcall);
 
 	for (unsigned i = 0; i < iters; i++) {
-		uint32_t a = 0, b, c = 0, d;
 		uint64_t t0 = tsc();
-		__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d)
-			         : : "memory");
+		(void)cpuid(0, 0);
 		samples[i] = tsc() - t0;
 	}
 	put_fig("guest_cpuid_exit", summarize(samples, iters, timing_overhead));

@@ -97,13 +97,11 @@ static uint64_t image_checksum(void)
 static long vmcall4(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3,
 		    uint64_t a4)
 {
-	uint64_t rax = nr, b = a1, c = a2, d = a3, s = a4;
+	uint64_t a[4] = { a1, a2, a3, a4 };
+	uint64_t rax = vmcall(nr, a);
 
-	__asm__ volatile("vmcall"
-			 : "+a"(rax), "+b"(b), "+c"(c), "+d"(d), "+S"(s)
-			 :: "memory");
 	fz.calls++;
-	if (b != a1 || c != a2 || d != a3 || s != a4)
+	if (a[0] != a1 || a[1] != a2 || a[2] != a3 || a[3] != a4)
 		fz.clobbers++;
 	/* Errors are -4095..-1; anything else is a value (HC_ECHO's x + 1
 	 * may well be negative). */

@@ -34,13 +34,9 @@ bool hv_present(void)
 long hc_call(unsigned long nr, unsigned long a1, unsigned long a2,
 	     unsigned long a3, unsigned long a4)
 {
-	unsigned long rax = nr;
+	uint64_t a[4] = { a1, a2, a3, a4 };
 
 	if (!detected)
 		return -ENOSYS;
-	__asm__ volatile("vmcall"
-			 : "+a"(rax)
-			 : "b"(a1), "c"(a2), "d"(a3), "S"(a4)
-			 : "memory");
-	return (long)rax;
+	return (long)vmcall(nr, a);
 }

@@ -162,14 +162,11 @@ extern uintptr_t __stack_chk_guard;
 /* Not protected itself: it changes the value its own epilogue would
  * compare against. */
 __attribute__((no_stack_protector))
-static bool rdrand64(uint64_t *v)
+static bool rdrand_retry(uint64_t *v)
 {
-	for (int i = 0; i < 16; i++) {   /* Intel: retry up to 10 times */
-		uint8_t ok;
-		__asm__ volatile("rdrand %0; setc %1" : "=r"(*v), "=qm"(ok));
-		if (ok)
+	for (int i = 0; i < 16; i++)     /* Intel: retry up to 10 times */
+		if (rdrand64(v))
 			return true;
-	}
 	return false;
 }
 
@@ -177,7 +174,7 @@ __attribute__((no_stack_protector))
 void canary_reseed(void)
 {
 	uint64_t r = 0;
-	bool hw = (cpuid(1, 0).ecx & CPUID_1_ECX_RDRAND) && rdrand64(&r);
+	bool hw = (cpuid(1, 0).ecx & CPUID_1_ECX_RDRAND) && rdrand_retry(&r);
 
 	__stack_chk_guard ^= r ^ (rdtsc() * 0x9E3779B97F4A7C15ULL);
 	/* A zero low byte stops string overflows from copying it; keep

@@ -409,7 +409,7 @@ static void handle_xsetbv(struct vcpu *v)
 static void handle_invd(struct vcpu *v)
 {
 	/* INVD would drop dirty lines the host owns: treat it as WBINVD. */
-	__asm__ volatile("wbinvd" ::: "memory");
+	wbinvd();
 	exit_skip_insn();
 }
 

@@ -25,6 +25,7 @@
 #include "host.h"
 #include "memlayout.h"
 #include "console.h"
+#include "x86.h"
 #include "err.h"
 
 #define VM_REPORT_MAX   16      /* violation reports printed per run */
@@ -202,11 +203,7 @@ static int check_buf(const struct vm *vm, uint64_t gpa, uint64_t bytes)
 /* Fill a frame with a 64-bit pattern (REP STOSQ: fast under Bochs). */
 static void fill_frame(uint64_t hpa, uint64_t pattern)
 {
-	void *p = phys_to_virt(hpa);
-	uint64_t n = SZ_4K / 8;
-
-	__asm__ volatile("rep stosq" : "+D"(p), "+c"(n) : "a"(pattern)
-			 : "memory");
+	stosq(phys_to_virt(hpa), pattern, SZ_4K / 8);
 }
 
 /* ------------------------------------------------------ hypercalls */

@@ -53,9 +53,7 @@ static void vm_flush(void *ctx, uint64_t gpa, uint64_t size)
 /* Zero with REP STOSQ: one instruction, so Bochs runs it fast. */
 static void zero_fast(void *p, uint64_t bytes)
 {
-	uint64_t n = bytes / 8;
-
-	__asm__ volatile("rep stosq" : "+D"(p), "+c"(n) : "a"(0ULL) : "memory");
+	stosq(p, 0, bytes / 8);
 }
 
 static unsigned leaf_policy(void)

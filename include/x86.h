@@ -161,11 +161,40 @@ static inline uint8_t inb(uint16_t port)
 static inline uint32_t inl(uint16_t port)
 { uint32_t v; __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
 
+/* Also a compiler barrier, so timed memory accesses stay between reads. */
 static inline uint64_t rdtsc(void)
 {
 	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
 	return ((uint64_t)hi << 32) | lo;
+}
+
+/* RDRAND: true and *v set if the CPU had entropy (CF=1). Callers retry. */
+static inline bool rdrand64(uint64_t *v)
+{
+	uint8_t ok;
+	__asm__ volatile("rdrand %0; setc %1" : "=r"(*v), "=qm"(ok));
+	return ok;
+}
+
+static inline void wbinvd(void) { __asm__ volatile("wbinvd" ::: "memory"); }
+
+/* Fill n 8-byte words with v (REP STOSQ: one instruction per call, so
+ * page-sized fills are cheap under Bochs too). */
+static inline void stosq(void *d, uint64_t v, size_t n)
+{
+	__asm__ volatile("rep stosq" : "+D"(d), "+c"(n) : "a"(v) : "memory");
+}
+
+/* VMCALL from a guest (ABI in include/hypercall.h): RAX = nr, arguments
+ * a[0..3] in RBX, RCX, RDX, RSI. The argument registers are in/out, so a
+ * caller can check the hypervisor preserved them. Returns RAX. */
+static inline uint64_t vmcall(uint64_t nr, uint64_t a[4])
+{
+	__asm__ volatile("vmcall"
+			 : "+a"(nr), "+b"(a[0]), "+c"(a[1]), "+d"(a[2]),
+			   "+S"(a[3]) :: "memory");
+	return nr;
 }
 
 static inline void cli(void) { __asm__ volatile("cli" ::: "memory"); }
