@@ -27,7 +27,8 @@ NASM    := nasm
 OBJCOPY := objcopy
 HOSTCC  ?= gcc
 
-INCLUDES := -Iinclude -Imm -Iept -Ivmx -Ihv
+# One include root: every include names its layer ("mm/paging.h").
+INCLUDES := -I.
 
 WARN     := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes \
             -Wno-unused-parameter
@@ -42,10 +43,10 @@ KCFLAGS  := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib \
             -fstack-protector-strong -mstack-protector-guard=global \
             $(WARN) $(INCLUDES) -MMD -MP
 
-NASMFLAGS := -f elf64 -g -Iinclude/ -Ihv/
+NASMFLAGS := -f elf64 -g -I./
 
 # ---------------------------------------------------------------- hypervisor
-HV_C   := $(wildcard hv/*.c vmx/*.c ept/*.c mm/*.c)
+HV_C   := $(wildcard hv/*.c vmx/*.c ept/*.c mm/*.c lib/*.c)
 HV_ASM := $(wildcard hv/*.asm vmx/*.asm)
 HV_OBJ := $(patsubst %.c,$(BUILD)/hv-obj/%.o,$(HV_C)) \
           $(patsubst %.asm,$(BUILD)/hv-obj/%.o,$(HV_ASM))
@@ -62,21 +63,20 @@ $(BUILD)/eptlab.elf: $(HV_OBJ) hv/linker.ld
 	$(LD) -n -T hv/linker.ld -z max-page-size=0x1000 -o $@ $(HV_OBJ)
 
 # ---------------------------------------------------------------- guest
-# The guest kernel reuses the paging engine, frame allocator and the
-# formatter; it is built with its own flags and objects.
-GUEST_C   := $(wildcard guest/*.c) mm/paging.c mm/pt_x86.c mm/frame.c \
-             mm/errname.c hv/fmt.c hv/string.c hv/printf.c hv/serial.c
+# The guest kernel is built from guest/, the shared runtime lib/ and the
+# paging engine and frame allocator of mm/, with its own flags and objects.
+GUEST_C   := $(wildcard guest/*.c lib/*.c) mm/paging.c mm/pt_x86.c mm/frame.c
 GUEST_ASM := $(wildcard guest/*.asm)
 GUEST_OBJ := $(patsubst %.c,$(BUILD)/guest-obj/%.o,$(GUEST_C)) \
              $(patsubst %.asm,$(BUILD)/guest-obj/%.o,$(GUEST_ASM))
 
 $(BUILD)/guest-obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) -DEPTLAB_GUEST -Iguest -c $< -o $@
+	$(CC) $(KCFLAGS) -DEPTLAB_GUEST -c $< -o $@
 
 $(BUILD)/guest-obj/%.o: %.asm
 	@mkdir -p $(dir $@)
-	$(NASM) $(NASMFLAGS) -Iguest/ -MD $(@:.o=.d) -MP $< -o $@
+	$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) -MP $< -o $@
 
 $(BUILD)/guest/guest.elf: $(GUEST_OBJ) guest/linker.ld
 	@mkdir -p $(dir $@)
@@ -128,19 +128,30 @@ debug: deps
 	scripts/run-bochs.sh --debug $(BUILD)/eptlab.iso
 
 # ---------------------------------------------------------------- host tests
+# Host objects are compiled once each into $(BUILD)/host-obj (unit tests)
+# and $(BUILD)/fuzz-obj (libFuzzer), with -MMD -MP dependency files: a
+# header edit recompiles exactly the objects that include it, and relinks
+# the binaries built from them.
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
-# Pure-C modules the host tests link: mm/, ept/ and the pure parts of vmx/.
-UNIT_LIB   := $(wildcard mm/*.c ept/*.c vmx/vmx_check*.c vmx/vmx_ctl.c hv/mb1_loader.c hv/options.c hv/walk2d.c hv/audit.c) \
-              $(wildcard tests/unit/sim_*.c)
+# Pure-C modules the host tests link: mm/, ept/, the pure parts of vmx/
+# and hv/, and the simulated physical memory.
+UNIT_LIB_SRC := $(wildcard mm/*.c ept/*.c vmx/vmx_check*.c vmx/vmx_ctl.c) \
+                lib/errname.c hv/mb1_loader.c hv/options.c hv/walk2d.c \
+                hv/audit.c $(wildcard tests/unit/sim_*.c)
+UNIT_LIB   := $(patsubst %.c,$(BUILD)/host-obj/%.o,$(UNIT_LIB_SRC))
 UNIT_FLAGS := -std=gnu11 -O1 -g -fsanitize=address,undefined \
               -fno-sanitize-recover=all -fno-omit-frame-pointer \
               -Wall -Wextra -Werror -Wno-unused-parameter \
-              $(INCLUDES) -Itests/unit -DEPTLAB_HOST_TEST
+              $(INCLUDES) -DEPTLAB_HOST_TEST -MMD -MP
 
-$(BUILD)/unit/%: tests/unit/%.c $(UNIT_LIB) $(wildcard mm/*.h ept/*.h include/*.h tests/unit/*.h)
+$(BUILD)/host-obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(UNIT_FLAGS) -o $@ $< $(UNIT_LIB) -lcmocka
+	$(HOSTCC) $(UNIT_FLAGS) -c $< -o $@
+
+$(BUILD)/unit/%: $(BUILD)/host-obj/tests/unit/%.o $(UNIT_LIB)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(UNIT_FLAGS) -o $@ $^ -lcmocka
 
 unit: $(UNIT_BIN)
 	@scripts/run-unit.sh $(UNIT_BIN)
@@ -156,17 +167,23 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_NAMES   := mb1 options paging
 FUZZ_BIN     := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
-FUZZ_LIB     := $(wildcard mm/*.c ept/*.c) hv/mb1_loader.c hv/options.c \
-                tests/unit/sim_phys.c
+FUZZ_LIB_SRC := $(wildcard mm/*.c ept/*.c) lib/errname.c hv/mb1_loader.c \
+                hv/options.c tests/unit/sim_phys.c
+FUZZ_LIB     := $(patsubst %.c,$(BUILD)/fuzz-obj/%.o,$(FUZZ_LIB_SRC))
 FUZZ_FLAGS   := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=all -fno-omit-frame-pointer \
                 -Wall -Wextra -Werror -Wno-unused-parameter \
-                $(INCLUDES) -Itests/unit -Itests/fuzz -DEPTLAB_HOST_TEST
+                $(INCLUDES) -DEPTLAB_HOST_TEST -MMD -MP
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_LIB) \
-		$(wildcard mm/*.h ept/*.h hv/*.h include/*.h tests/unit/*.h)
+# -fsanitize=fuzzer instruments each object; libFuzzer's main() joins
+# only at the link.
+$(BUILD)/fuzz-obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -c $< -o $@
+
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz-obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^
 
 .PHONY: fuzz fuzz-build
 fuzz-build: $(FUZZ_BIN)
@@ -178,12 +195,17 @@ fuzz: $(FUZZ_BIN)
 # docs/benchmarks.md: 3 Bochs runs (one per EPT leaf policy) + the host
 # paging microbenchmark -> table on the terminal and $(BUILD)/bench.json.
 BENCH_HOST_SRC := tests/bench/bench_paging.c mm/paging.c mm/pt_x86.c \
-                  mm/frame.c mm/errname.c tests/unit/sim_phys.c
+                  mm/frame.c lib/errname.c tests/unit/sim_phys.c
+BENCH_HOST_OBJ := $(patsubst %.c,$(BUILD)/bench-obj/%.o,$(BENCH_HOST_SRC))
 
-$(BUILD)/bench/bench_paging: $(BENCH_HOST_SRC) $(wildcard mm/*.h include/*.h tests/unit/*.h)
+$(BUILD)/bench-obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(HOSTCC) -std=gnu11 -O2 $(WARN) $(INCLUDES) -Itests/unit -DEPTLAB_HOST_TEST \
-		-o $@ $(BENCH_HOST_SRC)
+	$(HOSTCC) -std=gnu11 -O2 $(WARN) $(INCLUDES) -DEPTLAB_HOST_TEST -MMD -MP \
+		-c $< -o $@
+
+$(BUILD)/bench/bench_paging: $(BENCH_HOST_OBJ)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -O2 -o $@ $^
 
 bench: deps all $(BUILD)/bench/bench_paging
 	@BUILD=$(BUILD) scripts/bench.sh

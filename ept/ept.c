@@ -1,8 +1,8 @@
 /* EPT address spaces on the generic paging engine (see ept/ept.h).
  * SDM revision 084, Vol. 3C "EPT Translation Mechanism". Pure C. */
-#include "ept.h"
-#include "ept_format.h"
-#include "err.h"
+#include "ept/ept.h"
+#include "ept/ept_format.h"
+#include "include/err.h"
 
 uint64_t ept_make_eptp(uint64_t root_pa, bool ad)
 {

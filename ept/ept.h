@@ -13,8 +13,8 @@
 #ifndef EPTLAB_EPT_H
 #define EPTLAB_EPT_H
 
-#include "types.h"
-#include "paging.h"
+#include "include/types.h"
+#include "mm/paging.h"
 
 #define EPTP_MT_WB        6ULL
 #define EPTP_WALK_4       (3ULL << 3)

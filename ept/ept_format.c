@@ -7,7 +7,7 @@
  * Tables get R|W|X so the leaf alone decides the access rights (SDM 3C
  * "EPT Violations": an access is allowed only if every entry allows it).
  */
-#include "ept_format.h"
+#include "ept/ept_format.h"
 
 _Static_assert(sizeof(epte_t) == 8, "EPT entries are 8 bytes");
 _Static_assert(PG_LEVELS == 4, "EPT format is the 4-level EPT");

@@ -6,8 +6,8 @@
 #ifndef EPTLAB_EPT_FORMAT_H
 #define EPTLAB_EPT_FORMAT_H
 
-#include "types.h"
-#include "paging.h"
+#include "include/types.h"
+#include "mm/paging.h"
 
 typedef uint64_t epte_t;
 

@@ -14,14 +14,16 @@
  *
  * Cmdline words: bench, bench_short (smoke test: fewer samples).
  */
-#include "guest.h"
-#include "mm.h"
-#include "report.h"
-#include "pt_x86.h"
-#include "hypercall.h"
-#include "console.h"
-#include "err.h"
-#include "x86.h"
+#include "guest/guest.h"
+#include "guest/mm.h"
+#include "guest/report.h"
+#include "mm/pt_x86.h"
+#include "include/hypercall.h"
+#include "lib/console.h"
+#include "lib/fmt.h"
+#include "lib/string.h"
+#include "include/err.h"
+#include "include/x86.h"
 
 #define ITERS_FULL    1000
 #define ITERS_SHORT   64

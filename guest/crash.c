@@ -19,12 +19,13 @@
  * SDM revision 084, Vol. 3A "Exception and Interrupt Reference"
  * (Interrupt 8, double fault: a fault while delivering #DF shuts down).
  */
-#include "guest.h"
-#include "hostile.h"
-#include "mm.h"
-#include "report.h"
-#include "console.h"
-#include "x86.h"
+#include "guest/guest.h"
+#include "guest/hostile.h"
+#include "guest/mm.h"
+#include "guest/report.h"
+#include "lib/console.h"
+#include "lib/string.h"
+#include "include/x86.h"
 
 /* ------------------------------------------------------ cmdline values */
 

@@ -26,15 +26,16 @@
  * and its CR3 are intact, and asks the hypervisor to audit itself
  * (HC_AUDIT: its own text/rodata checksum and every EPT leaf).
  */
-#include "guest.h"
-#include "hostile.h"
-#include "mm.h"
-#include "pt_x86.h"
-#include "report.h"
-#include "hypercall.h"
-#include "console.h"
-#include "err.h"
-#include "x86.h"
+#include "guest/guest.h"
+#include "guest/hostile.h"
+#include "guest/mm.h"
+#include "mm/pt_x86.h"
+#include "guest/report.h"
+#include "include/hypercall.h"
+#include "lib/console.h"
+#include "lib/fmt.h"
+#include "include/err.h"
+#include "include/x86.h"
 
 #define FUZZ_DEFAULT      10000
 #define SACR_BYTES        (16 * SZ_4K)  /* the sacrificial buffer */

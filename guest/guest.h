@@ -2,7 +2,7 @@
 #ifndef EPTLAB_GUEST_H
 #define EPTLAB_GUEST_H
 
-#include "types.h"
+#include "include/types.h"
 
 /* ---- guest/main.c */
 __attribute__((noreturn)) void guest_main(uint32_t magic, uint64_t info_pa);
@@ -48,7 +48,7 @@ extern const char probe_write64_insn[], probe_write64_done[];
 #define VEC_GP  13
 #define VEC_PF  14
 
-/* ---- guest/hv.c */
+/* ---- guest/hc_client.c: the hypercall client */
 /* True if running under eptlab (CPUID 0x40000000 signature). */
 bool hv_detect(void);
 bool hv_present(void);

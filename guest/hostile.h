@@ -8,7 +8,7 @@
 #ifndef EPTLAB_GUEST_HOSTILE_H
 #define EPTLAB_GUEST_HOSTILE_H
 
-#include "types.h"
+#include "include/types.h"
 
 /* Dispatch on the cmdline words crash= / fuzz= (guest/main.c). */
 void hostile_run(void);

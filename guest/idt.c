@@ -6,10 +6,11 @@
  * the full state and ends the run with failure.
  * SDM references are to the Intel SDM, revision 084 (June 2024).
  */
-#include "guest.h"
-#include "report.h"
-#include "console.h"
-#include "x86.h"
+#include "guest/guest.h"
+#include "lib/idt.h"
+#include "guest/report.h"
+#include "lib/console.h"
+#include "include/x86.h"
 
 _Static_assert(offsetof(struct isr_frame, vector) == 15 * 8,
 	       "isr.asm pushes 15 registers before the vector");
@@ -18,21 +19,8 @@ _Static_assert(offsetof(struct isr_frame, rip) == 17 * 8,
 _Static_assert(sizeof(struct isr_frame) % 16 == 0,
 	       "isr_dispatch is called with a 16-byte aligned stack");
 
-#define IDT_VECTORS     32
+#define IDT_VECTORS     IDT_EXC_VECTORS
 #define KERNEL_CS       0x08          /* guest/entry.asm GDT */
-#define GATE_INTR64     0x8E          /* P, DPL 0, 64-bit interrupt gate */
-
-/* SDM 3A "64-Bit Mode IDT": 16-byte gate descriptors. */
-struct idt_gate {
-	uint16_t off_lo;
-	uint16_t sel;
-	uint8_t ist;
-	uint8_t type;
-	uint16_t off_mid;
-	uint32_t off_hi;
-	uint32_t zero;
-} __attribute__((packed));
-_Static_assert(sizeof(struct idt_gate) == 16, "64-bit gate is 16 bytes");
 
 extern const uint64_t isr_stub_table[IDT_VECTORS];
 
@@ -57,15 +45,8 @@ void idt_init(void)
 	struct desc_ptr d;
 
 	for (unsigned v = 0; v < IDT_VECTORS; v++) {
-		uint64_t a = isr_stub_table[v];
-		idt[v] = (struct idt_gate){
-			.off_lo = (uint16_t)a,
-			.sel = KERNEL_CS,
-			.ist = 0,
-			.type = GATE_INTR64,
-			.off_mid = (uint16_t)(a >> 16),
-			.off_hi = (uint32_t)(a >> 32),
-		};
+		idt[v] = idt_gate_make(isr_stub_table[v], KERNEL_CS, 0,
+				       IDT_GATE_INTR_DPL0);
 	}
 	d.limit = sizeof(idt) - 1;
 	d.base = (uint64_t)(uintptr_t)idt;

@@ -1,9 +1,9 @@
 ; Exception entry stubs for the guest kernel (guest/idt.c; the frame is
 ; struct isr_frame in guest/guest.h), shared with the hypervisor through
-; include/isr_stubs.inc, plus the probes the scenarios use to provoke
+; lib/isr_stubs.inc, plus the probes the scenarios use to provoke
 ; expected faults.
 
-%include "isr_stubs.inc"
+%include "lib/isr_stubs.inc"
 
 ; uint64_t probe_read64(uint64_t va): a fault at probe_read64_insn
 ; resumes at probe_read64_done with RAX = the poison value.

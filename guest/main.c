@@ -5,12 +5,13 @@
  * It runs under eptlab and, for the scenarios that need no hypervisor,
  * alone under plain QEMU (docs/guest.md).
  */
-#include "guest.h"
-#include "mm.h"
-#include "report.h"
-#include "hostile.h"
-#include "console.h"
-#include "x86.h"
+#include "guest/guest.h"
+#include "guest/mm.h"
+#include "guest/report.h"
+#include "guest/hostile.h"
+#include "lib/console.h"
+#include "lib/string.h"
+#include "include/x86.h"
 
 /* -fstack-protector-strong with -mstack-protector-guard=global. */
 uintptr_t __stack_chk_guard = 0x3c1f5e0b7a92d648ULL;

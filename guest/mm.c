@@ -9,13 +9,14 @@
  * map, nothing in the lower half. Table pages are reached through the
  * direct map, which the boot map and the final map both provide.
  */
-#include "mm.h"
-#include "pt_x86.h"
-#include "mb1_loader.h"
-#include "report.h"
-#include "console.h"
-#include "err.h"
-#include "x86.h"
+#include "guest/mm.h"
+#include "mm/pt_x86.h"
+#include "lib/multiboot1.h"
+#include "guest/report.h"
+#include "lib/console.h"
+#include "lib/string.h"
+#include "include/err.h"
+#include "include/x86.h"
 
 /* Linker symbols (guest/linker.ld), higher-half addresses. */
 extern char _text_start[], _text_end[], _rodata_start[], _rodata_end[];
@@ -131,18 +132,6 @@ bool mm_invpcid_ok(void)
 
 /* ------------------------------------------------------ Multiboot info */
 
-/* Multiboot 0.6.96 section 3.3; the layout is drawn in hv/mb1_loader.c. */
-#define MBI_FLAGS       0
-#define MBI_MEM_LOWER   4
-#define MBI_MEM_UPPER   8
-#define MBI_CMDLINE     16
-#define MBI_MODS_COUNT  20
-#define MBI_MODS_ADDR   24
-#define MBI_MMAP_LEN    44
-#define MBI_MMAP_ADDR   48
-#define MBI_SIZE        116
-#define MB_MOD_SIZE     16
-
 static uint32_t rd32_pa(uint64_t pa)
 {
 	uint32_t v;
@@ -182,15 +171,15 @@ static void parse_info(uint64_t info_pa)
 	struct guest_bootinfo *b = &guest_boot;
 	uint32_t flags;
 
-	if (info_pa == 0 || info_pa + MBI_SIZE > GUEST_POOL_TOP)
+	if (info_pa == 0 || info_pa + MB1_INFO_SIZE > GUEST_POOL_TOP)
 		report_abort("EBX 0x%llx is not a Multiboot info address",
 			     (unsigned long long)info_pa);
 	b->info_pa = info_pa;
-	flags = b->mb_flags = rd32_pa(info_pa + MBI_FLAGS);
+	flags = b->mb_flags = rd32_pa(info_pa + MB1_INFO_FLAGS);
 
 	if (flags & MB1_INFO_MMAP) {
-		uint64_t at = rd32_pa(info_pa + MBI_MMAP_ADDR);
-		uint64_t end = at + rd32_pa(info_pa + MBI_MMAP_LEN);
+		uint64_t at = rd32_pa(info_pa + MB1_INFO_MMAP_ADDR);
+		uint64_t end = at + rd32_pa(info_pa + MB1_INFO_MMAP_LEN);
 
 		/* Each entry: size (not counting itself), base, length,
 		 * type; the next entry starts size + 4 bytes later. */
@@ -205,10 +194,10 @@ static void parse_info(uint64_t info_pa)
 			at += (uint64_t)size + 4;
 		}
 	} else if (flags & MB1_INFO_MEM) {
-		add_region(0, (uint64_t)rd32_pa(info_pa + MBI_MEM_LOWER) * 1024,
+		add_region(0, (uint64_t)rd32_pa(info_pa + MB1_INFO_MEM_LOWER) * 1024,
 			   MEM_AVAILABLE);
 		add_region(0x100000,
-			   (uint64_t)rd32_pa(info_pa + MBI_MEM_UPPER) * 1024,
+			   (uint64_t)rd32_pa(info_pa + MB1_INFO_MEM_UPPER) * 1024,
 			   MEM_AVAILABLE);
 	}
 	if (b->nmap == 0)
@@ -216,7 +205,7 @@ static void parse_info(uint64_t info_pa)
 			     "(bit 6) and no mem_lower/mem_upper (bit 0)",
 			     flags);
 	if (flags & MB1_INFO_CMDLINE) {
-		const char *s = mm_dm(rd32_pa(info_pa + MBI_CMDLINE));
+		const char *s = mm_dm(rd32_pa(info_pa + MB1_INFO_CMDLINE_PTR));
 		size_t n = 0;
 		while (n + 1 < sizeof(b->cmdline) && s[n]) {
 			b->cmdline[n] = s[n];
@@ -235,21 +224,21 @@ static void reserve_boot_data(void)
 	uint32_t flags = b->mb_flags;
 
 	frame_reserve(p, GUEST_PHYS, mm_kernel_pa(_bss_end) - GUEST_PHYS);
-	frame_reserve(p, b->info_pa, MBI_SIZE);
+	frame_reserve(p, b->info_pa, MB1_INFO_SIZE);
 	if (flags & MB1_INFO_MMAP)
-		frame_reserve(p, rd32_pa(b->info_pa + MBI_MMAP_ADDR),
-			      rd32_pa(b->info_pa + MBI_MMAP_LEN));
+		frame_reserve(p, rd32_pa(b->info_pa + MB1_INFO_MMAP_ADDR),
+			      rd32_pa(b->info_pa + MB1_INFO_MMAP_LEN));
 	if (flags & MB1_INFO_CMDLINE) {
-		uint64_t cl = rd32_pa(b->info_pa + MBI_CMDLINE);
+		uint64_t cl = rd32_pa(b->info_pa + MB1_INFO_CMDLINE_PTR);
 		frame_reserve(p, cl, strlen(mm_dm(cl)) + 1);
 	}
-	if (flags & BIT(3)) {                      /* modules */
-		uint32_t n = rd32_pa(b->info_pa + MBI_MODS_COUNT);
-		uint64_t m = rd32_pa(b->info_pa + MBI_MODS_ADDR);
-		frame_reserve(p, m, (uint64_t)n * MB_MOD_SIZE);
+	if (flags & MB1_INFO_MODS) {
+		uint32_t n = rd32_pa(b->info_pa + MB1_INFO_MODS_COUNT);
+		uint64_t m = rd32_pa(b->info_pa + MB1_INFO_MODS_ADDR);
+		frame_reserve(p, m, (uint64_t)n * MB1_MOD_SIZE);
 		for (uint32_t i = 0; i < n && i < 64; i++) {
-			uint64_t s = rd32_pa(m + i * MB_MOD_SIZE);
-			uint64_t e = rd32_pa(m + i * MB_MOD_SIZE + 4);
+			uint64_t s = rd32_pa(m + i * MB1_MOD_SIZE);
+			uint64_t e = rd32_pa(m + i * MB1_MOD_SIZE + 4);
 			if (e > s)
 				frame_reserve(p, s, e - s);
 		}

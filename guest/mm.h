@@ -23,9 +23,9 @@
 #ifndef EPTLAB_GUEST_MM_H
 #define EPTLAB_GUEST_MM_H
 
-#include "types.h"
-#include "paging.h"
-#include "frame.h"
+#include "include/types.h"
+#include "mm/paging.h"
+#include "mm/frame.h"
 
 #define GUEST_PHYS        0x100000ULL             /* guest/linker.ld */
 #define GUEST_VMA         0xFFFFFFFF80000000ULL   /* guest/linker.ld */

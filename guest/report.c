@@ -1,8 +1,8 @@
 /* In-guest PASS/FAIL/SKIP reporting and the end of the run (report.h). */
-#include "report.h"
-#include "console.h"
-#include "hypercall.h"
-#include "x86.h"
+#include "guest/report.h"
+#include "lib/console.h"
+#include "include/hypercall.h"
+#include "include/x86.h"
 
 static unsigned n_pass, n_fail, n_skip;
 static const char *current = "boot";

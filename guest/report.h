@@ -10,7 +10,7 @@
 #ifndef EPTLAB_GUEST_REPORT_H
 #define EPTLAB_GUEST_REPORT_H
 
-#include "types.h"
+#include "include/types.h"
 
 /* Name the running scenario (for an unexpected-exception FAIL line). */
 void report_begin(const char *name);

@@ -5,14 +5,14 @@
  * of the reserved scenario chunk (guest.h SCEN_*) that nothing else
  * touches, so the expected fault counts are exact.
  */
-#include "guest.h"
-#include "mm.h"
-#include "report.h"
-#include "pt_x86.h"
-#include "hypercall.h"
-#include "console.h"
-#include "err.h"
-#include "x86.h"
+#include "guest/guest.h"
+#include "guest/mm.h"
+#include "guest/report.h"
+#include "mm/pt_x86.h"
+#include "include/hypercall.h"
+
+#include "include/err.h"
+#include "include/x86.h"
 
 /* SDM 3C "Exit Qualification for EPT Violations". */
 #define EQ_GLA_OK    BIT(7)     /* guest linear address field valid */

@@ -4,13 +4,13 @@
  * mapping first, so that a missing flush would show as the old data on
  * hardware that keeps translations across the change (not Bochs).
  */
-#include "guest.h"
-#include "mm.h"
-#include "report.h"
-#include "hypercall.h"
-#include "console.h"
-#include "err.h"
-#include "x86.h"
+#include "guest/guest.h"
+#include "guest/mm.h"
+#include "guest/report.h"
+#include "include/hypercall.h"
+#include "lib/console.h"
+#include "include/err.h"
+#include "include/x86.h"
 
 #define PAT_OLD    0x01D0000000000000ULL
 #define PAT_NEW    0x4E3A0000000000ULL

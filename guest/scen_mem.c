@@ -4,14 +4,14 @@
  * in guest/scen_demand.c. All use pages of the reserved scenario chunk
  * (guest.h SCEN_*), which the guest touches only where said here.
  */
-#include "guest.h"
-#include "mm.h"
-#include "report.h"
-#include "pt_x86.h"
-#include "hypercall.h"
-#include "console.h"
-#include "err.h"
-#include "x86.h"
+#include "guest/guest.h"
+#include "guest/mm.h"
+#include "guest/report.h"
+#include "mm/pt_x86.h"
+#include "include/hypercall.h"
+
+#include "include/err.h"
+#include "include/x86.h"
 
 #define AD_A         BIT(0)
 #define AD_D         BIT(1)

@@ -4,14 +4,14 @@
  * mappings, and the check of an HC_TRANSLATE walk against the guest's
  * own walk of its tables (mm/paging.c pg_walk_va).
  */
-#include "guest.h"
-#include "mm.h"
-#include "report.h"
-#include "pt_x86.h"
-#include "hypercall.h"
-#include "console.h"
-#include "err.h"
-#include "x86.h"
+#include "guest/guest.h"
+#include "guest/mm.h"
+#include "guest/report.h"
+#include "mm/pt_x86.h"
+#include "include/hypercall.h"
+#include "lib/console.h"
+#include "include/err.h"
+#include "include/x86.h"
 
 struct hc_config scen_cfg;
 long scen_cfg_rc = -ENOSYS;

@@ -4,13 +4,13 @@
  * They run before any scenario that changes the EPT (remap, protect,
  * write-track, demand), so the boot-time EPT leaves are still whole.
  */
-#include "guest.h"
-#include "mm.h"
-#include "report.h"
-#include "hypercall.h"
-#include "console.h"
-#include "err.h"
-#include "x86.h"
+#include "guest/guest.h"
+#include "guest/mm.h"
+#include "guest/report.h"
+#include "include/hypercall.h"
+#include "lib/console.h"
+#include "include/err.h"
+#include "include/x86.h"
 
 #define XLATE_PAT  0x2D7A1A7E00000000ULL
 

@@ -13,14 +13,14 @@
  * only that the new mapping is used after the flush, not that the flush
  * was needed.
  */
-#include "guest.h"
-#include "mm.h"
-#include "report.h"
-#include "pt_x86.h"
-#include "hypercall.h"
-#include "console.h"
-#include "err.h"
-#include "x86.h"
+#include "guest/guest.h"
+#include "guest/mm.h"
+#include "guest/report.h"
+#include "mm/pt_x86.h"
+#include "include/hypercall.h"
+
+#include "include/err.h"
+#include "include/x86.h"
 
 #define PAT_A  0xA5A5A5A500000000ULL
 #define PAT_B  0x5B5B5B5B00000000ULL

@@ -1,10 +1,10 @@
 /* Hypervisor self-audit (see hv/audit.h). Read-only: it changes neither
  * the image nor the VM. The EPT check (audit_ept) is pure C and host-
  * tested (tests/unit/test_audit.c); the rest needs the hypervisor. */
-#include "audit.h"
-#include "vm.h"
-#include "console.h"
-#include "err.h"
+#include "hv/audit.h"
+#include "hv/vm.h"
+#include "lib/console.h"
+#include "include/err.h"
 
 /* ------------------------------------------------------------ EPT walk */
 
@@ -94,8 +94,8 @@ uint64_t audit_ept(struct vm *vm, uint64_t *leaves, uint64_t *bytes)
 
 /* ------------------------------------------------ hypervisor only */
 #ifndef EPTLAB_HOST_TEST
-#include "cpu.h"
-#include "x86.h"
+#include "hv/cpu.h"
+#include "include/x86.h"
 
 /* 64-bit FNV-1a: not cryptographic (an attacker who can write .text can
  * also fix the hash), but it catches stray writes and corruption. */

@@ -14,7 +14,7 @@
 #ifndef EPTLAB_AUDIT_H
 #define EPTLAB_AUDIT_H
 
-#include "types.h"
+#include "include/types.h"
 
 struct vm;
 

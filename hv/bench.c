@@ -6,19 +6,20 @@
  * hypervisor-side figure as one `BENCH: key=value` line. Under Bochs with
  * `clock: sync=none` a tick (RDTSC) is one executed instruction.
  */
-#include "bench.h"
-#include "vm.h"
-#include "ept_format.h"
-#include "host.h"
-#include "cpu.h"
-#include "stats.h"
-#include "options.h"
-#include "hypercall.h"
-#include "memlayout.h"
-#include "console.h"
-#include "err.h"
-#include "x86.h"
-#include "run.h"
+#include "hv/bench.h"
+#include "hv/vm.h"
+#include "ept/ept_format.h"
+#include "hv/host.h"
+#include "hv/cpu.h"
+#include "hv/stats.h"
+#include "hv/options.h"
+#include "include/hypercall.h"
+#include "hv/memlayout.h"
+#include "lib/console.h"
+#include "lib/fmt.h"
+#include "include/err.h"
+#include "include/x86.h"
+#include "hv/run.h"
 
 struct bench_boot bench_boot;
 

@@ -8,9 +8,9 @@
 #ifndef EPTLAB_BENCH_H
 #define EPTLAB_BENCH_H
 
-#include "types.h"
-#include "vcpu.h"
-#include "paging.h"
+#include "include/types.h"
+#include "hv/vcpu.h"
+#include "mm/paging.h"
 
 struct vm;
 

@@ -3,8 +3,8 @@
 #ifndef EPTLAB_BOOTINFO_H
 #define EPTLAB_BOOTINFO_H
 
-#include "types.h"
-#include "frame.h"
+#include "include/types.h"
+#include "mm/frame.h"
 
 #define BOOT_MAX_REGIONS  64
 #define BOOT_MAX_MODULES  8

@@ -8,19 +8,19 @@
  *                             VMCS) ─> vmm_guest_launch (VMLAUNCH)
  *                        no:  summary, leak check, status for run_end
  */
-#include "contain.h"
-#include "vcpu.h"
-#include "vm.h"
-#include "vmx.h"
-#include "vmcs.h"
-#include "vmx_insn.h"
-#include "vmx_err.h"
-#include "options.h"
-#include "host.h"
-#include "x86.h"
-#include "console.h"
-#include "run.h"
-#include "err.h"
+#include "hv/contain.h"
+#include "hv/vcpu.h"
+#include "hv/vm.h"
+#include "vmx/vmx.h"
+#include "vmx/vmcs.h"
+#include "vmx/vmx_insn.h"
+#include "vmx/vmx_err.h"
+#include "hv/options.h"
+#include "hv/host.h"
+#include "include/x86.h"
+#include "lib/console.h"
+#include "hv/run.h"
+#include "include/err.h"
 
 /* IA32_VMX_MISC[4:0]: the timer counts down by 1 every time TSC bit X
  * changes, X being this field (SDM 3C "VMX-Preemption Timer"). */

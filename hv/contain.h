@@ -11,8 +11,8 @@
 #ifndef EPTLAB_CONTAIN_H
 #define EPTLAB_CONTAIN_H
 
-#include "types.h"
-#include "vmx_caps.h"
+#include "include/types.h"
+#include "vmx/vmx_caps.h"
 
 struct vcpu;
 

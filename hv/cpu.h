@@ -3,7 +3,7 @@
 #ifndef EPTLAB_CPU_H
 #define EPTLAB_CPU_H
 
-#include "types.h"
+#include "include/types.h"
 
 /* GDT selectors. The TSS is non-zero because VM entry requires a non-zero
  * host TR (SDM Vol. 3C "Checks on Host Segment and Descriptor-Table

@@ -11,7 +11,7 @@
 ;                            [511] -> second GiB
 ; host_mm_init replaces all of this; the identity map goes with it.
 ;
-; Constants must match include/memlayout.h (NASM cannot include it).
+; Constants must match hv/memlayout.h (NASM cannot include it).
 
 %define KERNEL_VMA      0xFFFFFFFF80000000
 %define V2P(x)          ((x) - KERNEL_VMA)
@@ -30,7 +30,8 @@
 %define PTE_P           (1 << 0)
 %define PTE_RW          (1 << 1)
 %define PTE_PS          (1 << 7)
-%define COM1            0x3F8
+%include "lib/com1_init.inc"
+%define COM1            COM1_BASE
 
 extern hv_main
 extern __bss_start, __bss_end, __stack_main_top
@@ -140,18 +141,7 @@ _start:
 
 .no_long_mode:
 	; Say why on COM1 (115200 8N1) and stop.
-	mov dx, COM1 + 3
-	mov al, 0x80
-	out dx, al
-	mov dx, COM1
-	mov al, 1
-	out dx, al
-	mov dx, COM1 + 1
-	xor al, al
-	out dx, al
-	mov dx, COM1 + 3
-	mov al, 3
-	out dx, al
+	COM1_INIT
 	mov esi, msg_no_lm
 .putc:
 	lodsb

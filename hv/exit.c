@@ -8,22 +8,22 @@
  * I/O, CR, MSR) neither allocates nor prints, except for guest console
  * output and explicit diagnostics.
  */
-#include "vcpu.h"
-#include "exit.h"
-#include "vmcall.h"
-#include "vm.h"
-#include "vmx.h"
-#include "vmx_insn.h"
-#include "vmx_err.h"
-#include "vmx_check.h"
-#include "vmcs.h"
-#include "stats.h"
-#include "contain.h"
-#include "hypercall.h"
-#include "x86.h"
-#include "console.h"
-#include "run.h"
-#include "err.h"
+#include "hv/vcpu.h"
+#include "hv/exit.h"
+#include "hv/hypercall.h"
+#include "hv/vm.h"
+#include "vmx/vmx.h"
+#include "vmx/vmx_insn.h"
+#include "vmx/vmx_err.h"
+#include "vmx/vmx_check.h"
+#include "vmx/vmcs.h"
+#include "hv/stats.h"
+#include "hv/contain.h"
+#include "include/hypercall.h"
+#include "include/x86.h"
+#include "lib/console.h"
+#include "hv/run.h"
+#include "include/err.h"
 
 /* ------------------------------------------------------------ helpers */
 

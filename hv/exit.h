@@ -6,8 +6,8 @@
 #ifndef EPTLAB_EXIT_H
 #define EPTLAB_EXIT_H
 
-#include "types.h"
-#include "vcpu.h"
+#include "include/types.h"
+#include "hv/vcpu.h"
 
 /* Advance the guest RIP past the exiting instruction. */
 void exit_skip_insn(void);

@@ -15,7 +15,7 @@
 ; exception dump). So CR2 is not saved on the hot path; VMLAUNCH loads it
 ; from struct guest_regs (zero at first), so no host address leaks in.
 
-%include "guest_regs.inc"
+%include "hv/guest_regs.inc"
 
 bits 64
 section .text

@@ -1,7 +1,7 @@
 /* Expected-fault table lookup and the memory probes (see extable.h). */
-#include "extable.h"
-#include "err.h"
-#include "x86.h"
+#include "hv/extable.h"
+#include "include/err.h"
+#include "include/x86.h"
 
 extern const struct extable_entry __extable_start[], __extable_end[];
 

@@ -8,8 +8,8 @@
 #ifndef EPTLAB_EXTABLE_H
 #define EPTLAB_EXTABLE_H
 
-#include "types.h"
-#include "cpu.h"
+#include "include/types.h"
+#include "hv/cpu.h"
 
 struct extable_entry {
 	uint64_t fault_rip;

@@ -3,8 +3,8 @@
  * "Task Management in 64-bit Mode"). The TSS only supplies IST stacks for
  * #DF, NMI and #MC, and a non-zero TR for VMX host state.
  */
-#include "cpu.h"
-#include "x86.h"
+#include "hv/cpu.h"
+#include "include/x86.h"
 
 struct tss64 {
 	uint32_t rsvd0;

@@ -3,10 +3,10 @@
 #ifndef EPTLAB_HOST_H
 #define EPTLAB_HOST_H
 
-#include "types.h"
-#include "frame.h"
-#include "paging.h"
-#include "bootinfo.h"
+#include "include/types.h"
+#include "mm/frame.h"
+#include "mm/paging.h"
+#include "hv/bootinfo.h"
 
 extern struct frame_pool hv_frames;
 extern struct pg_space hv_space;

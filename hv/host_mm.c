@@ -18,15 +18,16 @@
  * 3. A boot report (frame totals, table pages per level next to the
  *    minimum from pg_min_tables) and a self-check of the protections.
  */
-#include "host.h"
-#include "pt_x86.h"
-#include "cpu.h"
-#include "extable.h"
-#include "memlayout.h"
-#include "console.h"
-#include "run.h"
-#include "err.h"
-#include "x86.h"
+#include "hv/host.h"
+#include "mm/pt_x86.h"
+#include "hv/cpu.h"
+#include "hv/extable.h"
+#include "hv/memlayout.h"
+#include "lib/console.h"
+#include "lib/string.h"
+#include "hv/run.h"
+#include "include/err.h"
+#include "include/x86.h"
 
 struct frame_pool hv_frames;
 struct pg_space hv_space;
@@ -254,7 +255,7 @@ static void plan_image(void)
 	    __stack_nmi_top - __stack_nmi_bottom != IST_STACK_SIZE ||
 	    __stack_mc_top - __stack_mc_bottom != IST_STACK_SIZE ||
 	    __stack_exit_top - __stack_exit_bottom != STACK_SIZE)
-		panic("hv/linker.ld stack sizes differ from include/memlayout.h");
+		panic("hv/linker.ld stack sizes differ from hv/memlayout.h");
 
 	for (i = 0; i < ARRAY_SIZE(sec); i++) {
 		uint64_t va = (uint64_t)(uintptr_t)sec[i].lo;

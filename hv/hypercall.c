@@ -5,20 +5,20 @@
  * without overflow (hv/vm_ept.c), and results are written through
  * vm_write, which handles structures that cross a page.
  */
-#include "vmcall.h"
-#include "exit.h"
-#include "vm.h"
-#include "walk2d.h"
-#include "vmx.h"
-#include "vmx_insn.h"
-#include "vmcs.h"
-#include "stats.h"
-#include "bench.h"
-#include "hypercall.h"
-#include "audit.h"
-#include "x86.h"
-#include "console.h"
-#include "err.h"
+#include "hv/hypercall.h"
+#include "hv/exit.h"
+#include "hv/vm.h"
+#include "hv/walk2d.h"
+#include "vmx/vmx.h"
+#include "vmx/vmx_insn.h"
+#include "vmx/vmcs.h"
+#include "hv/stats.h"
+#include "hv/bench.h"
+#include "include/hypercall.h"
+#include "hv/audit.h"
+#include "include/x86.h"
+#include "lib/console.h"
+#include "include/err.h"
 
 /* Log only the first INV_LOG_MAX calls of each type: the exit path does
  * not print on a hot loop (the benchmarks time 1000 of each). */

@@ -4,25 +4,15 @@
  * An exception that no __extable entry expects is fatal: dump the state
  * and end the run as FAIL.
  */
-#include "cpu.h"
-#include "extable.h"
-#include "console.h"
-#include "run.h"
-#include "x86.h"
+#include "hv/cpu.h"
+#include "lib/idt.h"
+#include "hv/extable.h"
+#include "lib/console.h"
+#include "lib/fmt.h"
+#include "hv/run.h"
+#include "include/x86.h"
 
-struct idt_gate {
-	uint16_t off_lo;
-	uint16_t sel;
-	uint8_t ist;
-	uint8_t type_attr;
-	uint16_t off_mid;
-	uint32_t off_hi;
-	uint32_t rsvd;
-} __attribute__((packed));
-_Static_assert(sizeof(struct idt_gate) == 16, "64-bit IDT gate");
-
-#define IDT_VECTORS      32
-#define GATE_INTR_DPL0   0x8E           /* P, DPL 0, 64-bit interrupt gate */
+#define IDT_VECTORS      IDT_EXC_VECTORS
 
 extern const uint64_t isr_stub_table[IDT_VECTORS];
 static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
@@ -49,13 +39,7 @@ const char *exception_name(unsigned vector)
 
 static void set_gate(unsigned v, uint64_t handler, unsigned ist)
 {
-	idt[v].off_lo = handler & 0xFFFF;
-	idt[v].sel = GDT_SEL_CODE;
-	idt[v].ist = ist & 7;
-	idt[v].type_attr = GATE_INTR_DPL0;
-	idt[v].off_mid = (handler >> 16) & 0xFFFF;
-	idt[v].off_hi = handler >> 32;
-	idt[v].rsvd = 0;
+	idt[v] = idt_gate_make(handler, GDT_SEL_CODE, ist, IDT_GATE_INTR_DPL0);
 }
 
 void idt_init(void)

@@ -5,15 +5,16 @@
  *   console -> GDT/TSS -> IDT -> multiboot2 info -> host memory
  *   (frame pool, page tables, CR3 switch, self-check) -> vmm_main
  */
-#include "console.h"
-#include "run.h"
-#include "cpu.h"
-#include "host.h"
-#include "multiboot2.h"
-#include "vmm.h"
-#include "audit.h"
-#include "bench.h"
-#include "x86.h"
+#include "lib/console.h"
+#include "lib/string.h"
+#include "hv/run.h"
+#include "hv/cpu.h"
+#include "hv/host.h"
+#include "hv/multiboot2.h"
+#include "hv/vmm.h"
+#include "hv/audit.h"
+#include "hv/bench.h"
+#include "include/x86.h"
 
 __attribute__((noreturn)) void hv_main(uint32_t magic, uint64_t mbi_pa);
 

@@ -8,9 +8,9 @@
  * most 32 bits wide (kludge, ELF32) or checked against the file or RAM size
  * before they are added (ELF64), so no sum can wrap.
  */
-#include "mb1_loader.h"
-#include "console.h"
-#include "err.h"
+#include "hv/mb1_loader.h"
+#include "lib/fmt.h"
+#include "include/err.h"
 
 /* ELF (System V gABI), only what the loader reads. */
 #define EI_NIDENT      16
@@ -520,9 +520,7 @@ int mb1_load(const uint8_t *img, size_t len, const struct mb1_guest_mem *gm,
  *                           +20 type
  *   then                  "eptlab\0", then the command line and its NUL.
  */
-#define MB1_INFO_SIZE        116
 #define MB1_INFO_MAP_OFF     120
-#define MB1_MMAP_ENTRY_SIZE  24
 #define MB1_LOADER_NAME      "eptlab"
 
 static size_t cstr_len(const char *s, size_t max)

@@ -20,24 +20,8 @@
 #ifndef EPTLAB_MB1_LOADER_H
 #define EPTLAB_MB1_LOADER_H
 
-#include "types.h"
-
-#define MB1_HEADER_MAGIC   0x1BADB002u   /* in the image */
-#define MB1_BOOT_MAGIC     0x2BADB002u   /* in EAX at entry */
-#define MB1_SEARCH_BYTES   8192          /* header must start in these */
-
-/* Header flags. Bits 0-15 are requirements: a loader must refuse an
- * image with one it cannot honour. */
-#define MB1_HF_PAGE_ALIGN  BIT(0)   /* modules page-aligned (we load none) */
-#define MB1_HF_MEMINFO     BIT(1)   /* mem_* and mmap_* wanted */
-#define MB1_HF_VIDEO       BIT(2)   /* video mode table: not supported */
-#define MB1_HF_AOUT_KLUDGE BIT(16)  /* address fields valid */
-
-/* Info-block flags (struct layout documented in mb1_loader.c). */
-#define MB1_INFO_MEM       BIT(0)
-#define MB1_INFO_CMDLINE   BIT(2)
-#define MB1_INFO_MMAP      BIT(6)
-#define MB1_INFO_LOADER    BIT(9)
+#include "include/types.h"
+#include "lib/multiboot1.h"
 
 #define MB1_MIN_LOAD_GPA   0x1000   /* nothing may load into page 0 */
 #define MB1_MAX_PHDRS      64       /* more program headers: -E2BIG */

@@ -1,8 +1,8 @@
 /* Multiboot2 information -> struct boot_info (see multiboot2.h). */
-#include "multiboot2.h"
-#include "memlayout.h"
-#include "console.h"
-#include "run.h"
+#include "hv/multiboot2.h"
+#include "hv/memlayout.h"
+#include "lib/console.h"
+#include "hv/run.h"
 
 struct boot_info boot_info;
 

@@ -6,8 +6,8 @@
 #ifndef EPTLAB_MULTIBOOT2_H
 #define EPTLAB_MULTIBOOT2_H
 
-#include "types.h"
-#include "bootinfo.h"
+#include "include/types.h"
+#include "hv/bootinfo.h"
 
 #define MB2_BOOTLOADER_MAGIC  0x36D76289   /* EAX at entry */
 

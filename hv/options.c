@@ -1,10 +1,12 @@
 /* Hypervisor command-line parsing (see hv/options.h). The core is pure C;
  * only options_parse()/options_print() at the bottom talk to the console. */
-#include "options.h"
-#include "paging.h"
-#include "console.h"
-#include "err.h"
-#include "hypercall.h"
+#include "hv/options.h"
+#include "mm/paging.h"
+#include "lib/console.h"
+#include "lib/fmt.h"
+#include "lib/string.h"
+#include "include/err.h"
+#include "include/hypercall.h"
 
 struct hv_options hv_opts = {
 	.ept_leaf = 0,
@@ -366,7 +368,7 @@ int options_format(const struct hv_options *o, char *buf, size_t buflen)
 
 /* ------------------------------------------------ hypervisor wrappers */
 #ifndef EPTLAB_HOST_TEST
-#include "run.h"
+#include "hv/run.h"
 
 void options_parse(const char *cmdline)
 {

@@ -15,7 +15,7 @@
 #ifndef EPTLAB_OPTIONS_H
 #define EPTLAB_OPTIONS_H
 
-#include "types.h"
+#include "include/types.h"
 
 enum opt_guest { OPT_GUEST_AUTO, OPT_GUEST_BUILTIN, OPT_GUEST_MODULE };
 enum opt_corrupt { OPT_CORRUPT_NONE, OPT_CORRUPT_TR_TYPE };

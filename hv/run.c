@@ -1,7 +1,8 @@
-/* Ending a run (include/run.h), and the stack-protector hooks. */
-#include "run.h"
-#include "console.h"
-#include "x86.h"
+/* Ending a run (hv/run.h), and the stack-protector hooks. */
+#include "hv/run.h"
+#include "lib/console.h"
+#include "lib/fmt.h"
+#include "include/x86.h"
 
 void run_end(int status, const char *why)
 {

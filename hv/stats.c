@@ -1,8 +1,8 @@
 /* Printing the VM-exit statistics (see hv/stats.h). */
-#include "stats.h"
-#include "vmx_err.h"
-#include "x86.h"
-#include "console.h"
+#include "hv/stats.h"
+#include "vmx/vmx_err.h"
+#include "include/x86.h"
+#include "lib/console.h"
 
 struct exit_stats exit_stats;
 

@@ -6,7 +6,7 @@
 #ifndef EPTLAB_STATS_H
 #define EPTLAB_STATS_H
 
-#include "types.h"
+#include "include/types.h"
 
 #define STATS_REASONS 80
 

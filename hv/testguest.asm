@@ -26,7 +26,8 @@
 %define HC_ABI_VERSION 1
 %define ENOENT        2
 %define EOPNOTSUPP    95
-%define COM1          0x3F8
+%include "lib/com1_init.inc"
+%define COM1          COM1_BASE
 %define EXIT_PORT     0xF4
 ; hv/vm.h
 %define LAZY_GPA      0x400000
@@ -44,18 +45,7 @@ testguest_start:
 	mov esp, TG_STACK_TOP
 	mov [ABS(ram_size)], ebx
 	; 8N1, divisor 1 (the hypervisor's COM1 model just records it)
-	mov dx, COM1 + 3
-	mov al, 0x80
-	out dx, al
-	mov dx, COM1
-	mov al, 1
-	out dx, al
-	mov dx, COM1 + 1
-	xor al, al
-	out dx, al
-	mov dx, COM1 + 3
-	mov al, 3
-	out dx, al
+	COM1_INIT
 
 	mov esi, ABS(s_hello)
 	call puts

@@ -5,8 +5,8 @@
 #ifndef EPTLAB_VCPU_H
 #define EPTLAB_VCPU_H
 
-#include "types.h"
-#include "vmx_caps.h"
+#include "include/types.h"
+#include "vmx/vmx_caps.h"
 
 /* x86 register numbers (SDM Vol. 2A "Register Encodings"). */
 enum gpr {

@@ -23,9 +23,9 @@
 #ifndef EPTLAB_VM_H
 #define EPTLAB_VM_H
 
-#include "types.h"
-#include "ept.h"
-#include "hypercall.h"
+#include "include/types.h"
+#include "ept/ept.h"
+#include "include/hypercall.h"
 
 #define VM_MAX_CHUNKS   2048
 #define VM_LAZY_GPA     0x400000ULL

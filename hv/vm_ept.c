@@ -15,18 +15,18 @@
  *  - the demand-fault path prints nothing (vm->verbose aside) and takes one
  *    frame from the next-fit allocator.
  */
-#include "vm.h"
-#include "vmx.h"
-#include "vmcs.h"
-#include "vmx_insn.h"
-#include "run.h"
-#include "ept_format.h"
-#include "stats.h"
-#include "host.h"
-#include "memlayout.h"
-#include "console.h"
-#include "x86.h"
-#include "err.h"
+#include "hv/vm.h"
+#include "vmx/vmx.h"
+#include "vmx/vmcs.h"
+#include "vmx/vmx_insn.h"
+#include "hv/run.h"
+#include "ept/ept_format.h"
+#include "hv/stats.h"
+#include "hv/host.h"
+#include "hv/memlayout.h"
+#include "lib/console.h"
+#include "include/x86.h"
+#include "include/err.h"
 
 #define VM_REPORT_MAX   16      /* violation reports printed per run */
 

@@ -3,18 +3,19 @@
  * "EPT Translation Mechanism", "Invalidation of TLBs and Paging-Structure
  * Caches" (INVEPT after restricting or removing a translation).
  */
-#include "vm.h"
-#include "vmx.h"
-#include "vmx_insn.h"
-#include "options.h"
-#include "host.h"
-#include "bootinfo.h"
-#include "memlayout.h"
-#include "console.h"
-#include "run.h"
-#include "err.h"
-#include "bench.h"
-#include "x86.h"
+#include "hv/vm.h"
+#include "vmx/vmx.h"
+#include "vmx/vmx_insn.h"
+#include "hv/options.h"
+#include "hv/host.h"
+#include "hv/bootinfo.h"
+#include "hv/memlayout.h"
+#include "lib/console.h"
+#include "lib/string.h"
+#include "hv/run.h"
+#include "include/err.h"
+#include "hv/bench.h"
+#include "include/x86.h"
 
 struct vm vm0;
 
@@ -133,7 +134,6 @@ static void vm_alloc_ram(struct vm *vm)
 		gpa += size;
 	}
 }
-
 
 /* Build guest RAM from an empty EPT and an all-zero vm->page[]: in modes
  * off and buffer every page is backed (large leaves where the runs allow);

@@ -4,7 +4,7 @@
 #ifndef EPTLAB_VMM_H
 #define EPTLAB_VMM_H
 
-#include "bootinfo.h"
+#include "hv/bootinfo.h"
 
 __attribute__((noreturn)) void vmm_main(struct boot_info *bi);
 

@@ -16,9 +16,9 @@
  * dimension is a pg_space on pg_fmt_x86 rooted at CR3 whose table_ptr hook
  * runs the EPT walk for each table and records it.
  */
-#include "walk2d.h"
-#include "pt_x86.h"
-#include "err.h"
+#include "hv/walk2d.h"
+#include "mm/pt_x86.h"
+#include "include/err.h"
 
 struct walk2d_ctx {
 	struct pg_space *ept;

@@ -13,9 +13,9 @@
 #ifndef EPTLAB_WALK2D_H
 #define EPTLAB_WALK2D_H
 
-#include "types.h"
-#include "paging.h"
-#include "hypercall.h"
+#include "include/types.h"
+#include "mm/paging.h"
+#include "include/hypercall.h"
 
 /* HC_TRANSLATE flags (RDX). */
 

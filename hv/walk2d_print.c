@@ -3,11 +3,11 @@
  * the console, references numbered in the order the CPU makes them, then
  * one "WALK-JSON: {...}" line for scripts/walk-diagram.py.
  */
-#include "walk2d.h"
-#include "pt_x86.h"
-#include "ept_format.h"
-#include "console.h"
-#include "err.h"
+#include "hv/walk2d.h"
+#include "mm/pt_x86.h"
+#include "ept/ept_format.h"
+#include "lib/console.h"
+#include "include/err.h"
 
 static const char *const ept_name[PG_LEVELS] = {
 	"EPT PML4", "EPT PDPT", "EPT PD  ", "EPT PT  " };

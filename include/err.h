@@ -21,7 +21,7 @@
 #define EOPNOTSUPP 95
 #endif
 
-/* "EINVAL" for -EINVAL; "E?" for unknown codes. Defined in mm/errname.c. */
+/* "EINVAL" for -EINVAL; "E?" for unknown codes. Defined in lib/errname.c. */
 const char *err_name(int err);
 
 #endif

@@ -19,7 +19,7 @@
 #ifndef EPTLAB_HYPERCALL_H
 #define EPTLAB_HYPERCALL_H
 
-#include "types.h"
+#include "include/types.h"
 
 #define HC_CPUID_LEAF        0x40000000
 #define HC_CPUID_SIG_EBX     0x4C747045   /* "EptL" */

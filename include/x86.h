@@ -7,7 +7,7 @@
 #ifndef EPTLAB_X86_H
 #define EPTLAB_X86_H
 
-#include "types.h"
+#include "include/types.h"
 
 /* CR0 (SDM Vol. 3A "Control Registers") */
 #define CR0_PE   BIT(0)

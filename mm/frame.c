@@ -8,8 +8,8 @@
  * never hands them out. Allocation is next-fit: it scans from the word
  * where the last allocation succeeded and skips full words.
  */
-#include "frame.h"
-#include "err.h"
+#include "mm/frame.h"
+#include "include/err.h"
 
 #define FRAME_LOW_RESERVED  (0x100000ULL >> FRAME_SHIFT)  /* first 1 MiB */
 

@@ -11,7 +11,7 @@
 #ifndef EPTLAB_FRAME_H
 #define EPTLAB_FRAME_H
 
-#include "types.h"
+#include "include/types.h"
 
 #define FRAME_SIZE   4096ULL
 #define FRAME_SHIFT  12

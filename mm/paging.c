@@ -12,8 +12,8 @@
  * edge splits need before changing anything. A failed call leaves the
  * tables and the allocator as they were.
  */
-#include "paging.h"
-#include "err.h"
+#include "mm/paging.h"
+#include "include/err.h"
 
 #define PG_LAST       (PG_LEVELS - 1)
 #define PG_IDX_MASK   (PG_ENTRIES - 1)

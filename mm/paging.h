@@ -28,7 +28,7 @@
 #ifndef EPTLAB_PAGING_H
 #define EPTLAB_PAGING_H
 
-#include "types.h"
+#include "include/types.h"
 
 #define PG_LEVELS        4
 #define PG_ENTRIES       512

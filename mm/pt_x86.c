@@ -5,7 +5,7 @@
  * Tables are made P|RW|US so that the leaf alone decides the access rights
  * (SDM 3A "Access Rights": rights are the most restrictive along the walk).
  */
-#include "pt_x86.h"
+#include "mm/pt_x86.h"
 
 _Static_assert(sizeof(pte_t) == 8, "x86-64 entries are 8 bytes");
 _Static_assert(PG_LEVELS == 4, "x86-64 format is 4-level paging");

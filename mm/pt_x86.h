@@ -6,8 +6,8 @@
 #ifndef EPTLAB_PT_X86_H
 #define EPTLAB_PT_X86_H
 
-#include "types.h"
-#include "paging.h"
+#include "include/types.h"
+#include "mm/paging.h"
 
 typedef uint64_t pte_t;
 

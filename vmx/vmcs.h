@@ -11,7 +11,7 @@
 #ifndef EPTLAB_VMCS_H
 #define EPTLAB_VMCS_H
 
-#include "types.h"
+#include "include/types.h"
 
 enum vmcs_field {
 	/* B.1.1 16-bit control fields */

@@ -5,19 +5,20 @@
  * "VM-Execution Control Fields", "VM-Exit Control Fields",
  * "VM-Entry Control Fields", "Host-State Area", "Guest-State Area".
  */
-#include "vmx.h"
-#include "vmx_insn.h"
-#include "vmcs.h"
-#include "vcpu.h"
-#include "options.h"
-#include "contain.h"
-#include "x86.h"
-#include "cpu.h"
-#include "host.h"
-#include "memlayout.h"
-#include "console.h"
-#include "run.h"
-#include "err.h"
+#include "vmx/vmx.h"
+#include "vmx/vmx_insn.h"
+#include "vmx/vmcs.h"
+#include "hv/vcpu.h"
+#include "hv/options.h"
+#include "hv/contain.h"
+#include "include/x86.h"
+#include "hv/cpu.h"
+#include "hv/host.h"
+#include "hv/memlayout.h"
+#include "lib/console.h"
+#include "lib/string.h"
+#include "hv/run.h"
+#include "include/err.h"
 
 /* MSR bitmap layout (SDM 3C "VM-Execution Control Fields", MSR-Bitmap
  * Address): four 1 KiB bitmaps, a set bit makes the access exit. */

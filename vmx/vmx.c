@@ -3,15 +3,15 @@
  * VMX Operation", "Restrictions on VMX Operation"; Vol. 3D Appendix A
  * "VMX Capability Reporting Facility").
  */
-#include "vmx.h"
-#include "vmx_insn.h"
-#include "vmx_err.h"
-#include "vmcs.h"
-#include "x86.h"
-#include "host.h"
-#include "memlayout.h"
-#include "console.h"
-#include "run.h"
+#include "vmx/vmx.h"
+#include "vmx/vmx_insn.h"
+#include "vmx/vmx_err.h"
+#include "vmx/vmcs.h"
+#include "include/x86.h"
+#include "hv/host.h"
+#include "hv/memlayout.h"
+#include "lib/console.h"
+#include "hv/run.h"
 
 struct vmx_caps vmx_caps;
 

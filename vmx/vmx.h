@@ -3,8 +3,8 @@
 #ifndef EPTLAB_VMX_H
 #define EPTLAB_VMX_H
 
-#include "types.h"
-#include "vmx_caps.h"
+#include "include/types.h"
+#include "vmx/vmx_caps.h"
 
 struct vcpu;
 

@@ -12,7 +12,7 @@
 #ifndef EPTLAB_VMX_CAPS_H
 #define EPTLAB_VMX_CAPS_H
 
-#include "types.h"
+#include "include/types.h"
 
 struct vmx_caps {
 	uint64_t basic;

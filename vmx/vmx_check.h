@@ -11,9 +11,9 @@
 #ifndef EPTLAB_VMX_CHECK_H
 #define EPTLAB_VMX_CHECK_H
 
-#include "types.h"
-#include "vmcs.h"
-#include "vmx_caps.h"
+#include "include/types.h"
+#include "vmx/vmcs.h"
+#include "vmx/vmx_caps.h"
 
 struct vmcs_reader {
 	void *ctx;

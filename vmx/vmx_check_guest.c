@@ -4,14 +4,14 @@
  */
 #include <stdarg.h>
 
-#include "types.h"
-#include "err.h"
-#include "console.h"
-#include "x86.h"
-#include "vmcs.h"
-#include "vmx_caps.h"
-#include "vmx_check.h"
-#include "vmx_check_int.h"
+#include "include/types.h"
+#include "include/err.h"
+
+#include "include/x86.h"
+#include "vmx/vmcs.h"
+#include "vmx/vmx_caps.h"
+#include "vmx/vmx_check.h"
+#include "vmx/vmx_check_int.h"
 
 /* ------------------------------------------------------------------ */
 /* Guest state                                                         */

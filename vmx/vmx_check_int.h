@@ -6,10 +6,10 @@
 #ifndef EPTLAB_VMX_CHECK_INT_H
 #define EPTLAB_VMX_CHECK_INT_H
 
-#include "types.h"
-#include "vmcs.h"
-#include "vmx_caps.h"
-#include "vmx_check.h"
+#include "include/types.h"
+#include "vmx/vmcs.h"
+#include "vmx/vmx_caps.h"
+#include "vmx/vmx_check.h"
 
 
 /* Segment access rights as VMREAD returns them (SDM 3C "Guest Register

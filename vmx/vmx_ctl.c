@@ -2,8 +2,8 @@
  * (SDM revision 084, Vol. 3D A.3-A.5 "VM-Execution Controls" etc.: bits
  * 31:0 of a capability MSR are allowed-0 settings, bits 63:32 allowed-1).
  * Pure C: also linked into host unit tests. */
-#include "vmx_caps.h"
-#include "err.h"
+#include "vmx/vmx_caps.h"
+#include "include/err.h"
 
 int vmx_ctl_compute(uint64_t cap_msr, const struct vmx_ctl_req *req, size_t n,
 		    uint32_t *out, const char **missing)

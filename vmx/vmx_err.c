@@ -1,9 +1,9 @@
 /* Names for VM-instruction errors and exit reasons (SDM revision 084). */
-#include "vmx_err.h"
-#include "vmx_insn.h"
-#include "vmcs.h"
-#include "console.h"
-#include "run.h"
+#include "vmx/vmx_err.h"
+#include "vmx/vmx_insn.h"
+#include "vmx/vmcs.h"
+#include "lib/console.h"
+#include "hv/run.h"
 
 /* SDM 3C "VM-Instruction Error Numbers" */
 static const char *const insn_errors[] = {

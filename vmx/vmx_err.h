@@ -5,7 +5,7 @@
 #ifndef EPTLAB_VMX_ERR_H
 #define EPTLAB_VMX_ERR_H
 
-#include "types.h"
+#include "include/types.h"
 
 /* "VM entry with invalid control field(s)" for 7; "unknown" otherwise. */
 const char *vmx_insn_error_name(unsigned n);

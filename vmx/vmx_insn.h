@@ -15,8 +15,8 @@
 #ifndef EPTLAB_VMX_INSN_H
 #define EPTLAB_VMX_INSN_H
 
-#include "types.h"
-#include "vmcs.h"
+#include "include/types.h"
+#include "vmx/vmcs.h"
 
 #define VMX_OK            0
 #define VMX_FAIL_INVALID  1   /* CF = 1 */

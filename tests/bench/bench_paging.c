@@ -18,9 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-#include "sim_phys.h"
-#include "pt_x86.h"
-#include "err.h"
+#include "tests/unit/sim_phys.h"
+#include "mm/pt_x86.h"
+#include "include/err.h"
 
 #define SPAN         (1ULL << 30)
 #define VA_BASE      0xFFFF900000000000ULL   /* canonical, 1 GiB aligned */

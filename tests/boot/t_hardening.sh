@@ -41,10 +41,9 @@ register_test hardening-boot t_hardening_boot
 t_hardening_format_strings() {
     local f out=$TESTDIR/hardening-format.log
     : >"$out"
-    for f in "$ROOT"/hv/*.c "$ROOT"/vmx/*.c "$ROOT"/ept/*.c "$ROOT"/mm/*.c; do
+    for f in "$ROOT"/hv/*.c "$ROOT"/vmx/*.c "$ROOT"/ept/*.c "$ROOT"/mm/*.c "$ROOT"/lib/*.c; do
         gcc -std=gnu11 -O2 -ffreestanding -fno-builtin -nostdlib -fno-pic -fno-pie -mcmodel=kernel \
-            -mno-red-zone -mgeneral-regs-only -I"$ROOT/include" -I"$ROOT/mm" \
-            -I"$ROOT/ept" -I"$ROOT/vmx" -I"$ROOT/hv" -DEPTLAB_HV -fsyntax-only \
+            -mno-red-zone -mgeneral-regs-only -I"$ROOT" -DEPTLAB_HV -fsyntax-only \
             -Wformat=2 -Wformat-nonliteral -Wformat-security \
             -Wsuggest-attribute=format "$f" >>"$out" 2>&1
     done

@@ -16,9 +16,9 @@
  */
 #include <string.h>
 
-#include "fuzz_common.h"
-#include "mb1_loader.h"
-#include "err.h"
+#include "tests/fuzz/fuzz_common.h"
+#include "hv/mb1_loader.h"
+#include "include/err.h"
 
 struct sim_ram {
 	uint64_t size;

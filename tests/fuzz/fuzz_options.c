@@ -10,11 +10,11 @@
  */
 #include <string.h>
 
-#include "fuzz_common.h"
-#include "options.h"
-#include "paging.h"
-#include "hypercall.h"
-#include "err.h"
+#include "tests/fuzz/fuzz_common.h"
+#include "hv/options.h"
+#include "mm/paging.h"
+#include "include/hypercall.h"
+#include "include/err.h"
 
 static void check_same(const struct hv_options *a, const struct hv_options *b)
 {

@@ -18,12 +18,12 @@
  */
 #include <string.h>
 
-#include "fuzz_common.h"
-#include "sim_phys.h"
-#include "paging.h"
-#include "pt_x86.h"
-#include "ept_format.h"
-#include "err.h"
+#include "tests/fuzz/fuzz_common.h"
+#include "tests/unit/sim_phys.h"
+#include "mm/paging.h"
+#include "mm/pt_x86.h"
+#include "ept/ept_format.h"
+#include "include/err.h"
 
 #define SIM_SIZE    (6ULL << 20)          /* tables come from here */
 #define WIN_PAGES   (1ULL << 21)          /* VAs in [0, 8 GiB) */

@@ -2,8 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim_phys.h"
-#include "err.h"
+#include "tests/unit/sim_phys.h"
+#include "include/err.h"
 
 static void *sim_table_ptr(void *ctx, uint64_t pa)
 {

@@ -7,9 +7,9 @@
 #ifndef EPTLAB_SIM_PHYS_H
 #define EPTLAB_SIM_PHYS_H
 
-#include "types.h"
-#include "frame.h"
-#include "paging.h"
+#include "include/types.h"
+#include "mm/frame.h"
+#include "mm/paging.h"
 
 #define SIM_FLUSH_LOG  64
 

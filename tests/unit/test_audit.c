@@ -13,10 +13,10 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "sim_phys.h"
-#include "audit.h"
-#include "vm.h"
-#include "err.h"
+#include "tests/unit/sim_phys.h"
+#include "hv/audit.h"
+#include "hv/vm.h"
+#include "include/err.h"
 
 #define RAM      (8ULL << 20)
 #define HPA0     0x40000000ULL      /* 2M-aligned: 2 MiB leaves fit */

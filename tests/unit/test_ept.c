@@ -7,10 +7,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "sim_phys.h"
-#include "ept.h"
-#include "ept_format.h"
-#include "err.h"
+#include "tests/unit/sim_phys.h"
+#include "ept/ept.h"
+#include "ept/ept_format.h"
+#include "include/err.h"
 
 #define SIM_SIZE (16ULL << 20)
 

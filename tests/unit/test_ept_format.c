@@ -7,10 +7,10 @@
 #include <cmocka.h>
 #include <stdlib.h>
 
-#include "sim_phys.h"
-#include "paging.h"
-#include "ept_format.h"
-#include "err.h"
+#include "tests/unit/sim_phys.h"
+#include "mm/paging.h"
+#include "ept/ept_format.h"
+#include "include/err.h"
 
 #define SIM_SIZE   (16ULL << 20)
 #define ALL_SIZES  (PG_SIZE_4K | PG_SIZE_2M | PG_SIZE_1G)

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "frame.h"
-#include "err.h"
+#include "mm/frame.h"
+#include "include/err.h"
 
 #define MIB  0x100000ULL
 

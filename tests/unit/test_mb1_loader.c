@@ -14,8 +14,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "mb1_loader.h"
-#include "err.h"
+#include "hv/mb1_loader.h"
+#include "include/err.h"
 
 #define RAM_SIZE   0x800000ULL          /* 8 MiB of simulated guest RAM */
 #define LOAD       0x100000u

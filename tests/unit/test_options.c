@@ -13,10 +13,10 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "options.h"
-#include "paging.h"
-#include "hypercall.h"
-#include "err.h"
+#include "hv/options.h"
+#include "mm/paging.h"
+#include "include/hypercall.h"
+#include "include/err.h"
 
 static char err[200];
 

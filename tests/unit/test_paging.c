@@ -10,11 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim_phys.h"
-#include "paging.h"
-#include "pt_x86.h"
-#include "ept_format.h"
-#include "err.h"
+#include "tests/unit/sim_phys.h"
+#include "mm/paging.h"
+#include "mm/pt_x86.h"
+#include "ept/ept_format.h"
+#include "include/err.h"
 
 #define SIM_SIZE   (32ULL << 20)
 #define ALL_SIZES  (PG_SIZE_4K | PG_SIZE_2M | PG_SIZE_1G)

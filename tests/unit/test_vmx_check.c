@@ -17,12 +17,12 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "types.h"
-#include "err.h"
-#include "x86.h"
-#include "vmcs.h"
-#include "vmx_caps.h"
-#include "vmx_check.h"
+#include "include/types.h"
+#include "include/err.h"
+#include "include/x86.h"
+#include "vmx/vmcs.h"
+#include "vmx/vmx_caps.h"
+#include "vmx/vmx_check.h"
 
 /* ------------------------------------------------------------ fake VMCS */
 

@@ -6,9 +6,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "vmx_caps.h"
-#include "vmcs.h"
-#include "err.h"
+#include "vmx/vmx_caps.h"
+#include "vmx/vmcs.h"
+#include "include/err.h"
 
 /* Bochs corei7_skylake_x IA32_VMX_PROCBASED_CTLS2: allowed-1 0x02177FFF. */
 #define CAP_PROC2 (0x02177FFFULL << 32)

@@ -10,12 +10,12 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "sim_phys.h"
-#include "ept.h"
-#include "pt_x86.h"
-#include "ept_format.h"
-#include "walk2d.h"
-#include "err.h"
+#include "tests/unit/sim_phys.h"
+#include "ept/ept.h"
+#include "mm/pt_x86.h"
+#include "ept/ept_format.h"
+#include "hv/walk2d.h"
+#include "include/err.h"
 
 #define SIM_SIZE   (32ULL << 20)
 #define GUEST_RAM  (8ULL << 20)

@@ -4,10 +4,10 @@
  * Hypercalls are VMCALL, issued only once eptlab was detected: outside
  * VMX operation VMCALL raises #UD.
  */
-#include "guest.h"
-#include "hypercall.h"
-#include "err.h"
-#include "x86.h"
+#include "guest/guest.h"
+#include "include/hypercall.h"
+#include "include/err.h"
+#include "include/x86.h"
 
 static bool detected;
 

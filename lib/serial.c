@@ -3,8 +3,8 @@
  * guest kernel. Programmed before use (8N1, divisor 1 = 115200 baud) and
  * drained (LSR.TEMT) before a run ends, or the last bytes are lost.
  */
-#include "console.h"
-#include "x86.h"
+#include "lib/console.h"
+#include "include/x86.h"
 
 #define UART_THR   0    /* transmit holding (DLAB = 0) */
 #define UART_DLL   0    /* divisor low (DLAB = 1) */

@@ -1,5 +1,5 @@
 /* err_name: printable name of a negative errno, for diagnostics. */
-#include "err.h"
+#include "include/err.h"
 
 const char *err_name(int err)
 {

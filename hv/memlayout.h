@@ -29,7 +29,7 @@
 #define IST_STACK_SIZE   0x2000               /* #DF, NMI, #MC stacks */
 
 #ifndef __ASSEMBLER__
-#include "types.h"
+#include "include/types.h"
 
 static inline void *phys_to_virt(uint64_t pa)
 {

@@ -1,6 +1,7 @@
-/* printf/vprintf on the COM1 console (hv/serial.c); shared by the
+/* printf/vprintf on the COM1 console (lib/serial.c); shared by the
  * hypervisor and the guest kernel. */
-#include "console.h"
+#include "lib/console.h"
+#include "lib/fmt.h"
 
 static void con_out(void *ctx, char c)
 {

@@ -5,7 +5,7 @@
  * pattern recognition off so no function can end up calling itself.
  */
 #pragma GCC optimize("no-tree-loop-distribute-patterns")
-#include "console.h"
+#include "lib/string.h"
 
 /* Whole 8-byte words with rep stosq (one iteration per word: zeroing a
  * 4 KiB page costs 512 rep iterations instead of 4096), the tail bytewise. */

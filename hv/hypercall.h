@@ -6,7 +6,7 @@
 #ifndef EPTLAB_VMCALL_H
 #define EPTLAB_VMCALL_H
 
-#include "vcpu.h"
+#include "hv/vcpu.h"
 
 /* Exit handler for EXIT_VMCALL: RAX = number, RBX/RCX/RDX/RSI arguments,
  * result in RAX, RIP advanced. */

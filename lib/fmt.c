@@ -6,7 +6,7 @@
  * (number or '*'), a precision for %s ('.N' or '.*'), and the length
  * modifiers 'h', 'hh', 'l', 'll', 'z'.
  */
-#include "console.h"
+#include "lib/fmt.h"
 
 struct fmt_spec {
 	bool left;          /* '-' */

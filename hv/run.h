@@ -5,8 +5,8 @@
  *   Bochs: magic breakpoint (xchg bx,bx), the -rc script then quits;
  *   real hardware: cli; hlt forever.
  * The serial marker is the truth; exit codes are only a hint. */
-#ifndef EPTLAB_RUN_H
-#define EPTLAB_RUN_H
+#ifndef EPTLAB_HV_RUN_H
+#define EPTLAB_HV_RUN_H
 
 #define RUN_PASS 0
 #define RUN_FAIL 1
@@ -15,9 +15,7 @@
 
 __attribute__((noreturn)) void run_end(int status, const char *why);
 
-/* Broken invariant: print "PANIC in <func>: ..." and end the run (fail). */
-__attribute__((noreturn, format(printf, 2, 3)))
-void panic_at(const char *func, const char *fmt, ...);
-#define panic(...) panic_at(__func__, __VA_ARGS__)
+/* panic() (lib/panic.h) is implemented in hv/run.c on top of run_end. */
+#include "lib/panic.h"
 
 #endif

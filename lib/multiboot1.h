@@ -1,0 +1,55 @@
+/*
+ * The Multiboot v1 format ("Multiboot Specification version 0.6.96",
+ * sections 3.1 "OS image format" and 3.3 "Boot information format"):
+ * the constants and byte offsets that the loader (hv/loader/) writes and
+ * a Multiboot kernel (guest/) reads. Only the format, no code.
+ */
+#ifndef EPTLAB_LIB_MULTIBOOT1_H
+#define EPTLAB_LIB_MULTIBOOT1_H
+
+#include "include/types.h"
+
+#define MB1_HEADER_MAGIC   0x1BADB002u   /* in the image */
+#define MB1_BOOT_MAGIC     0x2BADB002u   /* in EAX at entry */
+#define MB1_SEARCH_BYTES   8192          /* header must start in these */
+
+/* Header flags. Bits 0-15 are requirements: a loader must refuse an
+ * image with one it cannot honour. */
+#define MB1_HF_PAGE_ALIGN  BIT(0)   /* modules page-aligned */
+#define MB1_HF_MEMINFO     BIT(1)   /* mem_* and mmap_* wanted */
+#define MB1_HF_VIDEO       BIT(2)   /* video mode table: not supported */
+#define MB1_HF_AOUT_KLUDGE BIT(16)  /* address fields valid */
+
+/* Info-block flags. */
+#define MB1_INFO_MEM       BIT(0)   /* mem_lower, mem_upper */
+#define MB1_INFO_CMDLINE   BIT(2)
+#define MB1_INFO_MODS      BIT(3)   /* mods_count, mods_addr */
+#define MB1_INFO_MMAP      BIT(6)   /* mmap_length, mmap_addr */
+#define MB1_INFO_LOADER    BIT(9)   /* boot_loader_name */
+
+/* Info-block byte offsets (all fields 32-bit, pointers guest-physical). */
+#define MB1_INFO_FLAGS       0
+#define MB1_INFO_MEM_LOWER   4      /* KiB from 0 */
+#define MB1_INFO_MEM_UPPER   8      /* KiB contiguous from 1 MiB */
+#define MB1_INFO_CMDLINE_PTR 16
+#define MB1_INFO_MODS_COUNT  20
+#define MB1_INFO_MODS_ADDR   24
+#define MB1_INFO_MMAP_LEN    44
+#define MB1_INFO_MMAP_ADDR   48
+#define MB1_INFO_LOADER_NAME 64
+#define MB1_INFO_SIZE        116
+
+/* One module entry: mod_start, mod_end (exclusive), string, reserved. */
+#define MB1_MOD_SIZE         16
+/* One memory-map entry: size (20, not counting itself), base_addr (64),
+ * length (64), type; the next entry starts size + 4 bytes later. */
+#define MB1_MMAP_ENTRY_SIZE  24
+
+/* Memory-map types, shared with multiboot2. */
+#define MB1_MEM_AVAILABLE    1
+#define MB1_MEM_RESERVED     2
+#define MB1_MEM_ACPI         3
+#define MB1_MEM_NVS          4
+#define MB1_MEM_BAD          5
+
+#endif
