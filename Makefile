@@ -153,6 +153,10 @@ $(BUILD)/unit/%: $(BUILD)/host-obj/tests/unit/%.o $(UNIT_LIB)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(UNIT_FLAGS) -o $@ $^ -lcmocka
 
+# The VM-entry checker tests share a fixture (fake VMCS, caps, baselines).
+VCHK_UNIT_BIN := $(filter $(BUILD)/unit/test_vmx_check%,$(UNIT_BIN))
+$(VCHK_UNIT_BIN): $(BUILD)/host-obj/tests/unit/vchk_fixture.o
+
 unit: $(UNIT_BIN)
 	@scripts/run-unit.sh $(UNIT_BIN)
 
