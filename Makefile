@@ -5,6 +5,8 @@
 #   make test       install missing deps, run every test, "N passed, N failed"
 #   make debug      Bochs stopped in its debugger (magic breakpoints on)
 #   make unit       host unit tests only (cmocka, ASan + UBSan)
+#   make check-rules  delete each VM-entry checker rule in turn; list any no
+#                   unit test catches (tests/README.md)
 #   make walk-diagram  the demo's 2D page walk as build/walk.svg
 #   make bench      Bochs cost figures -> table + build/bench.json (docs/benchmarks.md)
 #   make clean
@@ -153,8 +155,22 @@ $(BUILD)/unit/%: $(BUILD)/host-obj/tests/unit/%.o $(UNIT_LIB)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(UNIT_FLAGS) -o $@ $^ -lcmocka
 
+# The VM-entry checker tests share a fixture (fake VMCS, caps, baselines).
+VCHK_UNIT_BIN := $(filter $(BUILD)/unit/test_vmx_check%,$(UNIT_BIN))
+$(VCHK_UNIT_BIN): $(BUILD)/host-obj/tests/unit/vchk_fixture.o
+
 unit: $(UNIT_BIN)
 	@scripts/run-unit.sh $(UNIT_BIN)
+
+# Mutation check of the VM-entry checker's tests: deletes each rule site
+# (return vchk_fail(...)) of vmx/vmx_check_*.c in turn, rebuilds and runs
+# tests/unit/test_vmx_check*.c, and lists every site no test catches.
+# CHECK_RULES_ARGS=-v also names the test that caught each site.
+CHECK_RULES_ARGS ?=
+.PHONY: check-rules
+check-rules:
+	@HOSTCC="$(HOSTCC)" UNIT_FLAGS="$(UNIT_FLAGS)" \
+		scripts/check-rules.py --build $(BUILD) $(CHECK_RULES_ARGS)
 
 test: deps
 	@scripts/test.sh

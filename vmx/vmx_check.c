@@ -33,14 +33,31 @@ uint64_t vchk_rd(const struct vchk *c, enum vmcs_field fld)
 	return c->rd->read(c->rd->ctx, fld);
 }
 
-int vchk_fail(struct vchk *c, const char *rule, enum vmcs_field fld,
-		     uint64_t val, const char *fmt, ...)
+/* The rule table: one row per VCHK_RULE line, indexed by rule id. */
+static const struct vmx_check_rule_info vchk_rules[VCHK_R_COUNT] = {
+#define VCHK_RULE(id, area, section, name) \
+	[id] = { VMX_CHECK_##area, section, name },
+#include "vmx/vmx_check_rules.def"
+#undef VCHK_RULE
+};
+
+const struct vmx_check_rule_info *vmx_check_rule_info(enum vmx_check_rule id)
 {
+	if (id <= VCHK_R_NONE || id >= VCHK_R_COUNT)
+		return NULL;
+	return &vchk_rules[id];
+}
+
+int vchk_fail(struct vchk *c, enum vmx_check_rule id, enum vmcs_field fld,
+	      uint64_t val, const char *fmt, ...)
+{
+	const struct vmx_check_rule_info *r = vmx_check_rule_info(id);
 	va_list ap;
 
-	c->f->area = c->area;
-	c->f->section = c->section;
-	c->f->rule = rule;
+	c->f->id = id;
+	c->f->area = r ? r->area : 0;
+	c->f->section = r ? r->section : NULL;
+	c->f->rule = r ? r->name : NULL;
 	c->f->field = fld;
 	c->f->value = val;
 	va_start(ap, fmt);
@@ -91,26 +108,13 @@ bool vchk_limit_g_ok(uint32_t limit, uint32_t ar)
 
 /* ------------------------------------------------------------------ */
 
-struct vchk_group {
-	enum vmx_check_area area;
-	const char *section;
-	int (*run)(struct vchk *c);
-};
-
-/* SDM order: controls, host state, guest state. */
-static const struct vchk_group vchk_groups[] = {
-	{ VMX_CHECK_CONTROLS, SEC_EXEC,     vchk_exec_controls },
-	{ VMX_CHECK_CONTROLS, SEC_EXIT,     vchk_exit_controls },
-	{ VMX_CHECK_CONTROLS, SEC_ENTRY,    vchk_entry_controls },
-	{ VMX_CHECK_HOST,     SEC_HOST_CR,  vchk_host_cr_msr },
-	{ VMX_CHECK_HOST,     SEC_HOST_SEG, vchk_host_seg },
-	{ VMX_CHECK_HOST,     SEC_HOST_AS,  vchk_host_addr_size },
-	{ VMX_CHECK_GUEST,    SEC_G_CR,     vchk_guest_cr_msr },
-	{ VMX_CHECK_GUEST,    SEC_G_SEG,    vchk_guest_seg },
-	{ VMX_CHECK_GUEST,    SEC_G_DT,     vchk_guest_dt },
-	{ VMX_CHECK_GUEST,    SEC_G_RIP,    vchk_guest_rip_rflags },
-	{ VMX_CHECK_GUEST,    SEC_G_NREG,   vchk_guest_nonreg },
-	{ VMX_CHECK_GUEST,    SEC_G_PDPTE,  vchk_guest_pdpte },
+/* One group per SDM subsection, in SDM order: controls, host state,
+ * guest state. */
+static int (*const vchk_groups[])(struct vchk *c) = {
+	vchk_exec_controls, vchk_exit_controls, vchk_entry_controls,
+	vchk_host_cr_msr, vchk_host_seg, vchk_host_addr_size,
+	vchk_guest_cr_msr, vchk_guest_seg, vchk_guest_dt,
+	vchk_guest_rip_rflags, vchk_guest_nonreg, vchk_guest_pdpte,
 };
 
 int vmx_check_vmcs(const struct vmx_caps *caps, const struct vmcs_reader *rd,
@@ -118,6 +122,7 @@ int vmx_check_vmcs(const struct vmx_caps *caps, const struct vmcs_reader *rd,
 {
 	struct vchk c = { .caps = caps, .rd = rd, .f = f };
 
+	f->id = VCHK_R_NONE;
 	f->area = 0;
 	f->rule = NULL;
 	f->section = NULL;
@@ -141,11 +146,7 @@ int vmx_check_vmcs(const struct vmx_caps *caps, const struct vmcs_reader *rd,
 	vchk_load_segs(&c);
 
 	for (size_t i = 0; i < ARRAY_SIZE(vchk_groups); i++) {
-		int err;
-
-		c.area = vchk_groups[i].area;
-		c.section = vchk_groups[i].section;
-		err = vchk_groups[i].run(&c);
+		int err = vchk_groups[i](&c);
 		if (err)
 			return err;
 	}

@@ -6,7 +6,8 @@
  * and names the first failing rule with the field values involved.
  *
  * It reads the VMCS through a callback so host unit tests can run it
- * against a fake VMCS.
+ * against a fake VMCS. Every rule has an id (enum vmx_check_rule) and a
+ * row in vmx/vmx_check_rules.def: its area, SDM section and name.
  */
 #ifndef EPTLAB_VMX_CHECK_H
 #define EPTLAB_VMX_CHECK_H
@@ -26,8 +27,24 @@ enum vmx_check_area {
 	VMX_CHECK_GUEST    = 3,   /* failure => exit reason 33 | bit 31 */
 };
 
-struct vmx_check_failure {
+/* One id per rule, in checking order; VCHK_R_NONE (0) is no rule. */
+enum vmx_check_rule {
+	VCHK_R_NONE,
+#define VCHK_RULE(id, area, section, name) id,
+#include "vmx/vmx_check_rules.def"
+#undef VCHK_RULE
+	VCHK_R_COUNT
+};
+
+struct vmx_check_rule_info {
 	enum vmx_check_area area;
+	const char *section;      /* SDM 3C section title */
+	const char *name;         /* short statement of the rule */
+};
+
+struct vmx_check_failure {
+	enum vmx_check_rule id;   /* the rule violated */
+	enum vmx_check_area area; /* these three are copied from its row */
 	const char *rule;         /* short statement of the rule violated */
 	const char *section;      /* SDM section title it comes from */
 	enum vmcs_field field;    /* the main field involved */
@@ -39,6 +56,9 @@ struct vmx_check_failure {
  * describes the first failing rule. */
 int vmx_check_vmcs(const struct vmx_caps *caps, const struct vmcs_reader *rd,
 		   struct vmx_check_failure *f);
+
+/* The row of rule 'id'; NULL for VCHK_R_NONE and ids out of range. */
+const struct vmx_check_rule_info *vmx_check_rule_info(enum vmx_check_rule id);
 
 /* Human-readable name of an area: "VMX controls", "host state", ... */
 const char *vmx_check_area_name(enum vmx_check_area a);

@@ -27,82 +27,80 @@ int vchk_guest_cr_msr(struct vchk *c)
 	if (c->proc2 & PROC2_UNRESTRICTED_GUEST)
 		fixed0 &= ~(CR0_PE | CR0_PG);
 	if ((cr0 & fixed0) != fixed0 || (cr0 & ~k->cr0_fixed1))
-		return vchk_fail(c,
-			"guest CR0 must respect IA32_VMX_CR0_FIXED0/FIXED1 (PE, PG free with unrestricted guest)",
-			VMCS_GUEST_CR0, cr0, "FIXED0 0x%lx FIXED1 0x%lx proc2 0x%x",
-			k->cr0_fixed0, k->cr0_fixed1, c->proc2);
+		return vchk_fail(c, VCHK_R_GUEST_CR0_FIXED, VMCS_GUEST_CR0, cr0,
+				 "FIXED0 0x%lx FIXED1 0x%lx proc2 0x%x",
+				 k->cr0_fixed0, k->cr0_fixed1, c->proc2);
 	if ((cr0 & CR0_PG) && !(cr0 & CR0_PE))
-		return vchk_fail(c, "guest CR0.PG = 1 requires CR0.PE = 1",
-				 VMCS_GUEST_CR0, cr0, "PG without PE");
+		return vchk_fail(c, VCHK_R_GUEST_CR0_PG_PE, VMCS_GUEST_CR0, cr0,
+				 "PG without PE");
 	if ((cr4 & k->cr4_fixed0) != k->cr4_fixed0 || (cr4 & ~k->cr4_fixed1))
-		return vchk_fail(c,
-			"guest CR4 must respect IA32_VMX_CR4_FIXED0/FIXED1",
-			VMCS_GUEST_CR4, cr4, "FIXED0 0x%lx FIXED1 0x%lx",
-			k->cr4_fixed0, k->cr4_fixed1);
+		return vchk_fail(c, VCHK_R_GUEST_CR4_FIXED, VMCS_GUEST_CR4, cr4,
+				 "FIXED0 0x%lx FIXED1 0x%lx", k->cr4_fixed0,
+				 k->cr4_fixed1);
 	if (c->entry & ENTRY_LOAD_DEBUG_CONTROLS) {
 		v = vchk_rd(c, VMCS_GUEST_IA32_DEBUGCTL);
 		if (v & VCHK_DEBUGCTL_RSVD)
-			return vchk_fail(c,
-				"guest IA32_DEBUGCTL reserved bits (5:2, 63:16) must be 0",
-				VMCS_GUEST_IA32_DEBUGCTL, v, "load debug controls = 1");
+			return vchk_fail(c, VCHK_R_GUEST_DEBUGCTL,
+					 VMCS_GUEST_IA32_DEBUGCTL, v,
+					 "load debug controls = 1");
 	}
 	if (ia32e && (!(cr0 & CR0_PG) || !(cr4 & CR4_PAE)))
-		return vchk_fail(c,
-			"IA-32e mode guest requires guest CR0.PG = 1 and CR4.PAE = 1",
-			!(cr0 & CR0_PG) ? VMCS_GUEST_CR0 : VMCS_GUEST_CR4,
-			!(cr0 & CR0_PG) ? cr0 : cr4, "CR0 0x%lx CR4 0x%lx",
-			cr0, cr4);
+		return vchk_fail(c, VCHK_R_GUEST_IA32E_PG_PAE,
+				 !(cr0 & CR0_PG) ? VMCS_GUEST_CR0 : VMCS_GUEST_CR4,
+				 !(cr0 & CR0_PG) ? cr0 : cr4,
+				 "CR0 0x%lx CR4 0x%lx", cr0, cr4);
 	if (!ia32e && (cr4 & CR4_PCIDE))
-		return vchk_fail(c,
-			"guest CR4.PCIDE must be 0 unless IA-32e mode guest",
-			VMCS_GUEST_CR4, cr4, "entry controls 0x%x", c->entry);
+		return vchk_fail(c, VCHK_R_GUEST_PCIDE, VMCS_GUEST_CR4, cr4,
+				 "entry controls 0x%x", c->entry);
 	v = vchk_rd(c, VMCS_GUEST_CR3);
 	if (!vchk_pa_ok(c, v))
-		return vchk_fail(c, "guest CR3 bits above MAXPHYADDR must be 0",
-				 VMCS_GUEST_CR3, v, "MAXPHYADDR %u", c->pa_bits);
+		return vchk_fail(c, VCHK_R_GUEST_CR3, VMCS_GUEST_CR3, v,
+				 "MAXPHYADDR %u", c->pa_bits);
 	if (c->entry & ENTRY_LOAD_DEBUG_CONTROLS) {
 		v = vchk_rd(c, VMCS_GUEST_DR7);
 		if (v & GENMASK(63, 32))
-			return vchk_fail(c, "guest DR7 bits 63:32 must be 0",
-					 VMCS_GUEST_DR7, v, "load debug controls = 1");
+			return vchk_fail(c, VCHK_R_GUEST_DR7, VMCS_GUEST_DR7, v,
+					 "load debug controls = 1");
 	}
 	v = vchk_rd(c, VMCS_GUEST_SYSENTER_ESP);
 	if (!vchk_canonical(v))
-		return vchk_fail(c, "guest IA32_SYSENTER_ESP must be canonical",
-				 VMCS_GUEST_SYSENTER_ESP, v, "48-bit linear addresses");
+		return vchk_fail(c, VCHK_R_GUEST_SYSENTER_ESP,
+				 VMCS_GUEST_SYSENTER_ESP, v,
+				 "48-bit linear addresses");
 	v = vchk_rd(c, VMCS_GUEST_SYSENTER_EIP);
 	if (!vchk_canonical(v))
-		return vchk_fail(c, "guest IA32_SYSENTER_EIP must be canonical",
-				 VMCS_GUEST_SYSENTER_EIP, v, "48-bit linear addresses");
+		return vchk_fail(c, VCHK_R_GUEST_SYSENTER_EIP,
+				 VMCS_GUEST_SYSENTER_EIP, v,
+				 "48-bit linear addresses");
 	if (c->entry & ENTRY_LOAD_IA32_PAT) {
 		v = vchk_rd(c, VMCS_GUEST_IA32_PAT);
 		if (!vchk_pat_ok(v))
-			return vchk_fail(c,
-				"guest IA32_PAT: each byte must be 0, 1, 4, 5, 6 or 7",
-				VMCS_GUEST_IA32_PAT, v, "load IA32_PAT on entry = 1");
+			return vchk_fail(c, VCHK_R_GUEST_PAT,
+					 VMCS_GUEST_IA32_PAT, v,
+					 "load IA32_PAT on entry = 1");
 	}
 	if (c->entry & ENTRY_LOAD_IA32_EFER) {
 		v = vchk_rd(c, VMCS_GUEST_IA32_EFER);
 		if (v & VCHK_EFER_RSVD)
-			return vchk_fail(c, "guest IA32_EFER reserved bits must be 0",
-					 VMCS_GUEST_IA32_EFER, v, "reserved 0x%lx",
+			return vchk_fail(c, VCHK_R_GUEST_EFER_RESERVED,
+					 VMCS_GUEST_IA32_EFER, v,
+					 "reserved 0x%lx",
 					 (uint64_t)(v & VCHK_EFER_RSVD));
 		if (!!(v & EFER_LMA) != ia32e)
-			return vchk_fail(c,
-				"guest IA32_EFER.LMA must equal the IA-32e mode guest entry control",
-				VMCS_GUEST_IA32_EFER, v, "entry controls 0x%x",
-				c->entry);
+			return vchk_fail(c, VCHK_R_GUEST_EFER_LMA_IA32E,
+					 VMCS_GUEST_IA32_EFER, v,
+					 "entry controls 0x%x", c->entry);
 		if ((cr0 & CR0_PG) && !!(v & EFER_LMA) != !!(v & EFER_LME))
-			return vchk_fail(c,
-				"guest IA32_EFER.LMA must equal .LME when guest CR0.PG = 1",
-				VMCS_GUEST_IA32_EFER, v, "CR0 0x%lx", cr0);
+			return vchk_fail(c, VCHK_R_GUEST_EFER_LMA_LME,
+					 VMCS_GUEST_IA32_EFER, v, "CR0 0x%lx",
+					 cr0);
 	}
 	if (c->entry & ENTRY_LOAD_BNDCFGS) {
 		v = vchk_rd(c, VMCS_GUEST_IA32_BNDCFGS);
 		if ((v & VCHK_BNDCFGS_RSVD) || !vchk_canonical(v & GENMASK(63, 12)))
-			return vchk_fail(c,
-				"guest IA32_BNDCFGS bits 11:2 must be 0 and its base canonical",
-				VMCS_GUEST_IA32_BNDCFGS, v, "load IA32_BNDCFGS = 1");
+			return vchk_fail(c, VCHK_R_GUEST_BNDCFGS,
+					 VMCS_GUEST_IA32_BNDCFGS, v,
+					 "load IA32_BNDCFGS = 1");
 	}
 	return 0;
 }
@@ -148,19 +146,18 @@ static bool vchk_seg_checked(const struct vchk *c, enum vchk_seg_id id)
 	return id == VCHK_CS || vchk_usable(&c->seg[id]);
 }
 
-/* One access-rights rule over CS and the usable SS/DS/ES/FS/GS:
- * (ar & mask) must equal want. */
-static int vchk_seg_ar_rule(struct vchk *c, uint32_t mask, uint32_t want,
-			    const char *rule)
+/* One access-rights rule over CS and the usable SS/DS/ES/FS/GS, that
+ * (ar & mask) must equal want: the first register breaking it, or NULL. */
+static const struct vchk_seg *vchk_seg_ar_bad(const struct vchk *c,
+					      uint32_t mask, uint32_t want)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(vchk_code_data); i++) {
 		const struct vchk_seg *s = &c->seg[vchk_code_data[i]];
 		if (vchk_seg_checked(c, vchk_code_data[i]) &&
 		    (s->ar & mask) != want)
-			return vchk_fail(c, rule, s->ar_f, s->ar,
-					 "%s selector 0x%x", s->name, s->sel);
+			return s;
 	}
-	return 0;
+	return NULL;
 }
 
 /* SDM 3C "Checks on Guest Segment Registers". The virtual-8086 rules
@@ -174,53 +171,49 @@ int vchk_guest_seg(struct vchk *c)
 	bool ug = c->proc2 & PROC2_UNRESTRICTED_GUEST;
 	bool ia32e = c->entry & ENTRY_IA32E_MODE_GUEST;
 	unsigned cs_type = VCHK_AR_TYPE(cs->ar);
-	int err;
+	const struct vchk_seg *bad;
 
 	/* Selectors */
 	if (tr->sel & VCHK_SEL_TI)
-		return vchk_fail(c, "guest TR selector TI (bit 2) must be 0",
-				 tr->sel_f, tr->sel, "TR must be in the GDT");
+		return vchk_fail(c, VCHK_R_GUEST_TR_TI, tr->sel_f, tr->sel,
+				 "TR must be in the GDT");
 	if (vchk_usable(ldtr) && (ldtr->sel & VCHK_SEL_TI))
-		return vchk_fail(c, "guest LDTR selector TI (bit 2) must be 0 if usable",
-				 ldtr->sel_f, ldtr->sel, "LDTR AR 0x%x", ldtr->ar);
+		return vchk_fail(c, VCHK_R_GUEST_LDTR_TI, ldtr->sel_f,
+				 ldtr->sel, "LDTR AR 0x%x", ldtr->ar);
 	if (!ug && VCHK_SEL_RPL(ss->sel) != VCHK_SEL_RPL(cs->sel))
-		return vchk_fail(c,
-			"guest SS selector RPL must equal CS selector RPL unless unrestricted guest",
-			ss->sel_f, ss->sel, "CS selector 0x%x", cs->sel);
+		return vchk_fail(c, VCHK_R_GUEST_SS_CS_RPL, ss->sel_f, ss->sel,
+				 "CS selector 0x%x", cs->sel);
 
 	/* Bases */
 	static const enum vchk_seg_id canon[] = { VCHK_TR, VCHK_FS, VCHK_GS };
 	for (size_t i = 0; i < ARRAY_SIZE(canon); i++) {
 		struct vchk_seg *s = &c->seg[canon[i]];
 		if (!vchk_canonical(s->base))
-			return vchk_fail(c, "guest TR, FS, GS bases must be canonical",
+			return vchk_fail(c, VCHK_R_GUEST_TR_FS_GS_BASE,
 					 s->base_f, s->base, "%s", s->name);
 	}
 	if (vchk_usable(ldtr) && !vchk_canonical(ldtr->base))
-		return vchk_fail(c, "guest LDTR base must be canonical if usable",
-				 ldtr->base_f, ldtr->base, "LDTR AR 0x%x", ldtr->ar);
+		return vchk_fail(c, VCHK_R_GUEST_LDTR_BASE, ldtr->base_f,
+				 ldtr->base, "LDTR AR 0x%x", ldtr->ar);
 	if (cs->base & GENMASK(63, 32))
-		return vchk_fail(c, "guest CS base bits 63:32 must be 0",
-				 cs->base_f, cs->base, "CS");
+		return vchk_fail(c, VCHK_R_GUEST_CS_BASE, cs->base_f, cs->base,
+				 "CS");
 	static const enum vchk_seg_id hi0[] = { VCHK_SS, VCHK_DS, VCHK_ES };
 	for (size_t i = 0; i < ARRAY_SIZE(hi0); i++) {
 		struct vchk_seg *s = &c->seg[hi0[i]];
 		if (vchk_usable(s) && (s->base & GENMASK(63, 32)))
-			return vchk_fail(c,
-				"guest SS, DS, ES base bits 63:32 must be 0 if usable",
-				s->base_f, s->base, "%s", s->name);
+			return vchk_fail(c, VCHK_R_GUEST_SS_DS_ES_BASE,
+					 s->base_f, s->base, "%s", s->name);
 	}
 
 	/* Access rights: types */
 	if (!(cs_type == 9 || cs_type == 11 || cs_type == 13 || cs_type == 15 ||
 	      (ug && cs_type == 3)))
-		return vchk_fail(c,
-			"guest CS type must be 9, 11, 13 or 15 (accessed code), or 3 with unrestricted guest",
-			cs->ar_f, cs->ar, "type %u", cs_type);
+		return vchk_fail(c, VCHK_R_GUEST_CS_TYPE, cs->ar_f, cs->ar,
+				 "type %u", cs_type);
 	if (vchk_usable(ss) && VCHK_AR_TYPE(ss->ar) != 3 && VCHK_AR_TYPE(ss->ar) != 7)
-		return vchk_fail(c,
-			"guest SS type must be 3 or 7 (accessed read/write data) if usable",
-			ss->ar_f, ss->ar, "type %u", VCHK_AR_TYPE(ss->ar));
+		return vchk_fail(c, VCHK_R_GUEST_SS_TYPE, ss->ar_f, ss->ar,
+				 "type %u", VCHK_AR_TYPE(ss->ar));
 	for (size_t i = 0; i < ARRAY_SIZE(data); i++) {
 		struct vchk_seg *s = &c->seg[data[i]];
 		unsigned t = VCHK_AR_TYPE(s->ar);
@@ -228,127 +221,110 @@ int vchk_guest_seg(struct vchk *c)
 			continue;
 		if (!(t & VCHK_AR_TYPE_ACCESSED) ||
 		    ((t & VCHK_AR_TYPE_CODE) && !(t & VCHK_AR_TYPE_READ)))
-			return vchk_fail(c,
-				"guest DS/ES/FS/GS type (if usable) must be accessed, and readable if code",
-				s->ar_f, s->ar, "%s type %u", s->name, t);
+			return vchk_fail(c, VCHK_R_GUEST_DATA_TYPE, s->ar_f,
+					 s->ar, "%s type %u", s->name, t);
 	}
 
 	/* Access rights: S bit */
-	err = vchk_seg_ar_rule(c, VCHK_AR_S, VCHK_AR_S,
-		"guest CS, and SS/DS/ES/FS/GS if usable: S (AR bit 4) must be 1");
-	if (err)
-		return err;
+	if ((bad = vchk_seg_ar_bad(c, VCHK_AR_S, VCHK_AR_S)))
+		return vchk_fail(c, VCHK_R_GUEST_SEG_S, bad->ar_f, bad->ar,
+				 "%s selector 0x%x", bad->name, bad->sel);
 
 	/* Access rights: DPL */
 	if (cs_type == 3 && VCHK_AR_DPL(cs->ar) != 0)
-		return vchk_fail(c,
-			"guest CS DPL must be 0 when CS type is 3 (unrestricted guest)",
-			cs->ar_f, cs->ar, "DPL %u", VCHK_AR_DPL(cs->ar));
+		return vchk_fail(c, VCHK_R_GUEST_CS_DPL_TYPE3, cs->ar_f, cs->ar,
+				 "DPL %u", VCHK_AR_DPL(cs->ar));
 	if ((cs_type == 9 || cs_type == 11) &&
 	    VCHK_AR_DPL(cs->ar) != VCHK_AR_DPL(ss->ar))
-		return vchk_fail(c,
-			"guest CS DPL must equal SS DPL for non-conforming code (type 9/11)",
-			cs->ar_f, cs->ar, "CS DPL %u SS DPL %u",
-			VCHK_AR_DPL(cs->ar), VCHK_AR_DPL(ss->ar));
+		return vchk_fail(c, VCHK_R_GUEST_CS_DPL_NONCONF, cs->ar_f,
+				 cs->ar, "CS DPL %u SS DPL %u",
+				 VCHK_AR_DPL(cs->ar), VCHK_AR_DPL(ss->ar));
 	if ((cs_type == 13 || cs_type == 15) &&
 	    VCHK_AR_DPL(cs->ar) > VCHK_AR_DPL(ss->ar))
-		return vchk_fail(c,
-			"guest CS DPL must not exceed SS DPL for conforming code (type 13/15)",
-			cs->ar_f, cs->ar, "CS DPL %u SS DPL %u",
-			VCHK_AR_DPL(cs->ar), VCHK_AR_DPL(ss->ar));
+		return vchk_fail(c, VCHK_R_GUEST_CS_DPL_CONF, cs->ar_f, cs->ar,
+				 "CS DPL %u SS DPL %u", VCHK_AR_DPL(cs->ar),
+				 VCHK_AR_DPL(ss->ar));
 	if (!ug && VCHK_AR_DPL(ss->ar) != VCHK_SEL_RPL(ss->sel))
-		return vchk_fail(c,
-			"guest SS DPL must equal SS selector RPL unless unrestricted guest",
-			ss->ar_f, ss->ar, "SS selector 0x%x", ss->sel);
+		return vchk_fail(c, VCHK_R_GUEST_SS_DPL_RPL, ss->ar_f, ss->ar,
+				 "SS selector 0x%x", ss->sel);
 	if ((cs_type == 3 || !(c->guest_cr0 & CR0_PE)) && VCHK_AR_DPL(ss->ar) != 0)
-		return vchk_fail(c,
-			"guest SS DPL must be 0 when CS type is 3 or CR0.PE = 0",
-			ss->ar_f, ss->ar, "CS type %u CR0 0x%lx", cs_type,
-			c->guest_cr0);
+		return vchk_fail(c, VCHK_R_GUEST_SS_DPL_ZERO, ss->ar_f, ss->ar,
+				 "CS type %u CR0 0x%lx", cs_type, c->guest_cr0);
 	for (size_t i = 0; !ug && i < ARRAY_SIZE(data); i++) {
 		struct vchk_seg *s = &c->seg[data[i]];
 		if (vchk_usable(s) && VCHK_AR_TYPE(s->ar) <= 11 &&
 		    VCHK_AR_DPL(s->ar) < VCHK_SEL_RPL(s->sel))
-			return vchk_fail(c,
-				"guest DS/ES/FS/GS DPL must be >= selector RPL (data or non-conforming code) unless unrestricted guest",
-				s->ar_f, s->ar, "%s selector 0x%x", s->name, s->sel);
+			return vchk_fail(c, VCHK_R_GUEST_DATA_DPL, s->ar_f,
+					 s->ar, "%s selector 0x%x", s->name,
+					 s->sel);
 	}
 
 	/* Access rights: P, reserved 11:8, CS.L/D, G, reserved 31:17 */
-	err = vchk_seg_ar_rule(c, VCHK_AR_P, VCHK_AR_P,
-		"guest CS, and SS/DS/ES/FS/GS if usable: P (AR bit 7) must be 1");
-	if (!err)
-		err = vchk_seg_ar_rule(c, VCHK_AR_RSVD_LO, 0,
-		"guest CS, and SS/DS/ES/FS/GS if usable: AR bits 11:8 must be 0");
-	if (err)
-		return err;
+	if ((bad = vchk_seg_ar_bad(c, VCHK_AR_P, VCHK_AR_P)))
+		return vchk_fail(c, VCHK_R_GUEST_SEG_P, bad->ar_f, bad->ar,
+				 "%s selector 0x%x", bad->name, bad->sel);
+	if ((bad = vchk_seg_ar_bad(c, VCHK_AR_RSVD_LO, 0)))
+		return vchk_fail(c, VCHK_R_GUEST_SEG_AR_11_8, bad->ar_f, bad->ar,
+				 "%s selector 0x%x", bad->name, bad->sel);
 	if (ia32e && (cs->ar & VCHK_AR_L) && (cs->ar & VCHK_AR_DB))
-		return vchk_fail(c,
-			"guest CS: L = 1 requires D/B = 0 in an IA-32e mode guest",
-			cs->ar_f, cs->ar, "L and D/B both set");
+		return vchk_fail(c, VCHK_R_GUEST_CS_L_DB, cs->ar_f, cs->ar,
+				 "L and D/B both set");
 	for (size_t i = 0; i < ARRAY_SIZE(vchk_code_data); i++) {
 		const struct vchk_seg *s = &c->seg[vchk_code_data[i]];
 		if (vchk_seg_checked(c, vchk_code_data[i]) &&
 		    !vchk_limit_g_ok(s->limit, s->ar))
-			return vchk_fail(c,
-				"segment G bit must match limit: G = 0 if limit[11:0] != 0xFFF, G = 1 if limit[31:20] != 0",
-				s->ar_f, s->ar, "%s limit 0x%x", s->name, s->limit);
+			return vchk_fail(c, VCHK_R_GUEST_SEG_G, s->ar_f, s->ar,
+					 "%s limit 0x%x", s->name, s->limit);
 	}
-	err = vchk_seg_ar_rule(c, VCHK_AR_RSVD_HI, 0,
-		"guest CS, and SS/DS/ES/FS/GS if usable: AR bits 31:17 must be 0");
-	if (err)
-		return err;
+	if ((bad = vchk_seg_ar_bad(c, VCHK_AR_RSVD_HI, 0)))
+		return vchk_fail(c, VCHK_R_GUEST_SEG_AR_31_17, bad->ar_f, bad->ar,
+				 "%s selector 0x%x", bad->name, bad->sel);
 
 	/* TR */
 	unsigned tr_type = VCHK_AR_TYPE(tr->ar);
 	if (ia32e ? tr_type != 11 : (tr_type != 3 && tr_type != 11))
-		return vchk_fail(c,
-			"TR type must be 11 (busy 64-bit TSS) in IA-32e mode or 3/11 otherwise",
-			tr->ar_f, tr->ar, "type %u, IA-32e mode guest %u",
-			tr_type, ia32e);
+		return vchk_fail(c, VCHK_R_GUEST_TR_TYPE, tr->ar_f, tr->ar,
+				 "type %u, IA-32e mode guest %u", tr_type,
+				 ia32e);
 	if (tr->ar & VCHK_AR_S)
-		return vchk_fail(c, "TR access rights: S (bit 4) must be 0",
-				 tr->ar_f, tr->ar, "TR is a system segment");
+		return vchk_fail(c, VCHK_R_GUEST_TR_S, tr->ar_f, tr->ar,
+				 "TR is a system segment");
 	if (!(tr->ar & VCHK_AR_P))
-		return vchk_fail(c, "TR access rights: P (bit 7) must be 1",
-				 tr->ar_f, tr->ar, "TR");
+		return vchk_fail(c, VCHK_R_GUEST_TR_P, tr->ar_f, tr->ar, "TR");
 	if (tr->ar & VCHK_AR_RSVD_LO)
-		return vchk_fail(c, "TR access rights bits 11:8 must be 0",
-				 tr->ar_f, tr->ar, "TR");
+		return vchk_fail(c, VCHK_R_GUEST_TR_AR_11_8, tr->ar_f, tr->ar,
+				 "TR");
 	if (!vchk_limit_g_ok(tr->limit, tr->ar))
-		return vchk_fail(c,
-			"TR G bit must match limit: G = 0 if limit[11:0] != 0xFFF, G = 1 if limit[31:20] != 0",
-			tr->ar_f, tr->ar, "TR limit 0x%x", tr->limit);
+		return vchk_fail(c, VCHK_R_GUEST_TR_G, tr->ar_f, tr->ar,
+				 "TR limit 0x%x", tr->limit);
 	if (!vchk_usable(tr))
-		return vchk_fail(c, "TR must be usable (AR bit 16 = 0)",
-				 tr->ar_f, tr->ar, "TR");
+		return vchk_fail(c, VCHK_R_GUEST_TR_UNUSABLE, tr->ar_f, tr->ar,
+				 "TR");
 	if (tr->ar & VCHK_AR_RSVD_HI)
-		return vchk_fail(c, "TR access rights bits 31:17 must be 0",
-				 tr->ar_f, tr->ar, "TR");
+		return vchk_fail(c, VCHK_R_GUEST_TR_AR_31_17, tr->ar_f, tr->ar,
+				 "TR");
 
 	/* LDTR, if usable */
 	if (!vchk_usable(ldtr))
 		return 0;
 	if (VCHK_AR_TYPE(ldtr->ar) != 2)
-		return vchk_fail(c, "LDTR type must be 2 (LDT) if usable",
-				 ldtr->ar_f, ldtr->ar, "type %u",
-				 VCHK_AR_TYPE(ldtr->ar));
+		return vchk_fail(c, VCHK_R_GUEST_LDTR_TYPE, ldtr->ar_f,
+				 ldtr->ar, "type %u", VCHK_AR_TYPE(ldtr->ar));
 	if (ldtr->ar & VCHK_AR_S)
-		return vchk_fail(c, "LDTR access rights: S (bit 4) must be 0 if usable",
-				 ldtr->ar_f, ldtr->ar, "LDTR is a system segment");
+		return vchk_fail(c, VCHK_R_GUEST_LDTR_S, ldtr->ar_f, ldtr->ar,
+				 "LDTR is a system segment");
 	if (!(ldtr->ar & VCHK_AR_P))
-		return vchk_fail(c, "LDTR access rights: P (bit 7) must be 1 if usable",
-				 ldtr->ar_f, ldtr->ar, "LDTR");
+		return vchk_fail(c, VCHK_R_GUEST_LDTR_P, ldtr->ar_f, ldtr->ar,
+				 "LDTR");
 	if (ldtr->ar & VCHK_AR_RSVD_LO)
-		return vchk_fail(c, "LDTR access rights bits 11:8 must be 0 if usable",
-				 ldtr->ar_f, ldtr->ar, "LDTR");
+		return vchk_fail(c, VCHK_R_GUEST_LDTR_AR_11_8, ldtr->ar_f,
+				 ldtr->ar, "LDTR");
 	if (!vchk_limit_g_ok(ldtr->limit, ldtr->ar))
-		return vchk_fail(c,
-			"LDTR G bit must match limit: G = 0 if limit[11:0] != 0xFFF, G = 1 if limit[31:20] != 0",
-			ldtr->ar_f, ldtr->ar, "LDTR limit 0x%x", ldtr->limit);
+		return vchk_fail(c, VCHK_R_GUEST_LDTR_G, ldtr->ar_f, ldtr->ar,
+				 "LDTR limit 0x%x", ldtr->limit);
 	if (ldtr->ar & VCHK_AR_RSVD_HI)
-		return vchk_fail(c, "LDTR access rights bits 31:17 must be 0 if usable",
-				 ldtr->ar_f, ldtr->ar, "LDTR");
+		return vchk_fail(c, VCHK_R_GUEST_LDTR_AR_31_17, ldtr->ar_f,
+				 ldtr->ar, "LDTR");
 	return 0;
 }
 
@@ -366,15 +342,14 @@ int vchk_guest_dt(struct vchk *c)
 	for (size_t i = 0; i < ARRAY_SIZE(dt); i++) {
 		uint64_t b = vchk_rd(c, dt[i].base);
 		if (!vchk_canonical(b))
-			return vchk_fail(c, "guest GDTR and IDTR bases must be canonical",
-					 dt[i].base, b, "%s", dt[i].name);
+			return vchk_fail(c, VCHK_R_GUEST_DT_BASE, dt[i].base, b,
+					 "%s", dt[i].name);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(dt); i++) {
 		uint64_t l = vchk_rd(c, dt[i].limit);
 		if (l & GENMASK(31, 16))
-			return vchk_fail(c,
-				"guest GDTR and IDTR limits must not exceed 0xFFFF (bits 31:16 = 0)",
-				dt[i].limit, l, "%s", dt[i].name);
+			return vchk_fail(c, VCHK_R_GUEST_DT_LIMIT, dt[i].limit,
+					 l, "%s", dt[i].name);
 	}
 	return 0;
 }
@@ -388,33 +363,30 @@ int vchk_guest_rip_rflags(struct vchk *c)
 	uint64_t rip = vchk_rd(c, VMCS_GUEST_RIP), rf = c->guest_rflags;
 
 	if (!code64 && (rip & GENMASK(63, 32)))
-		return vchk_fail(c,
-			"guest RIP bits 63:32 must be 0 unless IA-32e mode guest with CS.L = 1",
-			VMCS_GUEST_RIP, rip, "CS AR 0x%x entry 0x%x", cs->ar, c->entry);
+		return vchk_fail(c, VCHK_R_GUEST_RIP_HIGH, VMCS_GUEST_RIP, rip,
+				 "CS AR 0x%x entry 0x%x", cs->ar, c->entry);
 	/* The SDM asks bits 63:N identical, N = linear-address width (48). */
 	if (code64) {
 		uint64_t top = rip >> 48;
 		if (top != 0 && top != 0xFFFF)
-			return vchk_fail(c,
-				"guest RIP bits 63:48 must be identical in 64-bit mode",
-				VMCS_GUEST_RIP, rip, "CS AR 0x%x", cs->ar);
+			return vchk_fail(c, VCHK_R_GUEST_RIP_CANONICAL,
+					 VMCS_GUEST_RIP, rip, "CS AR 0x%x",
+					 cs->ar);
 	}
 	if ((rf & VCHK_RFLAGS_RSVD) || !(rf & RFLAGS_FIXED))
-		return vchk_fail(c,
-			"guest RFLAGS: bits 63:22, 15, 5, 3 must be 0 and bit 1 must be 1",
-			VMCS_GUEST_RFLAGS, rf, "reserved set 0x%lx, bit 1 %u",
-			(uint64_t)(rf & VCHK_RFLAGS_RSVD), (unsigned)!!(rf & RFLAGS_FIXED));
+		return vchk_fail(c, VCHK_R_GUEST_RFLAGS_RESERVED,
+				 VMCS_GUEST_RFLAGS, rf,
+				 "reserved set 0x%lx, bit 1 %u",
+				 (uint64_t)(rf & VCHK_RFLAGS_RSVD),
+				 (unsigned)!!(rf & RFLAGS_FIXED));
 	if ((rf & RFLAGS_VM) && (ia32e || !(c->guest_cr0 & CR0_PE)))
-		return vchk_fail(c,
-			"guest RFLAGS.VM must be 0 in an IA-32e mode guest or with CR0.PE = 0",
-			VMCS_GUEST_RFLAGS, rf, "CR0 0x%lx entry 0x%x",
-			c->guest_cr0, c->entry);
+		return vchk_fail(c, VCHK_R_GUEST_RFLAGS_VM, VMCS_GUEST_RFLAGS,
+				 rf, "CR0 0x%lx entry 0x%x", c->guest_cr0,
+				 c->entry);
 	if ((c->intr_info & VCHK_INTR_VALID) &&
 	    VCHK_INTR_TYPE(c->intr_info) == VCHK_INTR_EXT && !(rf & RFLAGS_IF))
-		return vchk_fail(c,
-			"guest RFLAGS.IF must be 1 when injecting an external interrupt",
-			VMCS_GUEST_RFLAGS, rf, "interruption info 0x%x",
-			c->intr_info);
+		return vchk_fail(c, VCHK_R_GUEST_RFLAGS_IF, VMCS_GUEST_RFLAGS,
+				 rf, "interruption info 0x%x", c->intr_info);
 	return 0;
 }
 
@@ -460,79 +432,80 @@ int vchk_guest_nonreg(struct vchk *c)
 	/* Activity state */
 	if (act > VCHK_ACT_WAIT_SIPI ||
 	    (act != VCHK_ACT_ACTIVE && !(c->caps->misc & act_cap[act])))
-		return vchk_fail(c,
-			"activity state must be 0-3 and supported by IA32_VMX_MISC[8:6]",
-			VMCS_GUEST_ACTIVITY_STATE, act, "MISC 0x%lx", c->caps->misc);
+		return vchk_fail(c, VCHK_R_GUEST_ACTIVITY,
+				 VMCS_GUEST_ACTIVITY_STATE, act, "MISC 0x%lx",
+				 c->caps->misc);
 	if (act == VCHK_ACT_HLT && VCHK_AR_DPL(ss->ar) != 0)
-		return vchk_fail(c, "activity state HLT requires SS DPL = 0",
-				 VMCS_GUEST_ACTIVITY_STATE, act, "SS AR 0x%x", ss->ar);
+		return vchk_fail(c, VCHK_R_GUEST_HLT_SS_DPL,
+				 VMCS_GUEST_ACTIVITY_STATE, act, "SS AR 0x%x",
+				 ss->ar);
 	if (act != VCHK_ACT_ACTIVE && (ib & (VCHK_INTB_STI | VCHK_INTB_MOV_SS)))
-		return vchk_fail(c,
-			"activity state must be active while blocking by STI or MOV SS",
-			VMCS_GUEST_ACTIVITY_STATE, act, "interruptibility 0x%lx", ib);
+		return vchk_fail(c, VCHK_R_GUEST_ACTIVE_IF_BLOCKING,
+				 VMCS_GUEST_ACTIVITY_STATE, act,
+				 "interruptibility 0x%lx", ib);
 	if (inject && vchk_blocked_by_activity((unsigned)act, ii))
-		return vchk_fail(c,
-			"the injected event must not be one the activity state blocks",
-			VMCS_GUEST_ACTIVITY_STATE, act, "interruption info 0x%x", ii);
+		return vchk_fail(c, VCHK_R_GUEST_ACTIVITY_BLOCKS,
+				 VMCS_GUEST_ACTIVITY_STATE, act,
+				 "interruption info 0x%x", ii);
 
 	/* Interruptibility state */
 	if (ib & VCHK_INTB_RSVD)
-		return vchk_fail(c, "interruptibility state bits 31:5 must be 0",
-				 VMCS_GUEST_INTERRUPTIBILITY, ib, "reserved 0x%lx",
+		return vchk_fail(c, VCHK_R_GUEST_INTB_RESERVED,
+				 VMCS_GUEST_INTERRUPTIBILITY, ib,
+				 "reserved 0x%lx",
 				 (uint64_t)(ib & VCHK_INTB_RSVD));
 	if ((ib & VCHK_INTB_STI) && (ib & VCHK_INTB_MOV_SS))
-		return vchk_fail(c,
-			"interruptibility: blocking by STI and by MOV SS cannot both be 1",
-			VMCS_GUEST_INTERRUPTIBILITY, ib, "bits 1:0 = 3");
+		return vchk_fail(c, VCHK_R_GUEST_INTB_STI_MOV_SS,
+				 VMCS_GUEST_INTERRUPTIBILITY, ib,
+				 "bits 1:0 = 3");
 	if ((ib & VCHK_INTB_STI) && !(c->guest_rflags & RFLAGS_IF))
-		return vchk_fail(c,
-			"interruptibility: blocking by STI requires RFLAGS.IF = 1",
-			VMCS_GUEST_INTERRUPTIBILITY, ib, "RFLAGS 0x%lx", c->guest_rflags);
+		return vchk_fail(c, VCHK_R_GUEST_INTB_STI_IF,
+				 VMCS_GUEST_INTERRUPTIBILITY, ib,
+				 "RFLAGS 0x%lx", c->guest_rflags);
 	if (inject && type == VCHK_INTR_EXT &&
 	    (ib & (VCHK_INTB_STI | VCHK_INTB_MOV_SS)))
-		return vchk_fail(c,
-			"interruptibility: no STI/MOV SS blocking when injecting an external interrupt",
-			VMCS_GUEST_INTERRUPTIBILITY, ib, "interruption info 0x%x", ii);
+		return vchk_fail(c, VCHK_R_GUEST_INTB_EXTINT,
+				 VMCS_GUEST_INTERRUPTIBILITY, ib,
+				 "interruption info 0x%x", ii);
 	if (inject && type == VCHK_INTR_NMI && (ib & VCHK_INTB_MOV_SS))
-		return vchk_fail(c,
-			"interruptibility: no MOV SS blocking when injecting an NMI",
-			VMCS_GUEST_INTERRUPTIBILITY, ib, "interruption info 0x%x", ii);
+		return vchk_fail(c, VCHK_R_GUEST_INTB_NMI_MOV_SS,
+				 VMCS_GUEST_INTERRUPTIBILITY, ib,
+				 "interruption info 0x%x", ii);
 	if (ib & VCHK_INTB_SMI)
-		return vchk_fail(c,
-			"interruptibility: blocking by SMI must be 0 outside SMM",
-			VMCS_GUEST_INTERRUPTIBILITY, ib, "entry to SMM = 0");
+		return vchk_fail(c, VCHK_R_GUEST_INTB_SMI,
+				 VMCS_GUEST_INTERRUPTIBILITY, ib,
+				 "entry to SMM = 0");
 	if (inject && type == VCHK_INTR_NMI && (c->pin & PIN_VIRTUAL_NMIS) &&
 	    (ib & VCHK_INTB_NMI))
-		return vchk_fail(c,
-			"interruptibility: blocking by NMI must be 0 when injecting an NMI with virtual NMIs",
-			VMCS_GUEST_INTERRUPTIBILITY, ib, "interruption info 0x%x", ii);
+		return vchk_fail(c, VCHK_R_GUEST_INTB_VNMI,
+				 VMCS_GUEST_INTERRUPTIBILITY, ib,
+				 "interruption info 0x%x", ii);
 	if ((ib & VCHK_INTB_ENCLAVE) && (ib & VCHK_INTB_MOV_SS))
-		return vchk_fail(c,
-			"interruptibility: enclave interruption requires no MOV SS blocking",
-			VMCS_GUEST_INTERRUPTIBILITY, ib, "bits 4 and 1 set");
+		return vchk_fail(c, VCHK_R_GUEST_INTB_ENCLAVE,
+				 VMCS_GUEST_INTERRUPTIBILITY, ib,
+				 "bits 4 and 1 set");
 
 	/* Pending debug exceptions */
 	if (pd & VCHK_PDBG_RSVD)
-		return vchk_fail(c,
-			"pending debug exceptions bits 11:4, 13, 15, 63:17 must be 0",
-			VMCS_GUEST_PENDING_DBG, pd, "reserved 0x%lx",
-			(uint64_t)(pd & VCHK_PDBG_RSVD));
+		return vchk_fail(c, VCHK_R_GUEST_PDBG_RESERVED,
+				 VMCS_GUEST_PENDING_DBG, pd, "reserved 0x%lx",
+				 (uint64_t)(pd & VCHK_PDBG_RSVD));
 	if ((ib & (VCHK_INTB_STI | VCHK_INTB_MOV_SS)) || act == VCHK_ACT_HLT) {
 		bool tf = c->guest_rflags & VCHK_RFLAGS_TF;
 		bool btf = vchk_rd(c, VMCS_GUEST_IA32_DEBUGCTL) & VCHK_DEBUGCTL_BTF;
 		bool bs = pd & VCHK_PDBG_BS;
 		if (bs != (tf && !btf))
-			return vchk_fail(c,
-				"pending debug BS must be 1 iff RFLAGS.TF = 1 and DEBUGCTL.BTF = 0 (STI/MOV SS blocking or HLT)",
-				VMCS_GUEST_PENDING_DBG, pd, "RFLAGS 0x%lx BTF %u",
-				c->guest_rflags, (unsigned)btf);
+			return vchk_fail(c, VCHK_R_GUEST_PDBG_BS,
+					 VMCS_GUEST_PENDING_DBG, pd,
+					 "RFLAGS 0x%lx BTF %u", c->guest_rflags,
+					 (unsigned)btf);
 	}
 	if ((pd & VCHK_PDBG_RTM) &&
 	    ((pd & (GENMASK(11, 0) | VCHK_PDBG_BS)) || !(pd & VCHK_PDBG_ENABLED_BP) ||
 	     (ib & VCHK_INTB_MOV_SS)))
-		return vchk_fail(c,
-			"pending debug RTM (bit 16) requires bit 12 = 1, bits 11:0 and 14 = 0, no MOV SS blocking",
-			VMCS_GUEST_PENDING_DBG, pd, "interruptibility 0x%lx", ib);
+		return vchk_fail(c, VCHK_R_GUEST_PDBG_RTM,
+				 VMCS_GUEST_PENDING_DBG, pd,
+				 "interruptibility 0x%lx", ib);
 
 	/* VMCS link pointer. The CPU also accepts a pointer to a region with
 	 * the right revision ID; we cannot read memory, and eptlab never uses
@@ -540,13 +513,13 @@ int vchk_guest_nonreg(struct vchk *c)
 	link = vchk_rd(c, VMCS_LINK_POINTER);
 	if (link != ~0ULL) {
 		if (!vchk_page_ok(c, link))
-			return vchk_fail(c,
-				"VMCS link pointer must be ~0 or 4K-aligned within MAXPHYADDR",
-				VMCS_LINK_POINTER, link, "MAXPHYADDR %u", c->pa_bits);
+			return vchk_fail(c, VCHK_R_GUEST_LINK_ADDR,
+					 VMCS_LINK_POINTER, link,
+					 "MAXPHYADDR %u", c->pa_bits);
 		if (!(c->proc2 & PROC2_VMCS_SHADOWING))
-			return vchk_fail(c,
-				"VMCS link pointer must be 0xFFFFFFFFFFFFFFFF without VMCS shadowing",
-				VMCS_LINK_POINTER, link, "proc2 0x%x", c->proc2);
+			return vchk_fail(c, VCHK_R_GUEST_LINK_SHADOW,
+					 VMCS_LINK_POINTER, link, "proc2 0x%x",
+					 c->proc2);
 	}
 	return 0;
 }
@@ -564,9 +537,8 @@ int vchk_guest_pdpte(struct vchk *c)
 		uint64_t e = vchk_rd(c, f);
 		if ((e & VCHK_PDPTE_P) &&
 		    ((e & VCHK_PDPTE_RSVD_LO) || !vchk_pa_ok(c, e)))
-			return vchk_fail(c,
-				"present PDPTE: bits 2:1, 8:5 and above MAXPHYADDR must be 0",
-				f, e, "PDPTE%u, PAE paging with EPT", i);
+			return vchk_fail(c, VCHK_R_GUEST_PDPTE, f, e,
+					 "PDPTE%u, PAE paging with EPT", i);
 	}
 	return 0;
 }

@@ -111,7 +111,7 @@
 /* VM-function control 0: EPTP switching */
 #define VCHK_VMFUNC_EPTP_SWITCH BIT(0)
 
-/* Section titles, cited once where their checks begin. */
+/* Section titles, named by each rule's row in vmx/vmx_check_rules.def. */
 #define SEC_EXEC  "Checks on VMX Controls: VM-Execution Control Fields"
 #define SEC_EXIT  "Checks on VMX Controls: VM-Exit Control Fields"
 #define SEC_ENTRY "Checks on VMX Controls: VM-Entry Control Fields"
@@ -139,15 +139,13 @@ struct vchk_seg {
 	enum vmcs_field sel_f, limit_f, ar_f, base_f;
 };
 
-/* State of one run: inputs, the current group, and values many rules
- * share (controls are the effective ones: secondary controls read as 0
- * unless "activate secondary controls" is 1). */
+/* State of one run: inputs, and values many rules share (controls are
+ * the effective ones: secondary controls read as 0 unless "activate
+ * secondary controls" is 1). */
 struct vchk {
 	const struct vmx_caps *caps;
 	const struct vmcs_reader *rd;
 	struct vmx_check_failure *f;
-	enum vmx_check_area area;
-	const char *section;
 	unsigned pa_bits;
 	uint32_t pin, proc, proc2, exit, entry;
 	uint64_t guest_cr0, guest_cr4, guest_rflags;
@@ -157,8 +155,10 @@ struct vchk {
 
 /* Shared helpers (vmx/vmx_check.c). */
 uint64_t vchk_rd(const struct vchk *c, enum vmcs_field fld);
-/* Record the failing rule in c->f; always returns -EINVAL. */
-int vchk_fail(struct vchk *c, const char *rule, enum vmcs_field fld,
+/* Record rule 'id' as failed in c->f; always returns -EINVAL. Each rule
+ * id is passed here at exactly one site, as `return vchk_fail(c, id, ...)`
+ * (scripts/check-rules.py relies on it). */
+int vchk_fail(struct vchk *c, enum vmx_check_rule id, enum vmcs_field fld,
 	      uint64_t val, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 bool vchk_canonical(uint64_t a);
