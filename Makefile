@@ -231,4 +231,8 @@ clean:
 
 FORCE:
 
+# Objects are never intermediate: keep them, so that only what a header
+# edit touches is rebuilt (make would otherwise delete them after linking).
+.SECONDARY:
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
