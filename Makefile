@@ -3,6 +3,7 @@
 #   make            build build/eptlab.iso (hypervisor + guest module)
 #   make run        boot the demo on the best engine (ENGINE=auto|bochs|qemu-kvm)
 #   make test       install missing deps, run every test, "N passed, N failed"
+#                   (T="name glob ..." runs only those; tests/README.md)
 #   make debug      Bochs stopped in its debugger (magic breakpoints on)
 #   make unit       host unit tests only (cmocka, ASan + UBSan)
 #   make walk-diagram  the demo's 2D page walk as build/walk.svg
@@ -11,7 +12,7 @@
 #
 # Variables: BUILD (output dir), HVARGS (hypervisor options), GUEST (guest
 # kernel file to boot instead of build/guest/guest.bin), GUESTARGS (the
-# guest's Multiboot command line), ENGINE.
+# guest's Multiboot command line), ENGINE, T (the tests `make test` runs).
 
 BUILD   ?= build
 # `make` alone builds the ISO (the first rule below would otherwise win).
@@ -156,8 +157,10 @@ $(BUILD)/unit/%: $(BUILD)/host-obj/tests/unit/%.o $(UNIT_LIB)
 unit: $(UNIT_BIN)
 	@scripts/run-unit.sh $(UNIT_BIN)
 
+# T="name glob ...": only those tests (globs reach scripts/test.sh as is).
+T ?=
 test: deps
-	@scripts/test.sh
+	@set -f; scripts/test.sh $(T)
 
 # ---------------------------------------------------------------- fuzzing
 # libFuzzer harnesses (tests/fuzz/) over the pure parsers and the paging
