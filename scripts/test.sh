@@ -100,27 +100,27 @@ mkiso() {
     fi
 }
 
-boot_bochs() {
-    local name=$1 iso=$2
-    shift 2
+# Runs scripts/run-ENGINE.sh on ISO with its logs in $TESTDIR/NAME; sets
+# $SERIAL; returns the script's exit status.
+_boot_engine() {
+    local engine=$1 name=$2 iso=$3
+    shift 3
     local dir=$TESTDIR/$name
     mkdir -p "$dir"
     SERIAL=$dir/serial.log
-    BOCHSLOG=$dir/bochs.log
-    "$ROOT/scripts/run-bochs.sh" --timeout "$BOOT_TIMEOUT" --log-dir "$dir" "$@" "$iso" \
+    "$ROOT/scripts/run-$engine.sh" --timeout "$BOOT_TIMEOUT" --log-dir "$dir" "$@" "$iso" \
         >"$dir/run.out" 2>&1
+}
+
+boot_bochs() {
+    BOCHSLOG=$TESTDIR/$1/bochs.log
+    _boot_engine bochs "$@"
     BOOT_STATUS=$?
     return $BOOT_STATUS
 }
 
 boot_qemu() {
-    local name=$1 iso=$2
-    shift 2
-    local dir=$TESTDIR/$name
-    mkdir -p "$dir"
-    SERIAL=$dir/serial.log
-    "$ROOT/scripts/run-qemu.sh" --timeout "$BOOT_TIMEOUT" --log-dir "$dir" "$@" "$iso" \
-        >"$dir/run.out" 2>&1
+    _boot_engine qemu "$@"
     QEMU_EXIT=$?
     if grep -q 'EPTLAB-END: PASS' "$SERIAL" 2>/dev/null; then
         BOOT_STATUS=0
@@ -128,6 +128,45 @@ boot_qemu() {
         BOOT_STATUS=1
     fi
     return $BOOT_STATUS
+}
+
+# boot_run NAME "HVARGS" GUESTFILE "GUESTARGS" [run-bochs args...]
+# Builds $TESTDIR/NAME.iso (mkiso) and boots it under Bochs as NAME
+# (boot_bochs). Returns 1 only if the ISO could not be built: a run that
+# is meant to FAIL is checked by the caller.
+boot_run() {
+    if [ $# -lt 4 ]; then
+        fail_reason "usage: boot_run NAME HVARGS GUESTFILE GUESTARGS [run-bochs args...]"
+        return 1
+    fi
+    local name=$1 iso=$TESTDIR/$1.iso
+    mkiso "$iso" "$2" "$3" "$4" || return 1
+    shift 4
+    boot_bochs "$name" "$iso" "$@"
+    return 0
+}
+
+# boot_pass [--what TEXT] NAME "HVARGS" GUESTFILE "GUESTARGS" [run-bochs args...] [-- CHECK [ARGS...]]
+# The sequence most boot tests are: boot_run, then CHECK ARGS (the test's
+# own expectations on $SERIAL), then the PASS marker (TEXT names it in the
+# failure reason, default "the PASS marker") and a clean Bochs log.
+boot_pass() {
+    local what="the PASS marker" run=()
+    if [ "${1:-}" = --what ]; then
+        what=$2
+        shift 2
+    fi
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do
+        run+=("$1")
+        shift
+    done
+    [ $# -gt 0 ] && shift
+    boot_run "${run[@]}" || return 1
+    if [ $# -gt 0 ]; then
+        "$@" || return 1
+    fi
+    expect "$SERIAL" '^EPTLAB-END: PASS' "$what" || return 1
+    bochs_log_clean
 }
 
 # Serial logs have CRLF line ends; they are matched without the CR.
@@ -143,6 +182,21 @@ expect() {
         fail_reason "expected $what; not in $log"
         return 1
     fi
+}
+
+# expect_all LOG RE WHAT [RE WHAT...]: expect LOG RE WHAT for each pair,
+# in order; stops at the first one missing.
+expect_all() {
+    local log=$1
+    shift
+    if [ $(($# % 2)) -ne 0 ]; then
+        fail_reason "usage: expect_all LOG RE WHAT [RE WHAT...] (odd count: $*)"
+        return 1
+    fi
+    while [ $# -gt 0 ]; do
+        expect "$log" "$1" "$2" || return 1
+        shift 2
+    done
 }
 
 expect_not() {

@@ -35,18 +35,16 @@ _bad_images() {
 _bad_run() {
     local name=$1 kind=$2 args=$3 file=$4 msg=$5 endre=$6
     shift 6
-    local dir iso guest=
+    local dir guest=
     dir=$(_bad_dir)
     _bad_images || return 1
-    iso=$dir/$name.iso
     case $file in
     -)     guest= ;;
     guest) guest=$GUEST_BIN ;;
     *)     guest=$dir/$file.bin
            [ -f "$guest" ] || { fail_reason "mkbad.py made no $file.bin"; return 1; } ;;
     esac
-    mkiso "$iso" "$args" "$guest" || return 1
-    boot_bochs "badinput-$name" "$iso" --timeout 60 "$@"
+    boot_run "badinput-$name" "$args" "$guest" "" --timeout 60 "$@" || return 1
     expect "$SERIAL" "$msg" "the message /$msg/" || return 1
     expect "$SERIAL" "^EPTLAB-END: FAIL \\($endre" "EPTLAB-END: FAIL ($endre...)" || return 1
     expect_not "$SERIAL" '^vmx: VMLAUNCH' "the guest was launched anyway" || return 1
