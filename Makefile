@@ -47,7 +47,7 @@ KCFLAGS  := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib \
 NASMFLAGS := -f elf64 -g -I./
 
 # ---------------------------------------------------------------- hypervisor
-HV_C   := $(wildcard hv/*.c vmx/*.c ept/*.c mm/*.c lib/*.c)
+HV_C   := $(wildcard hv/*.c hv/loader/*.c vmx/*.c ept/*.c mm/*.c lib/*.c)
 HV_ASM := $(wildcard hv/*.asm vmx/*.asm)
 HV_OBJ := $(patsubst %.c,$(BUILD)/hv-obj/%.o,$(HV_C)) \
           $(patsubst %.asm,$(BUILD)/hv-obj/%.o,$(HV_ASM))
@@ -136,10 +136,11 @@ debug: deps
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 # Pure-C modules the host tests link: mm/, ept/, the pure parts of vmx/
-# and hv/, and the simulated physical memory.
+# and hv/ (the guest loaders of hv/loader/, options, walker, audit), and
+# the simulated physical memory.
 UNIT_LIB_SRC := $(wildcard mm/*.c ept/*.c vmx/vmx_check*.c vmx/vmx_ctl.c) \
-                lib/errname.c hv/mb1_loader.c hv/options.c hv/walk2d.c \
-                hv/audit.c $(wildcard tests/unit/sim_*.c)
+                $(wildcard hv/loader/*.c) lib/errname.c hv/options.c \
+                hv/walk2d.c hv/audit.c $(wildcard tests/unit/sim_*.c)
 UNIT_LIB   := $(patsubst %.c,$(BUILD)/host-obj/%.o,$(UNIT_LIB_SRC))
 UNIT_FLAGS := -std=gnu11 -O1 -g -fsanitize=address,undefined \
               -fno-sanitize-recover=all -fno-omit-frame-pointer \
@@ -170,7 +171,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_NAMES   := mb1 options paging
 FUZZ_BIN     := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
-FUZZ_LIB_SRC := $(wildcard mm/*.c ept/*.c) lib/errname.c hv/mb1_loader.c \
+FUZZ_LIB_SRC := $(wildcard mm/*.c ept/*.c hv/loader/*.c) lib/errname.c \
                 hv/options.c tests/unit/sim_phys.c
 FUZZ_LIB     := $(patsubst %.c,$(BUILD)/fuzz-obj/%.o,$(FUZZ_LIB_SRC))
 FUZZ_FLAGS   := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \

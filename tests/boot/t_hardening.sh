@@ -37,7 +37,7 @@ register_test hardening-boot t_hardening_boot
 t_hardening_format_strings() {
     local f out=$TESTDIR/hardening-format.log
     : >"$out"
-    for f in "$ROOT"/hv/*.c "$ROOT"/vmx/*.c "$ROOT"/ept/*.c "$ROOT"/mm/*.c "$ROOT"/lib/*.c; do
+    for f in "$ROOT"/hv/*.c "$ROOT"/hv/loader/*.c "$ROOT"/vmx/*.c "$ROOT"/ept/*.c "$ROOT"/mm/*.c "$ROOT"/lib/*.c; do
         gcc -std=gnu11 -O2 -ffreestanding -fno-builtin -nostdlib -fno-pic -fno-pie -mcmodel=kernel \
             -mno-red-zone -mgeneral-regs-only -I"$ROOT" -DEPTLAB_HV -fsyntax-only \
             -Wformat=2 -Wformat-nonliteral -Wformat-security \
