@@ -219,4 +219,9 @@ clean:
 
 FORCE:
 
+# Objects made through the pattern rules are "intermediate" to make, which
+# would delete them after the first build (and so rebuild them all on the
+# next one). Keep every target.
+.SECONDARY:
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
