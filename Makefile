@@ -3,6 +3,7 @@
 #   make            build build/eptlab.iso (hypervisor + guest module)
 #   make run        boot the demo on the best engine (ENGINE=auto|bochs|qemu-kvm)
 #   make test       install missing deps, run every test, "N passed, N failed"
+#                   (T="name glob ..." runs only those; tests/README.md)
 #   make debug      Bochs stopped in its debugger (magic breakpoints on)
 #   make unit       host unit tests only (cmocka, ASan + UBSan)
 #   make check-rules  delete each VM-entry checker rule in turn; list any no
@@ -13,7 +14,7 @@
 #
 # Variables: BUILD (output dir), HVARGS (hypervisor options), GUEST (guest
 # kernel file to boot instead of build/guest/guest.bin), GUESTARGS (the
-# guest's Multiboot command line), ENGINE.
+# guest's Multiboot command line), ENGINE, T (the tests `make test` runs).
 
 BUILD   ?= build
 # `make` alone builds the ISO (the first rule below would otherwise win).
@@ -48,7 +49,7 @@ KCFLAGS  := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib \
 NASMFLAGS := -f elf64 -g -I./
 
 # ---------------------------------------------------------------- hypervisor
-HV_C   := $(wildcard hv/*.c vmx/*.c ept/*.c mm/*.c lib/*.c)
+HV_C   := $(wildcard hv/*.c hv/loader/*.c vmx/*.c ept/*.c mm/*.c lib/*.c)
 HV_ASM := $(wildcard hv/*.asm vmx/*.asm)
 HV_OBJ := $(patsubst %.c,$(BUILD)/hv-obj/%.o,$(HV_C)) \
           $(patsubst %.asm,$(BUILD)/hv-obj/%.o,$(HV_ASM))
@@ -137,10 +138,11 @@ debug: deps
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 # Pure-C modules the host tests link: mm/, ept/, the pure parts of vmx/
-# and hv/, and the simulated physical memory.
+# and hv/ (the guest loaders of hv/loader/, options, walker, audit), and
+# the simulated physical memory.
 UNIT_LIB_SRC := $(wildcard mm/*.c ept/*.c vmx/vmx_check*.c vmx/vmx_ctl.c) \
-                lib/errname.c hv/mb1_loader.c hv/options.c hv/walk2d.c \
-                hv/audit.c $(wildcard tests/unit/sim_*.c)
+                $(wildcard hv/loader/*.c) lib/errname.c hv/options.c \
+                hv/walk2d.c hv/audit.c $(wildcard tests/unit/sim_*.c)
 UNIT_LIB   := $(patsubst %.c,$(BUILD)/host-obj/%.o,$(UNIT_LIB_SRC))
 UNIT_FLAGS := -std=gnu11 -O1 -g -fsanitize=address,undefined \
               -fno-sanitize-recover=all -fno-omit-frame-pointer \
@@ -172,8 +174,10 @@ check-rules:
 	@HOSTCC="$(HOSTCC)" UNIT_FLAGS="$(UNIT_FLAGS)" \
 		scripts/check-rules.py --build $(BUILD) $(CHECK_RULES_ARGS)
 
+# T="name glob ...": only those tests (globs reach scripts/test.sh as is).
+T ?=
 test: deps
-	@scripts/test.sh
+	@set -f; scripts/test.sh $(T)
 
 # ---------------------------------------------------------------- fuzzing
 # libFuzzer harnesses (tests/fuzz/) over the pure parsers and the paging
@@ -183,7 +187,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_NAMES   := mb1 options paging
 FUZZ_BIN     := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
-FUZZ_LIB_SRC := $(wildcard mm/*.c ept/*.c) lib/errname.c hv/mb1_loader.c \
+FUZZ_LIB_SRC := $(wildcard mm/*.c ept/*.c hv/loader/*.c) lib/errname.c \
                 hv/options.c tests/unit/sim_phys.c
 FUZZ_LIB     := $(patsubst %.c,$(BUILD)/fuzz-obj/%.o,$(FUZZ_LIB_SRC))
 FUZZ_FLAGS   := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \

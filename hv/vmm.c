@@ -9,7 +9,7 @@
  *
  * The guest is either the built-in test guest (hv/testguest.asm) or a
  * Multiboot v1 kernel passed as the first multiboot2 module (loaded by
- * hv/mb1_loader.c). Both start in 32-bit protected mode, paging off.
+ * hv/loader/). Both start in 32-bit protected mode, paging off.
  */
 #include "hv/vmm.h"
 #include "hv/cpu.h"
@@ -21,7 +21,7 @@
 #include "vmx/vmx_insn.h"
 #include "vmx/vmcs.h"
 #include "hv/stats.h"
-#include "hv/mb1_loader.h"
+#include "hv/loader/mb1.h"
 #include "hv/memlayout.h"
 #include "include/x86.h"
 #include "lib/console.h"

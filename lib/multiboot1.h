@@ -13,6 +13,20 @@
 #define MB1_BOOT_MAGIC     0x2BADB002u   /* in EAX at entry */
 #define MB1_SEARCH_BYTES   8192          /* header must start in these */
 
+/* Header byte offsets (all fields 32-bit). The header starts 4-byte
+ * aligned; magic + flags + checksum must be 0 (mod 2^32). The address
+ * fields are valid only with MB1_HF_AOUT_KLUDGE. */
+#define MB1_HDR_MAGIC         0
+#define MB1_HDR_FLAGS         4
+#define MB1_HDR_CHECKSUM      8
+#define MB1_HDR_HEADER_ADDR   12
+#define MB1_HDR_LOAD_ADDR     16
+#define MB1_HDR_LOAD_END_ADDR 20     /* 0: load to the end of the file */
+#define MB1_HDR_BSS_END_ADDR  24     /* 0: no bss */
+#define MB1_HDR_ENTRY_ADDR    28
+#define MB1_HDR_BASE_SIZE     12     /* magic, flags, checksum */
+#define MB1_HDR_AOUT_SIZE     32     /* + the five address fields */
+
 /* Header flags. Bits 0-15 are requirements: a loader must refuse an
  * image with one it cannot honour. */
 #define MB1_HF_PAGE_ALIGN  BIT(0)   /* modules page-aligned */
@@ -44,6 +58,10 @@
 /* One memory-map entry: size (20, not counting itself), base_addr (64),
  * length (64), type; the next entry starts size + 4 bytes later. */
 #define MB1_MMAP_ENTRY_SIZE  24
+#define MB1_MMAP_SIZE        0      /* byte offsets in an entry */
+#define MB1_MMAP_BASE        4
+#define MB1_MMAP_LEN         12
+#define MB1_MMAP_TYPE        20
 
 /* Memory-map types, shared with multiboot2. */
 #define MB1_MEM_AVAILABLE    1

@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
 # The `make test` driver.
 #
+#   scripts/test.sh             every test
+#   scripts/test.sh NAME...     only the named tests; a NAME may be a glob
+#                               (`matrix-*`), `unit` (all unit tests) or
+#                               `unit/<binary>[/<test>]`
+#
 #   1. scripts/install-deps.sh (installs whatever is missing)
 #   2. make                     (the hypervisor and its ISO)
 #   3. make unit                (each cmocka test counts as one result)
 #   4. every tests/boot/t_*.sh, sourced in sorted order; each registers
 #      test functions with register_test (API: tests/README.md)
+#
+# With names, steps 1 and 2 still run when a named test needs them, and
+# step 3 only when a unit test is named; their results are printed when
+# they are named or when they fail. A name that selects no test is a
+# failure of its own.
 #
 # Prints "PASS: name" / "FAIL: name (why)" per test and, as the very last
 # line, "N passed, N failed". Exit status non-zero if anything failed.
@@ -22,10 +32,46 @@ export BUILD
 rm -rf "$TESTDIR"
 mkdir -p "$TESTDIR"
 
+# ------------------------------------------------------------ selection
+SELECT=("$@")
+declare -A SELECT_HIT=()
+
+# Is result NAME selected? With no names everything is. A name selects a
+# result it matches as a glob, and everything below it: `unit` selects
+# unit/<binary>/<test>.
+selected() {
+    local s
+    [ ${#SELECT[@]} -eq 0 ] && return 0
+    for s in "${SELECT[@]}"; do
+        # shellcheck disable=SC2053  # $s is a glob on purpose
+        if [[ $1 == $s || $1 == $s/* ]]; then
+            SELECT_HIT[$s]=1
+            return 0
+        fi
+    done
+    return 1
+}
+
+# Does any name select something of step STEP (a name without a slash:
+# deps, build, unit)? A name counts for a step when its part before the
+# first '/' matches the step's name (`unit/test_ept`, `*`).
+wants() {
+    local s
+    [ ${#SELECT[@]} -eq 0 ] && return 0
+    for s in "${SELECT[@]}"; do
+        # shellcheck disable=SC2053
+        [[ $1 == ${s%%/*} ]] && return 0
+    done
+    return 1
+}
+
 npass=0
 nfail=0
-pass() { echo "PASS: $1"; npass=$((npass + 1)); }
-fail() { echo "FAIL: $1 ($2)"; nfail=$((nfail + 1)); }
+# A result counts when it is selected. A failed prerequisite (deps, build,
+# the unit build) counts whether named or not: what needed it cannot pass.
+pass() { selected "$1" || return 0; echo "PASS: $1"; npass=$((npass + 1)); }
+fail() { selected "$1" || return 0; echo "FAIL: $1 ($2)"; nfail=$((nfail + 1)); }
+fail_prereq() { selected "$1"; echo "FAIL: $1 ($2)"; nfail=$((nfail + 1)); }
 
 # ------------------------------------------------------------ helpers
 # Documented in tests/README.md; t_*.sh files rely on these exact names.
@@ -54,27 +100,27 @@ mkiso() {
     fi
 }
 
-boot_bochs() {
-    local name=$1 iso=$2
-    shift 2
+# Runs scripts/run-ENGINE.sh on ISO with its logs in $TESTDIR/NAME; sets
+# $SERIAL; returns the script's exit status.
+_boot_engine() {
+    local engine=$1 name=$2 iso=$3
+    shift 3
     local dir=$TESTDIR/$name
     mkdir -p "$dir"
     SERIAL=$dir/serial.log
-    BOCHSLOG=$dir/bochs.log
-    "$ROOT/scripts/run-bochs.sh" --timeout "$BOOT_TIMEOUT" --log-dir "$dir" "$@" "$iso" \
+    "$ROOT/scripts/run-$engine.sh" --timeout "$BOOT_TIMEOUT" --log-dir "$dir" "$@" "$iso" \
         >"$dir/run.out" 2>&1
+}
+
+boot_bochs() {
+    BOCHSLOG=$TESTDIR/$1/bochs.log
+    _boot_engine bochs "$@"
     BOOT_STATUS=$?
     return $BOOT_STATUS
 }
 
 boot_qemu() {
-    local name=$1 iso=$2
-    shift 2
-    local dir=$TESTDIR/$name
-    mkdir -p "$dir"
-    SERIAL=$dir/serial.log
-    "$ROOT/scripts/run-qemu.sh" --timeout "$BOOT_TIMEOUT" --log-dir "$dir" "$@" "$iso" \
-        >"$dir/run.out" 2>&1
+    _boot_engine qemu "$@"
     QEMU_EXIT=$?
     if grep -q 'EPTLAB-END: PASS' "$SERIAL" 2>/dev/null; then
         BOOT_STATUS=0
@@ -82,6 +128,45 @@ boot_qemu() {
         BOOT_STATUS=1
     fi
     return $BOOT_STATUS
+}
+
+# boot_run NAME "HVARGS" GUESTFILE "GUESTARGS" [run-bochs args...]
+# Builds $TESTDIR/NAME.iso (mkiso) and boots it under Bochs as NAME
+# (boot_bochs). Returns 1 only if the ISO could not be built: a run that
+# is meant to FAIL is checked by the caller.
+boot_run() {
+    if [ $# -lt 4 ]; then
+        fail_reason "usage: boot_run NAME HVARGS GUESTFILE GUESTARGS [run-bochs args...]"
+        return 1
+    fi
+    local name=$1 iso=$TESTDIR/$1.iso
+    mkiso "$iso" "$2" "$3" "$4" || return 1
+    shift 4
+    boot_bochs "$name" "$iso" "$@"
+    return 0
+}
+
+# boot_pass [--what TEXT] NAME "HVARGS" GUESTFILE "GUESTARGS" [run-bochs args...] [-- CHECK [ARGS...]]
+# The sequence most boot tests are: boot_run, then CHECK ARGS (the test's
+# own expectations on $SERIAL), then the PASS marker (TEXT names it in the
+# failure reason, default "the PASS marker") and a clean Bochs log.
+boot_pass() {
+    local what="the PASS marker" run=()
+    if [ "${1:-}" = --what ]; then
+        what=$2
+        shift 2
+    fi
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do
+        run+=("$1")
+        shift
+    done
+    [ $# -gt 0 ] && shift
+    boot_run "${run[@]}" || return 1
+    if [ $# -gt 0 ]; then
+        "$@" || return 1
+    fi
+    expect "$SERIAL" '^EPTLAB-END: PASS' "$what" || return 1
+    bochs_log_clean
 }
 
 # Serial logs have CRLF line ends; they are matched without the CR.
@@ -99,6 +184,21 @@ expect() {
     fi
 }
 
+# expect_all LOG RE WHAT [RE WHAT...]: expect LOG RE WHAT for each pair,
+# in order; stops at the first one missing.
+expect_all() {
+    local log=$1
+    shift
+    if [ $(($# % 2)) -ne 0 ]; then
+        fail_reason "usage: expect_all LOG RE WHAT [RE WHAT...] (odd count: $*)"
+        return 1
+    fi
+    while [ $# -gt 0 ]; do
+        expect "$log" "$1" "$2" || return 1
+        shift 2
+    done
+}
+
 expect_not() {
     local log=$1 re=$2 why=${3:-$2} hit
     [ -f "$log" ] || return 0
@@ -114,20 +214,36 @@ bochs_log_clean() {
         "Bochs reported a VMX failure or panic"
 }
 
+# ------------------------------------------------------------ 0. tests
+# The boot tests register themselves; which of them are selected decides
+# whether the build is needed.
+for f in $(ls "$ROOT"/tests/boot/t_*.sh 2>/dev/null | sort); do
+    # shellcheck disable=SC1090
+    if ! source "$f"; then
+        fail_prereq "$(basename "$f")" "sourcing it failed"
+    fi
+done
+boot_selected=()
+for i in "${!TEST_NAMES[@]}"; do
+    selected "${TEST_NAMES[$i]}" && boot_selected+=("$i")
+done
+
 # ------------------------------------------------------------ 1. deps
 if "$ROOT/scripts/install-deps.sh" >"$TESTDIR/deps.log" 2>&1; then
     pass deps
 else
-    fail deps "scripts/install-deps.sh failed; see $TESTDIR/deps.log"
+    fail_prereq deps "scripts/install-deps.sh failed; see $TESTDIR/deps.log"
 fi
 
 # ------------------------------------------------------------ 2. build
 build_ok=1
-if make --no-print-directory all >"$TESTDIR/build.log" 2>&1; then
-    pass build
-else
-    build_ok=0
-    fail build "make failed: $(grep -m1 -E 'error:|Error' "$TESTDIR/build.log"); see $TESTDIR/build.log"
+if [ ${#boot_selected[@]} -gt 0 ] || wants build; then
+    if make --no-print-directory all >"$TESTDIR/build.log" 2>&1; then
+        pass build
+    else
+        build_ok=0
+        fail_prereq build "make failed: $(grep -m1 -E 'error:|Error' "$TESTDIR/build.log"); see $TESTDIR/build.log"
+    fi
 fi
 
 # ------------------------------------------------------------ 3. unit
@@ -136,65 +252,65 @@ fi
 # abort, a crash) is a failure; so is a binary that exits non-zero without
 # a failed test of its own.
 unit_log=$TESTDIR/unit.log
-make --no-print-directory unit >"$unit_log" 2>&1
-unit_status=$?
-bin="" cur="" bin_failed=0 unit_seen=0
-flush_bin() {
-    if [ -n "$cur" ]; then
-        fail "unit/$bin/$cur" "started but never reported (crash?); see $unit_log"
-        bin_failed=1
-    fi
-    cur=""
-}
-while IFS= read -r line; do
-    case $line in
-    "run-unit: FAILED: "*)
-        b=$(basename "${line#run-unit: FAILED: }")
-        flush_bin
-        if [ "$bin_failed" -eq 0 ]; then
-            fail "unit/$b" "exited non-zero; see $unit_log"
-        fi
-        ;;
-    "run-unit: "*)
-        flush_bin
-        bin=$(basename "${line#run-unit: }")
-        bin_failed=0
-        ;;
-    "[ RUN      ] "*)
-        flush_bin
-        cur=${line#"[ RUN      ] "}
-        unit_seen=1
-        ;;
-    "[       OK ] "*)
-        t=${line#"[       OK ] "}
-        if [ "$t" = "$cur" ]; then pass "unit/$bin/$t"; cur=""; fi
-        ;;
-    "[  FAILED  ] "*)
-        t=${line#"[  FAILED  ] "}
-        if [ "$t" = "$cur" ]; then
-            fail "unit/$bin/$t" "cmocka reported a failure; see $unit_log"
-            cur=""
+unit_build_ok=1
+run_unit() {
+    local bin="" cur="" bin_failed=0 unit_seen=0 unit_status line b t
+    make --no-print-directory unit >"$unit_log" 2>&1
+    unit_status=$?
+    flush_bin() {
+        if [ -n "$cur" ]; then
+            fail "unit/$bin/$cur" "started but never reported (crash?); see $unit_log"
             bin_failed=1
         fi
-        ;;
-    esac
-done < <(tr -d '\r' <"$unit_log")
-flush_bin
-if [ $unit_status -ne 0 ] && ! grep -q '^run-unit: ' "$unit_log"; then
-    fail unit-build "make unit failed: $(grep -m1 -E 'error:|Error' "$unit_log"); see $unit_log"
-elif [ $unit_seen -eq 0 ]; then
-    echo "note: no unit tests found (tests/unit/test_*.c)"
+        cur=""
+    }
+    while IFS= read -r line; do
+        case $line in
+        "run-unit: FAILED: "*)
+            b=$(basename "${line#run-unit: FAILED: }")
+            flush_bin
+            if [ "$bin_failed" -eq 0 ]; then
+                fail "unit/$b" "exited non-zero; see $unit_log"
+            fi
+            ;;
+        "run-unit: "*)
+            flush_bin
+            bin=$(basename "${line#run-unit: }")
+            bin_failed=0
+            ;;
+        "[ RUN      ] "*)
+            flush_bin
+            cur=${line#"[ RUN      ] "}
+            unit_seen=1
+            ;;
+        "[       OK ] "*)
+            t=${line#"[       OK ] "}
+            if [ "$t" = "$cur" ]; then pass "unit/$bin/$t"; cur=""; fi
+            ;;
+        "[  FAILED  ] "*)
+            t=${line#"[  FAILED  ] "}
+            if [ "$t" = "$cur" ]; then
+                fail "unit/$bin/$t" "cmocka reported a failure; see $unit_log"
+                cur=""
+                bin_failed=1
+            fi
+            ;;
+        esac
+    done < <(tr -d '\r' <"$unit_log")
+    flush_bin
+    if [ $unit_status -ne 0 ] && ! grep -q '^run-unit: ' "$unit_log"; then
+        unit_build_ok=0
+        fail_prereq unit-build "make unit failed: $(grep -m1 -E 'error:|Error' "$unit_log"); see $unit_log"
+    elif [ $unit_seen -eq 0 ]; then
+        echo "note: no unit tests found (tests/unit/test_*.c)"
+    fi
+}
+if wants unit; then
+    run_unit
 fi
 
 # ------------------------------------------------------------ 4. boot tests
-for f in $(ls "$ROOT"/tests/boot/t_*.sh 2>/dev/null | sort); do
-    # shellcheck disable=SC1090
-    if ! source "$f"; then
-        fail "$(basename "$f")" "sourcing it failed"
-    fi
-done
-
-for i in "${!TEST_NAMES[@]}"; do
+for i in "${boot_selected[@]}"; do
     name=${TEST_NAMES[$i]}
     func=${TEST_FUNCS[$i]}
     if [ $build_ok -eq 0 ]; then
@@ -215,6 +331,17 @@ for i in "${!TEST_NAMES[@]}"; do
         why=$(cat "$REASON_FILE")
         fail "$name" "${why:-returned $rc}"
     fi
+done
+
+# A name that selected nothing is a typo, not a pass. (Unit names are not
+# known when the unit build failed; that failure is already counted.)
+for s in "${SELECT[@]}"; do
+    [ -n "${SELECT_HIT[$s]:-}" ] && continue
+    if [[ $s == unit* ]] && [ $unit_build_ok -eq 0 ]; then
+        continue
+    fi
+    echo "FAIL: $s (no test of that name; names: tests/README.md)"
+    nfail=$((nfail + 1))
 done
 
 echo "$npass passed, $nfail failed"

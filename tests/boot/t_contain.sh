@@ -17,17 +17,16 @@ contain_expect_dump() {
 # One crash mode, expect_crash=1: report, survival, summary, PASS.
 # $1 test name, $2 HVARGS, $3 crash mode, $4 dump reason, $5 kind
 contain_one() {
-    local name=$1 hvargs=$2 mode=$3 reason=$4 kind=$5
-    local iso=$TESTDIR/$name.iso
-    mkiso "$iso" "$hvargs" "$GUEST_BIN" "crash=$mode" || return 1
-    boot_bochs "$name" "$iso"
+    boot_pass --what "the PASS marker (expect_crash=1)" "$1" "$2" "$GUEST_BIN" "crash=$3" \
+        -- _contain_one_checks "$3" "$4" "$5"
+}
+_contain_one_checks() {
+    local mode=$1 reason=$2 kind=$3
     expect "$SERIAL" "^guest: crash: $mode: " "the guest to announce crash=$mode" || return 1
     contain_expect_dump "$reason" || return 1
     expect "$SERIAL" "^contain: guest crash 1: $kind \\(.*\\); the hypervisor is alive\$" "the containment report ($kind)" || return 1
     expect "$SERIAL" "^contain: guest crashed 1 time \\($kind\\), hypervisor survived\$" "the summary line" || return 1
-    expect_not "$SERIAL" '^PANIC in|^guest: FAIL' "a panic or a guest failure" || return 1
-    expect "$SERIAL" '^EPTLAB-END: PASS' "the PASS marker (expect_crash=1)" || return 1
-    bochs_log_clean || return 1
+    expect_not "$SERIAL" '^PANIC in|^guest: FAIL' "a panic or a guest failure"
 }
 
 t_contain_triple() {
@@ -62,9 +61,7 @@ register_test contain-spin t_contain_spin
 
 # Without expect_crash=1 a crash is reported, survived, and fails the run.
 t_contain_unexpected() {
-    local iso=$TESTDIR/contain-unexpected.iso
-    mkiso "$iso" "" "$GUEST_BIN" "crash=triple" || return 1
-    boot_bochs contain-unexpected "$iso"
+    boot_run contain-unexpected "" "$GUEST_BIN" "crash=triple" || return 1
     expect "$SERIAL" '^contain: guest crashed 1 time \(triple fault\), hypervisor survived$' "the summary line" || return 1
     expect "$SERIAL" '^EPTLAB-END: FAIL \(guest triple fault\)' "a FAIL marker naming the crash" || return 1
     bochs_log_clean || return 1
@@ -73,10 +70,8 @@ register_test contain-unexpected t_contain_unexpected
 
 # restarts=3 with demand=full (the guest's touches take hypervisor frames
 # during each run): four crashes, and every frame comes back.
-t_contain_restarts() {
-    local iso=$TESTDIR/contain-restarts.iso n
-    mkiso "$iso" "expect_crash=1 restarts=3 demand=full" "$GUEST_BIN" "crash=triple" || return 1
-    boot_bochs contain-restarts "$iso"
+_contain_restarts_checks() {
+    local n
     for n in 1 2 3; do
         expect "$SERIAL" "^contain: restart $n of 3: fresh guest memory" "restart $n" || return 1
     done
@@ -86,18 +81,18 @@ t_contain_restarts() {
         return 1
     fi
     expect "$SERIAL" '^contain: after 3 restarts free frames ([0-9]+) == \1 at first launch$' "the no-leak line" || return 1
-    expect "$SERIAL" '^contain: guest crashed 4 times \(triple fault\), hypervisor survived$' "the summary line" || return 1
-    expect "$SERIAL" '^EPTLAB-END: PASS' "the PASS marker" || return 1
-    bochs_log_clean || return 1
+    expect "$SERIAL" '^contain: guest crashed 4 times \(triple fault\), hypervisor survived$' "the summary line"
+}
+t_contain_restarts() {
+    boot_pass contain-restarts "expect_crash=1 restarts=3 demand=full" "$GUEST_BIN" "crash=triple" \
+        -- _contain_restarts_checks
 }
 register_test contain-restarts t_contain_restarts
 
 # 10,000 random hypercalls; the guest's memory intact; HC_AUDIT clean.
 # FUZZ_SEED picks another sequence (the seed is in the log).
-t_fuzz_hypercalls() {
-    local iso=$TESTDIR/fuzz-hypercalls.iso seed=${FUZZ_SEED:-20261125}
-    mkiso "$iso" "" "$GUEST_BIN" "fuzz=10000 seed=$seed" || return 1
-    boot_bochs fuzz-hypercalls "$iso"
+_fuzz_hypercalls_checks() {
+    local seed=$1
     expect "$SERIAL" "^guest: fuzz: seed $seed, 10000 calls\$" "the seed" || return 1
     expect "$SERIAL" '^guest: fuzz: [0-9]+ calls: ' "the per-errno counts" || return 1
     if ! tr -d '\r' <"$SERIAL" | grep -E -q '^guest: fuzz: (1[0-9]{4}|[2-9][0-9]{4}|[0-9]{6,}) calls: '; then
@@ -108,8 +103,11 @@ t_fuzz_hypercalls() {
     expect "$SERIAL" '^guest: PASS: fuzz\.memory-intact$' "the guest's memory intact" || return 1
     expect "$SERIAL" '^guest: PASS: fuzz\.audit$' "HC_AUDIT to pass" || return 1
     expect "$SERIAL" '^guest: PASS: fuzz\.hypercalls$' "PASS: fuzz.hypercalls (seed $seed)" || return 1
-    expect_not "$SERIAL" '^contain: guest crash|^PANIC in' "a crash or panic (seed $seed)" || return 1
-    expect "$SERIAL" '^EPTLAB-END: PASS' "the PASS marker (seed $seed)" || return 1
-    bochs_log_clean || return 1
+    expect_not "$SERIAL" '^contain: guest crash|^PANIC in' "a crash or panic (seed $seed)"
+}
+t_fuzz_hypercalls() {
+    local seed=${FUZZ_SEED:-20261125}
+    boot_pass --what "the PASS marker (seed $seed)" fuzz-hypercalls "" "$GUEST_BIN" \
+        "fuzz=10000 seed=$seed" -- _fuzz_hypercalls_checks "$seed"
 }
 register_test fuzz-hypercalls t_fuzz_hypercalls

@@ -4,44 +4,40 @@
 
 # (1) VMLAUNCH, guest console through the hypervisor, VMCALL round trip,
 # a decoded and resolved EPT violation, INVEPT/INVVPID, exit statistics.
-t_vmx_builtin() {
-    local iso=$TESTDIR/vmx-builtin.iso
-    mkiso "$iso" "guest=builtin" || return 1
-    boot_bochs vmx-builtin "$iso"
-    expect "$SERIAL" '^vmx: pre-entry check passed' "the software check to pass" || return 1
-    expect "$SERIAL" '^vmx: VMLAUNCH' "VMLAUNCH" || return 1
-    expect "$SERIAL" 'GPA != HPA' "guest RAM at GPA != HPA" || return 1
-    expect "$SERIAL" '^guest: eptlab built-in test guest' "guest output through COM1" || return 1
-    expect "$SERIAL" '^guest: PASS: vmcall-version$' "HC_VERSION" || return 1
-    expect "$SERIAL" '^guest: PASS: vmcall-echo$' "the HC_ECHO round trip" || return 1
-    expect "$SERIAL" '^ept: violation: GPA 0x400000, read access, EPT entry allowed ---, GLA 0x400000 \(final access\)' \
-        "the decoded EPT violation" || return 1
-    expect "$SERIAL" '^ept: lazy page GPA 0x400000 mapped' "the violation handled" || return 1
-    expect "$SERIAL" '^guest: PASS: ept-violation-lazy-page-read$' "the guest to see the lazy page" || return 1
-    expect "$SERIAL" '^hc: INVEPT single-context executed' "INVEPT single" || return 1
-    expect "$SERIAL" '^hc: INVEPT all-context executed' "INVEPT all" || return 1
-    expect "$SERIAL" '^hc: INVVPID individual-address executed' "INVVPID type 0" || return 1
-    expect "$SERIAL" '^hc: INVVPID single-context executed' "INVVPID type 1" || return 1
-    expect "$SERIAL" '^hc: INVVPID all-context executed' "INVVPID type 2" || return 1
-    expect "$SERIAL" '^guest: PASS: cr0-ne-write-exits-and-sticks$' "a CR0 write of an owned bit handled" || return 1
-    expect "$SERIAL" '^guest: PASS: long-mode-entered-by-guest$' "the guest to enter long mode itself" || return 1
-    expect "$SERIAL" 'efer 0x500 entry-ctl 0x[0-9a-f]*[2367abef][0-9a-f]{2}$' "EFER.LMA and IA-32e-mode-guest after the switch" || return 1
-    expect "$SERIAL" '^guest: PASS: vmcall-echo-64bit$' "a 64-bit VMCALL round trip" || return 1
-    expect "$SERIAL" '^stats \(guest ended\): [0-9]+ exits' "exit statistics" || return 1
-    expect "$SERIAL" '^stats: +18 VMCALL +[0-9]+ exits' "VMCALL exit counts" || return 1
-    expect "$SERIAL" '^guest: summary: [0-9]+ passed, 0 failed$' "no guest failures" || return 1
+_vmx_builtin_checks() {
+    expect_all "$SERIAL" \
+        '^vmx: pre-entry check passed' "the software check to pass" \
+        '^vmx: VMLAUNCH' "VMLAUNCH" \
+        'GPA != HPA' "guest RAM at GPA != HPA" \
+        '^guest: eptlab built-in test guest' "guest output through COM1" \
+        '^guest: PASS: vmcall-version$' "HC_VERSION" \
+        '^guest: PASS: vmcall-echo$' "the HC_ECHO round trip" \
+        '^ept: violation: GPA 0x400000, read access, EPT entry allowed ---, GLA 0x400000 \(final access\)' \
+            "the decoded EPT violation" \
+        '^ept: lazy page GPA 0x400000 mapped' "the violation handled" \
+        '^guest: PASS: ept-violation-lazy-page-read$' "the guest to see the lazy page" \
+        '^hc: INVEPT single-context executed' "INVEPT single" \
+        '^hc: INVEPT all-context executed' "INVEPT all" \
+        '^hc: INVVPID individual-address executed' "INVVPID type 0" \
+        '^hc: INVVPID single-context executed' "INVVPID type 1" \
+        '^hc: INVVPID all-context executed' "INVVPID type 2" \
+        '^guest: PASS: cr0-ne-write-exits-and-sticks$' "a CR0 write of an owned bit handled" \
+        '^guest: PASS: long-mode-entered-by-guest$' "the guest to enter long mode itself" \
+        'efer 0x500 entry-ctl 0x[0-9a-f]*[2367abef][0-9a-f]{2}$' \
+            "EFER.LMA and IA-32e-mode-guest after the switch" \
+        '^guest: PASS: vmcall-echo-64bit$' "a 64-bit VMCALL round trip" \
+        '^stats \(guest ended\): [0-9]+ exits' "exit statistics" \
+        '^stats: +18 VMCALL +[0-9]+ exits' "VMCALL exit counts" || return 1
+    _vmx_guest_passed || return 1
     expect_not "$SERIAL" '^guest: FAIL' "a guest check failed" || return 1
-    expect "$SERIAL" '^EPTLAB-END: PASS' "the PASS marker" || return 1
-    bochs_log_clean || return 1
 }
+t_vmx_builtin() { boot_pass vmx-builtin "guest=builtin" "" "" -- _vmx_builtin_checks; }
 register_test vmx-builtin t_vmx_builtin
 
 # (2) A corrupted guest TR type is caught by the software checker before
 # VMLAUNCH, naming the rule; the CPU never sees the bad VMCS.
 t_vmx_check_tr() {
-    local iso=$TESTDIR/vmx-check-tr.iso
-    mkiso "$iso" "guest=builtin test_corrupt=tr_type" || return 1
-    boot_bochs vmx-check-tr "$iso"
+    boot_run vmx-check-tr "guest=builtin test_corrupt=tr_type" "" "" || return 1
     expect "$SERIAL" '^vmx: pre-entry check FAILED: guest state rule: TR type' \
         "the checker to name the TR-type rule" || return 1
     expect "$SERIAL" 'Checks on Guest Segment Registers"; field 0x4822 = 0x89' \
@@ -57,9 +53,7 @@ register_test vmx-check-tr t_vmx_check_tr
 # then names the rule. This test EXPECTS "VMENTER FAIL" in the Bochs log:
 # the failed entry is the point, so bochs_log_clean is not used here.
 t_vmx_entry_fail_tr() {
-    local iso=$TESTDIR/vmx-entry-fail-tr.iso
-    mkiso "$iso" "guest=builtin test_corrupt=tr_type skip_check=1" || return 1
-    boot_bochs vmx-entry-fail-tr "$iso"
+    boot_run vmx-entry-fail-tr "guest=builtin test_corrupt=tr_type skip_check=1" "" "" || return 1
     expect "$SERIAL" '^vmx: VMLAUNCH' "VMLAUNCH" || return 1
     expect "$SERIAL" '^vmx: VM-entry failure: exit reason 0x80000021 \(basic 33: VM-entry failure: invalid guest state\)' \
         "the decoded VM-entry failure" || return 1
@@ -72,14 +66,14 @@ t_vmx_entry_fail_tr() {
 }
 register_test vmx-entry-fail-tr t_vmx_entry_fail_tr
 
+# The built-in guest's closing line: every check passed.
+_vmx_guest_passed() {
+    expect "$SERIAL" '^guest: summary: [0-9]+ passed, 0 failed$' "no guest failures"
+}
+
 # (4) Variants: VPID off, 4 KiB and 2 MiB EPT leaves.
 vmx_variant() {
-    local name=$1 args=$2 iso=$TESTDIR/$1.iso
-    mkiso "$iso" "guest=builtin $args" || return 1
-    boot_bochs "$name" "$iso"
-    expect "$SERIAL" '^guest: summary: [0-9]+ passed, 0 failed$' "no guest failures" || return 1
-    expect "$SERIAL" '^EPTLAB-END: PASS' "the PASS marker" || return 1
-    bochs_log_clean || return 1
+    boot_pass "$1" "guest=builtin $2" "" "" -- _vmx_guest_passed
 }
 t_vmx_vpid_off() {
     vmx_variant vmx-vpid-off "vpid=off" || return 1
@@ -102,24 +96,20 @@ register_test vmx-leaf-2m t_vmx_leaf_2m
 # (5) A CPU model without 1 GiB EPT pages, EPT A/D or VM functions (and
 # which faults on a read of MSR 0x491): the features are left off, and
 # the log says so.
-t_vmx_sandy_bridge() {
-    local iso=$TESTDIR/vmx-snb.iso
-    mkiso "$iso" "guest=builtin" || return 1
-    boot_bochs vmx-snb "$iso" --cpu corei7_sandy_bridge_2600k
+_vmx_snb_checks() {
     expect "$SERIAL" '^ept: CPU has no 1 GiB EPT pages' "the no-1G message" || return 1
     expect "$SERIAL" '^ept: CPU has no EPT accessed/dirty flags' "the no-A/D message" || return 1
     expect "$SERIAL" 'IA32_VMX_VMFUNC \(0x491\) not read' "MSR 0x491 left alone" || return 1
-    expect "$SERIAL" '^guest: summary: [0-9]+ passed, 0 failed$' "no guest failures" || return 1
-    expect "$SERIAL" '^EPTLAB-END: PASS' "the PASS marker" || return 1
-    bochs_log_clean || return 1
+    _vmx_guest_passed
+}
+t_vmx_sandy_bridge() {
+    boot_pass vmx-snb "guest=builtin" "" "" --cpu corei7_sandy_bridge_2600k -- _vmx_snb_checks
 }
 register_test vmx-sandy-bridge t_vmx_sandy_bridge
 
 # (6) A malformed option is named and the run fails cleanly.
 t_vmx_bad_option() {
-    local iso=$TESTDIR/vmx-bad-option.iso
-    mkiso "$iso" "ept_leaf=3m" || return 1
-    boot_bochs vmx-bad-option "$iso"
+    boot_run vmx-bad-option "ept_leaf=3m" "" "" || return 1
     expect "$SERIAL" "^options: bad option 'ept_leaf=3m': ept_leaf must be 4k, 2m or 1g" \
         "a message naming the word" || return 1
     expect "$SERIAL" '^EPTLAB-END: FAIL \(bad hypervisor option\)' "a FAIL marker" || return 1
@@ -131,14 +121,13 @@ register_test vmx-bad-option t_vmx_bad_option
 # host GiB (Bochs needs megs >= 3072 for a free one). Note: the lazy page at
 # GPA 0x400000 splits the leaf that covers GiB 0, so this checks the policy
 # and the backing, not that a 1 GiB leaf survives.
-t_vmx_leaf_1g() {
-    local iso=$TESTDIR/vmx-leaf-1g.iso
-    mkiso "$iso" "guest=builtin guest_mem=1G ept_leaf=1g" || return 1
-    boot_bochs vmx-leaf-1g "$iso" --megs 3072 --timeout 180
+_vmx_leaf_1g_checks() {
     expect "$SERIAL" '^vm: guest RAM 1024 MiB in 1 host run\(s\); GPA 0x0 -> HPA 0x[0-9a-f]*40000000 .*EPT leaves 4K 2M 1G' \
         "one 1 GiB-aligned host run with 1G leaves allowed" || return 1
-    expect "$SERIAL" '^guest: summary: [0-9]+ passed, 0 failed$' "no guest failures" || return 1
-    expect "$SERIAL" '^EPTLAB-END: PASS' "the PASS marker" || return 1
-    bochs_log_clean || return 1
+    _vmx_guest_passed
+}
+t_vmx_leaf_1g() {
+    boot_pass vmx-leaf-1g "guest=builtin guest_mem=1G ept_leaf=1g" "" "" \
+        --megs 3072 --timeout 180 -- _vmx_leaf_1g_checks
 }
 register_test vmx-leaf-1g t_vmx_leaf_1g

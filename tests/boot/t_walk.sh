@@ -22,11 +22,18 @@ sys.exit(0 if ok else 1)
 PY
 }
 
-t_walk_4k() {
-    local iso=$TESTDIR/walk-4k.iso svg=$TESTDIR/walk-4k/walk.svg n
+# The guest binary the walk tests boot.
+_walk_guest() {
     [ -f "$GUEST_BIN" ] || { fail_reason "no guest binary $GUEST_BIN"; return 1; }
-    mkiso "$iso" "ept_leaf=4k" "$GUEST_BIN" || return 1
-    boot_bochs walk-4k "$iso"
+}
+
+# The guest's own verdict on a walk run.
+_walk_guest_ok() {
+    expect_not "$SERIAL" '^guest: FAIL' "a guest check failed"
+}
+
+_walk_4k_checks() {
+    local svg=$TESTDIR/walk-4k/walk.svg n
     expect "$SERIAL" '^walk: total: 24 memory references \(4 guest entries, 16 EPT entries for guest tables, 4 EPT entries for the final GPA\), result 0$' \
         "the printed 24-reference walk" || return 1
     walk_json_check "$SERIAL" 24 >>"$TESTDIR/walk-4k/run.out" 2>&1 || return 1
@@ -39,20 +46,19 @@ t_walk_4k() {
     expect "$SERIAL" '^stats: +48 EPT violation' "EPT-violation exits counted" || return 1
     expect "$SERIAL" '^vm: counters: [0-9]+ EPT violations' "the EPT counters" || return 1
     expect "$SERIAL" '^guest: PASS: 2d\.translate$' "the guest's 2D-walk check" || return 1
-    expect_not "$SERIAL" '^guest: FAIL' "a guest check failed" || return 1
-    expect "$SERIAL" '^EPTLAB-END: PASS' "the PASS marker" || return 1
-    bochs_log_clean || return 1
+    _walk_guest_ok
+}
+t_walk_4k() {
+    _walk_guest || return 1
+    boot_pass walk-4k "ept_leaf=4k" "$GUEST_BIN" "" -- _walk_4k_checks
 }
 register_test walk-4k t_walk_4k
 
 # Default leaves (2 MiB EPT leaves for 128 MiB): 4 x (3 + 1) + 3 = 19.
 # Isolation: the guest's read beyond RAM is reported on one line, logged
 # and answered with #GP(0); the run goes on.
-t_walk_default() {
-    local iso=$TESTDIR/walk-default.iso
-    [ -f "$GUEST_BIN" ] || { fail_reason "no guest binary $GUEST_BIN"; return 1; }
-    mkiso "$iso" "" "$GUEST_BIN" || return 1
-    boot_bochs walk-default "$iso"
+_walk_default_checks() {
+    local s
     walk_json_check "$SERIAL" 19 >>"$TESTDIR/walk-default/run.out" 2>&1 || return 1
     expect "$SERIAL" '^ept: violation: GPA 0x8000[0-9a-f]{3}, read access, .*: outside guest RAM; #GP\(0\) injected$' \
         "the beyond-RAM report" || return 1
@@ -60,27 +66,27 @@ t_walk_default() {
     for s in ept.remap ept.write-track ept.ad demand.buffer; do
         expect "$SERIAL" "^guest: PASS: ${s//./\\.}\$" "guest scenario $s" || return 1
     done
-    expect_not "$SERIAL" '^guest: FAIL' "a guest check failed" || return 1
-    expect "$SERIAL" '^EPTLAB-END: PASS' "the PASS marker" || return 1
-    bochs_log_clean || return 1
+    _walk_guest_ok
+}
+t_walk_default() {
+    _walk_guest || return 1
+    boot_pass walk-default "" "$GUEST_BIN" "" -- _walk_default_checks
 }
 register_test walk-default t_walk_default
 
 # demand=full: guest RAM is backed on first touch (the image and the
 # Multiboot info by the hypervisor's own writes); both kinds of fault are
 # counted and the printed walk is the 4K-over-4K one (demand pages are 4K).
-t_walk_demand_full() {
-    local iso=$TESTDIR/walk-full.iso
-    [ -f "$GUEST_BIN" ] || { fail_reason "no guest binary $GUEST_BIN"; return 1; }
-    mkiso "$iso" "demand=full" "$GUEST_BIN" || return 1
-    boot_bochs walk-full "$iso"
+_walk_full_checks() {
     expect "$SERIAL" '^vm: guest RAM 128 MiB, demand=full' "the full-demand boot line" || return 1
     expect "$SERIAL" '^vm: counters: [0-9]+ EPT violations, [1-9][0-9]+ demand faults \([0-9]+ paging-structure\)' \
         "demand faults counted" || return 1
     walk_json_check "$SERIAL" 24 >>"$TESTDIR/walk-full/run.out" 2>&1 || return 1
     expect_not "$SERIAL" '^ept: demand page' "printing on the demand path" || return 1
-    expect_not "$SERIAL" '^guest: FAIL' "a guest check failed" || return 1
-    expect "$SERIAL" '^EPTLAB-END: PASS' "the PASS marker" || return 1
-    bochs_log_clean || return 1
+    _walk_guest_ok
+}
+t_walk_demand_full() {
+    _walk_guest || return 1
+    boot_pass walk-full "demand=full" "$GUEST_BIN" "" -- _walk_full_checks
 }
 register_test walk-demand-full t_walk_demand_full

@@ -1,5 +1,5 @@
 /*
- * libFuzzer harness for the Multiboot v1 loader (hv/mb1_loader.c).
+ * libFuzzer harness for the Multiboot v1 loader (hv/loader/mb1_*.c).
  *
  * Input: byte 0 picks the guest RAM size (1..64 MiB), byte 1 the info-block
  * command-line length; the rest is the guest image. Guest RAM is not
@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "tests/fuzz/fuzz_common.h"
-#include "hv/mb1_loader.h"
+#include "hv/loader/mb1.h"
 #include "include/err.h"
 
 struct sim_ram {

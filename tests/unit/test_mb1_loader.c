@@ -1,7 +1,8 @@
 /*
- * Host tests for hv/mb1_loader.c: images are built in memory (the real
- * build/guest/guest.bin is not a unit-test input): a valid a.out-kludge
- * image, valid ELF32 and ELF64 images, and one malformed image per check,
+ * Host tests for the Multiboot v1 loader (hv/loader/mb1_*.c): images are
+ * built in memory (the real build/guest/guest.bin is not a unit-test
+ * input): a valid a.out-kludge image, valid ELF32 and ELF64 images, and
+ * one malformed image per check,
  * each with its errno and a substring of its message. Guest RAM is a
  * malloc'd buffer behind the write/zero callbacks.
  */
@@ -14,7 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "hv/mb1_loader.h"
+#include "hv/loader/mb1.h"
 #include "include/err.h"
 
 #define RAM_SIZE   0x800000ULL          /* 8 MiB of simulated guest RAM */

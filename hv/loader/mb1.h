@@ -1,6 +1,9 @@
 /*
- * Multiboot v1 guest-kernel loader (hv/mb1_loader.c): pure C, no
+ * Multiboot v1 guest-kernel loader (hv/loader/mb1_*.c): pure C, no
  * instructions, no host memory layout, so host unit tests link it as is.
+ * By format: mb1_header.c finds and checks the header, mb1_aout.c loads by
+ * its address fields, mb1_elf.c by ELF program headers, mb1_load.c checks
+ * the plan and writes it, mb1_info.c builds the info block.
  *
  * The image is a byte buffer (the multiboot2 module the hypervisor was
  * given). It must carry a Multiboot v1 header (magic 0x1BADB002) in its
@@ -17,8 +20,8 @@
  * The guest is then started in 32-bit protected mode, paging off, at
  * out->entry with EAX = MB1_BOOT_MAGIC and EBX = mb1_build_info()'s value.
  */
-#ifndef EPTLAB_MB1_LOADER_H
-#define EPTLAB_MB1_LOADER_H
+#ifndef EPTLAB_HV_LOADER_MB1_H
+#define EPTLAB_HV_LOADER_MB1_H
 
 #include "include/types.h"
 #include "lib/multiboot1.h"
