@@ -138,7 +138,7 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 # and hv/, the device models, and the simulated physical memory.
 UNIT_LIB_SRC := $(wildcard mm/*.c ept/*.c vmx/vmx_check*.c vmx/vmx_ctl.c) \
                 lib/errname.c hv/mb1_loader.c hv/options.c hv/walk2d.c \
-                hv/audit.c hv/dev/pic8259.c hv/dev/pit8254.c \
+                hv/audit.c hv/dev/pic8259.c hv/dev/pit8254.c hv/dev/rtc_cmos.c \
                 $(wildcard tests/unit/sim_*.c)
 UNIT_LIB   := $(patsubst %.c,$(BUILD)/host-obj/%.o,$(UNIT_LIB_SRC))
 UNIT_FLAGS := -std=gnu11 -O1 -g -fsanitize=address,undefined \
