@@ -4,7 +4,8 @@
  * they convert between ticks and their own input clock (1.193182 MHz for
  * the 8254, 32.768 kHz for the MC146818) with dev_muldiv(). Not with an
  * unsigned __int128 division: gcc lowers that to __udivti3, which the
- * freestanding hypervisor does not link. */
+ * freestanding hypervisor does not link (the issue-12 device design
+ * suggested __int128; a 64x64 multiply is inline, the division is not). */
 #ifndef EPTLAB_DEV_TIME_H
 #define EPTLAB_DEV_TIME_H
 

@@ -5,7 +5,11 @@
  *
  * The platform feeds ISA lines in with pic_set_irq(), reads the master's
  * INTR output with pic_intr(), and runs the INTA cycle with pic_inta()
- * when it injects the interrupt. No time input: the 8259A has no clock. */
+ * when it injects the interrupt. No time input: the 8259A has no clock.
+ *
+ * Against the issue-12 device design: the API is as designed; the reset
+ * state (pic_init) and the edge latch are choices documented below and
+ * in pic8259.c. */
 #ifndef EPTLAB_DEV_PIC8259_H
 #define EPTLAB_DEV_PIC8259_H
 

@@ -7,7 +7,12 @@
  * Time is host TSC ticks (`now`), converted with the TSC rate `hz` given
  * at init. Every entry point first fires the events due at or before
  * `now`, so the caller may call pit_advance() late or not at all between
- * port accesses; missed periods are coalesced into one IRQ 0 edge. */
+ * port accesses; missed periods are coalesced into one IRQ 0 edge.
+ *
+ * Against the issue-12 device design: IRQ 0 follows counter 0's OUT
+ * level (high for most of a mode 2 or 3 period), with a low-high pulse
+ * for each new rising edge, rather than a 1-then-0 pulse per period; an
+ * edge-triggered PIC or I/O APIC input sees the same edges. */
 #ifndef EPTLAB_DEV_PIT8254_H
 #define EPTLAB_DEV_PIT8254_H
 

@@ -7,7 +7,10 @@
  * at init; the clock starts at epoch_s (seconds since 1970-01-01 00:00
  * UTC) at the init `now`. Every entry point first processes the events
  * due at or before `now`; missed periodic interrupts are coalesced into
- * the one flag register C can hold. */
+ * the one flag register C can hold.
+ *
+ * Against the issue-12 device design: rtc_nmi_masked() is an addition (the
+ * design only asks that port 0x70 bit 7 be remembered). */
 #ifndef EPTLAB_DEV_RTC_CMOS_H
 #define EPTLAB_DEV_RTC_CMOS_H
 
