@@ -1,6 +1,6 @@
 /*
- * Local xAPIC model: hv/dev/lapic.c (registers, priorities, IPIs) and
- * lapic_timer.c (the APIC timer).
+ * Local xAPIC model: hv/dev/lapic.c (registers, priorities, IPIs),
+ * lapic_timer.c (the APIC timer) and lapic_x2apic.c (optional x2APIC).
  * Intel SDM Vol. 3A (rev. 086), chapter "Advanced Programmable Interrupt
  * Controller (APIC)"; the virtual-APIC page in Vol. 3C "APIC
  * Virtualization and Virtual Interrupts". Pure C: no clock, no VMX.
@@ -234,5 +234,18 @@ bool lapic_lint1_nmi(const struct lapic *l);     /* LINT1 unmasked, NMI */
 uint8_t lapic_page_highest_irr(const uint32_t *page);
 uint8_t lapic_page_highest_isr(const uint32_t *page);
 uint16_t lapic_page_intr_status(const uint32_t *page);
+
+/* ---- Optional: x2APIC (hv/dev/lapic_x2apic.c; SDM "Extended XAPIC
+ * (x2APIC)"). MSR 0x800 + offset/16, the same page. The read returns
+ * 0, the write LAPIC_EV_* (>= 0); both return -EINVAL when the access
+ * must raise #GP (the write says why in out->bad). */
+#define LAPIC_MSR_BASE     0x800
+#define LAPIC_MSR_ICR      0x830
+#define LAPIC_MSR_SELF_IPI 0x83F
+/* IA32_APIC_BASE EXTD 0->1 with EN=1: x2APIC ID and LDR set in the page. */
+void lapic_enter_x2apic(struct lapic *l);
+int lapic_msr_read(struct lapic *l, uint32_t msr, uint64_t now, uint64_t *val);
+int lapic_msr_write(struct lapic *l, uint32_t msr, uint64_t val, uint64_t now,
+		    struct lapic_out *out);
 
 #endif

@@ -1,6 +1,6 @@
 /*
- * Internal to the local APIC model (hv/dev/lapic.c, lapic_timer.c):
- * register access, writable-bit masks, and the functions
+ * Internal to the local APIC model (hv/dev/lapic.c, lapic_timer.c,
+ * lapic_x2apic.c): register access, writable-bit masks, and the functions
  * one part calls in another. Nothing else includes this header.
  */
 #ifndef EPTLAB_HV_DEV_LAPIC_PRIV_H

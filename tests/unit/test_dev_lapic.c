@@ -5,7 +5,7 @@
  * and the spurious vector, ESR and the error LVT, ICR delivery and
  * destinations, the timer in each mode and with each divider over
  * simulated TSC intervals, LINT0/LINT1 queries, the virtual-APIC page
- * functions and APIC-write exits.
+ * functions and APIC-write exits, and the optional x2APIC MSRs.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "hv/dev/lapic.h"
+#include "include/err.h"
 
 #define HZ      1000000ULL      /* 1 MHz TSC: 1 tick = 1 us */
 #define T0      5000000ULL      /* an arbitrary "now" at init */
@@ -643,6 +644,84 @@ static void test_virtual_apic_page(void **state)
 	assert_int_equal(lapic_apic_write(&L, 0x2000, T0, &out), LAPIC_EV_BAD);
 }
 
+/* Optional part: x2APIC MSRs (SDM "Extended XAPIC (x2APIC)"). */
+static void test_x2apic(void **state)
+{
+	uint64_t v;
+
+	init_id(0x25, 0, true);
+	enable();
+	assert_int_equal(lapic_msr_read(&L, 0x802, T0, &v), -EINVAL);
+	assert_int_equal(lapic_msr_write(&L, 0x808, 0, T0, &out), -EINVAL);
+	lapic_enter_x2apic(&L);
+	assert_int_equal(lapic_msr_read(&L, 0x802, T0, &v), 0);
+	assert_int_equal(v, 0x25);
+	assert_int_equal(lapic_msr_read(&L, 0x80D, T0, &v), 0);
+	assert_int_equal(v, (2u << 16) | (1u << 5));
+	assert_int_equal(lapic_msr_write(&L, 0x80D, v, T0, &out), -EINVAL);
+	assert_non_null(strstr(out.bad, "read-only"));
+	assert_int_equal(lapic_msr_read(&L, 0x80E, T0, &v), -EINVAL);  /* DFR */
+	assert_int_equal(lapic_msr_read(&L, 0x831, T0, &v), -EINVAL);
+	assert_int_equal(lapic_msr_read(&L, 0x809, T0, &v), -EINVAL);  /* APR */
+	assert_int_equal(lapic_msr_read(&L, 0x82F, T0, &v), -EINVAL);
+	assert_int_equal(lapic_msr_read(&L, 0x8FF, T0, &v), -EINVAL);
+	assert_int_equal(lapic_msr_read(&L, 0x803, T0, &v), 0);
+	assert_int_equal(v, LAPIC_VERSION);
+	/* 64-bit ICR, kept at page bytes 0x300-0x307. */
+	assert_int_equal(lapic_msr_write(&L, 0x830, (0x25ULL << 32) | 0x66,
+					 T0, &out), LAPIC_EV_IRQ);
+	assert_true(irr(0x66));
+	assert_int_equal(lapic_msr_read(&L, 0x830, T0, &v), 0);
+	assert_int_equal(v, (0x25ULL << 32) | 0x66);
+	assert_int_equal(page[0x304 / 4], 0x25);
+	assert_int_equal(lapic_msr_write(&L, 0x830, (0x24ULL << 32) | 0x67,
+					 T0, &out), LAPIC_EV_OTHERS);
+	assert_int_equal(lapic_msr_write(&L, 0x830, (0x2ULL << 48) |
+					 (0x20ULL << 32) | 0x868, T0, &out),
+			 LAPIC_EV_IRQ | LAPIC_EV_OTHERS);       /* logical */
+	assert_true(irr(0x68));
+	assert_int_equal(lapic_msr_write(&L, 0x830, 0x1000 | 0x69, T0, &out),
+			 -EINVAL);                      /* bit 12 reserved */
+	/* SELF IPI. */
+	assert_int_equal(lapic_msr_write(&L, 0x83F, 0x6A, T0, &out),
+			 LAPIC_EV_IRQ);
+	assert_true(irr(0x6A));
+	assert_int_equal(lapic_msr_write(&L, 0x83F, 0x16A, T0, &out), -EINVAL);
+	assert_int_equal(lapic_msr_read(&L, 0x83F, T0, &v), -EINVAL);
+	/* EOI and ESR take only 0; reserved bits and bits 63:32 fault. */
+	assert_int_equal(lapic_msr_read(&L, 0x80B, T0, &v), -EINVAL);
+	assert_int_equal(lapic_msr_write(&L, 0x80B, 1, T0, &out), -EINVAL);
+	lapic_inta(&L);
+	assert_int_equal(lapic_msr_write(&L, 0x80B, 0, T0, &out), 0);
+	assert_int_equal(lapic_msr_write(&L, 0x828, 1, T0, &out), -EINVAL);
+	assert_int_equal(lapic_msr_write(&L, 0x808, 0x100, T0, &out), -EINVAL);
+	assert_int_equal(lapic_msr_write(&L, 0x808, 1ULL << 32, T0, &out),
+			 -EINVAL);
+	assert_int_equal(lapic_msr_write(&L, 0x808, 0x40, T0, &out), 0);
+	assert_int_equal(lapic_msr_read(&L, 0x80A, T0, &v), 0);
+	assert_int_equal(v, 0x40);                      /* PPR */
+	assert_int_equal(lapic_msr_write(&L, 0x80A, 0, T0, &out), -EINVAL);
+	assert_int_equal(lapic_msr_write(&L, 0x83E, 0x4, T0, &out), -EINVAL);
+	assert_int_equal(lapic_msr_write(&L, 0x835, 0x1000 | 0x700, T0, &out),
+			 0);                            /* RO bit ignored */
+	assert_int_equal(rd(LAPIC_LVT_LINT0), 0x700);
+	assert_int_equal(lapic_msr_write(&L, 0x835, 1u << 20, T0, &out),
+			 -EINVAL);
+	/* Timer through MSRs. */
+	assert_int_equal(lapic_msr_write(&L, 0x83E, 0xB, T0, &out), 0);
+	assert_int_equal(lapic_msr_write(&L, 0x832, 0x70, T0, &out), 0);
+	assert_int_equal(lapic_msr_write(&L, 0x838, 300, T0, &out), 0);
+	assert_int_equal(lapic_msr_read(&L, 0x839, T0 + 100, &v), 0);
+	assert_int_equal(v, 200);
+	/* INIT keeps x2APIC mode, ID and LDR; disable returns to xAPIC. */
+	lapic_reset(&L, LAPIC_RESET_INIT, T0);
+	assert_int_equal(lapic_msr_read(&L, 0x80D, T0, &v), 0);
+	assert_int_equal(v, (2u << 16) | (1u << 5));
+	lapic_reset(&L, LAPIC_RESET_DISABLE, T0);
+	assert_int_equal(lapic_msr_read(&L, 0x802, T0, &v), -EINVAL);
+	assert_int_equal(rd(LAPIC_ID), 0x25u << 24);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -662,6 +741,7 @@ int main(void)
 		cmocka_unit_test(test_tsc_deadline),
 		cmocka_unit_test(test_lint_queries),
 		cmocka_unit_test(test_virtual_apic_page),
+		cmocka_unit_test(test_x2apic),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
