@@ -348,7 +348,9 @@ static void test_icr_fixed_to_self(void **state)
 	assert_int_equal(icr(0x04u << 24, 0x877),
 			 LAPIC_EV_IRQ | LAPIC_EV_OTHERS);
 	assert_int_equal(icr(0x03u << 24, 0x878), LAPIC_EV_OTHERS);
-	assert_true(irr(0x77) && !irr(0x78));
+	assert_int_equal(icr(0x0Cu << 24, 0x879),              /* a set */
+			 LAPIC_EV_IRQ | LAPIC_EV_OTHERS);
+	assert_true(irr(0x77) && !irr(0x78) && irr(0x79));
 	/* Logical, cluster model: cluster 2, member bit 1. */
 	wr(LAPIC_DFR, 0x0FFFFFFF);
 	wr(LAPIC_LDR, 0x21000000);
