@@ -22,7 +22,8 @@
 #define R(l, off)        LAPIC_R(l, off)
 #define ICR_DEST_OFF     0x304          /* ICR[63:32] in x2APIC mode */
 #define SELF_IPI_OFF     0x3F0          /* MSR 0x83F */
-#define LVT_RO           (BIT(12) | BIT(14))  /* delivery status, remote IRR */
+#define LVT_RO           BIT(12)        /* delivery status, read-only */
+#define LINT_RO          (BIT(12) | BIT(14))  /* + remote IRR */
 
 void lapic_enter_x2apic(struct lapic *l)
 {
@@ -48,7 +49,7 @@ static uint32_t writable(const struct lapic *l, unsigned off)
 	case LAPIC_LVT_THERM: case LAPIC_LVT_PERF:
 		return LVT_MASK_THERM | LVT_RO;
 	case LAPIC_LVT_LINT0: case LAPIC_LVT_LINT1:
-		return LVT_MASK_LINT | LVT_RO;
+		return LVT_MASK_LINT | LINT_RO;
 	case LAPIC_LVT_ERR:   return LVT_MASK_ERR | LVT_RO;
 	case LAPIC_TMICT:     return 0xFFFFFFFF;
 	case LAPIC_TDCR:      return 0xB;

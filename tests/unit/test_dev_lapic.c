@@ -709,6 +709,9 @@ static void test_x2apic(void **state)
 	assert_int_equal(rd(LAPIC_LVT_LINT0), 0x700);
 	assert_int_equal(lapic_msr_write(&L, 0x835, 1u << 20, T0, &out),
 			 -EINVAL);
+	assert_int_equal(lapic_msr_write(&L, 0x836, 0x4400, T0, &out), 0);
+	assert_int_equal(lapic_msr_write(&L, 0x837, 0x40FE, T0, &out),
+			 -EINVAL);              /* no remote IRR on LVT error */
 	/* Timer through MSRs. */
 	assert_int_equal(lapic_msr_write(&L, 0x83E, 0xB, T0, &out), 0);
 	assert_int_equal(lapic_msr_write(&L, 0x832, 0x70, T0, &out), 0);
