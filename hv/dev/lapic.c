@@ -1,5 +1,5 @@
 /*
- * Local xAPIC model: Intel SDM Vol. 3A (rev. 086), chapter "Advanced
+ * Local xAPIC model: Intel SDM Vol. 3A (rev. 084), chapter "Advanced
  * Programmable Interrupt Controller (APIC)". What is emulated, what is
  * not, and how state is split between the register page and struct lapic:
  * hv/dev/lapic.h. The timer is in lapic_timer.c.

@@ -1,7 +1,7 @@
 /*
  * Local xAPIC model: hv/dev/lapic.c (registers, priorities, IPIs),
  * lapic_timer.c (the APIC timer) and lapic_x2apic.c (optional x2APIC).
- * Intel SDM Vol. 3A (rev. 086), chapter "Advanced Programmable Interrupt
+ * Intel SDM Vol. 3A (rev. 084), chapter "Advanced Programmable Interrupt
  * Controller (APIC)"; the virtual-APIC page in Vol. 3C "APIC
  * Virtualization and Virtual Interrupts". Pure C: no clock, no VMX.
  *
@@ -31,17 +31,25 @@
  * accesses (the caller passes 32-bit accesses at register offsets).
  *
  * Deviations from the coordinator's design (notes/devices-design.md):
- *  - lapic_init() takes a struct lapic_config (APIC ID, TSC and timer
- *    clocks, TSC-deadline support) instead of (apic_id, hz).
+ *  - lapic_init(l, page, cfg, now) takes a struct lapic_config (APIC ID,
+ *    TSC rate, timer input clock, TSC-deadline support) instead of
+ *    (apic_id, hz); struct lapic holds cfg, not id/hz fields.
  *  - lapic_reset() takes the kind of reset (power-up, INIT, disable).
  *  - lapic_ack(l, vector) is lapic_inta(l), the INTA cycle like
  *    pic_inta(): the vector moved from IRR to ISR, or the spurious vector.
  *  - lapic_accept() returns whether the interrupt was taken; fixed
  *    interrupts are discarded while the APIC is software-disabled.
+ *  - lapic_set_tsc_deadline() takes `now` (a past deadline fires at once).
+ *  - The version register is 0x50014 as designed, so max LVT is 5 and
+ *    there is no LVT CMCI: offset 0x2F0 is a reserved register here.
+ *  - Events: LAPIC_EV_IRQ, _SMI, _EXTINT and _OTHERS added; struct
+ *    lapic_out carries the EOI and SIPI vectors, the ICR and a reason.
+ *  - lapic_msr_write() returns LAPIC_EV_* or -EINVAL (#GP).
  *  - Added: lapic_deliver() (an interrupt message: destination match and
- *    delivery mode, for the I/O APIC), lapic_apic_write() (APIC-write VM
- *    exits), lapic_ppr(), lapic_lint1_nmi(), lapic_virtual_wire(),
- *    lapic_tsc_deadline(), and the page functions for virtual-interrupt
+ *    delivery mode, for the I/O APIC), lapic_match_dest(),
+ *    lapic_apic_write() (APIC-write VM exits), lapic_ppr(),
+ *    lapic_lint1_nmi(), lapic_virtual_wire(), lapic_tsc_deadline(),
+ *    lapic_enter_x2apic(), and the page functions for virtual-interrupt
  *    delivery.
  *
  * Time: `now` is host TSC. The timer's input clock (before the divider)

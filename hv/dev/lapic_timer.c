@@ -1,5 +1,5 @@
 /*
- * The local APIC timer: Intel SDM Vol. 3A (rev. 086), "APIC Timer" and
+ * The local APIC timer: Intel SDM Vol. 3A (rev. 084), "APIC Timer" and
  * "TSC-Deadline Mode" in chapter "Advanced Programmable Interrupt
  * Controller (APIC)". One-shot, periodic and TSC-deadline modes, the
  * divide configuration, the current count computed from `now`.

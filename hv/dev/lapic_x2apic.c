@@ -1,6 +1,6 @@
 /*
  * OPTIONAL PART of the local APIC model: x2APIC mode, the MSR interface
- * to the same registers. Intel SDM Vol. 3A (rev. 086), "Extended XAPIC
+ * to the same registers. Intel SDM Vol. 3A (rev. 084), "Extended XAPIC
  * (x2APIC)": "x2APIC Register Address Space" (MSR 0x800 + offset/16,
  * the 64-bit ICR at 0x830, SELF IPI at 0x83F, no DFR/APR/ICR-high),
  * "Reserved Bit Checking" (non-zero writes to reserved bits raise #GP),

@@ -1,5 +1,5 @@
 /*
- * MMIO MOV decoder: Intel SDM Vol. 2 (rev. 086), "Instruction Format".
+ * MMIO MOV decoder: Intel SDM Vol. 2 (rev. 084), "Instruction Format".
  * What is decoded and what is refused: hv/dev/mmio_decode.h.
  *
  *   [legacy prefixes] [REX] opcode [0F] ModR/M [SIB] [disp] [imm]

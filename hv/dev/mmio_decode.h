@@ -1,6 +1,6 @@
 /*
  * Decoder of the MOV instructions compilers emit for MMIO
- * (hv/dev/mmio_decode.c). Intel SDM Vol. 2 (rev. 086), chapter
+ * (hv/dev/mmio_decode.c). Intel SDM Vol. 2 (rev. 084), chapter
  * "Instruction Format" (prefixes, REX, ModR/M, SIB, displacement,
  * immediate; 16-bit and 32-bit addressing-form tables; "RIP-Relative
  * Addressing") and the MOV, MOVZX and MOVSX pages. Pure C.
