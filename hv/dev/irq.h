@@ -1,18 +1,16 @@
-/*
- * What every device model in hv/dev/ shares: the IRQ-line sink through
- * which a device drives its interrupt line, and the "no event armed" value
- * of the X_next_deadline() functions. Time is host TSC ticks throughout.
- */
-#ifndef EPTLAB_HV_DEV_IRQ_H
-#define EPTLAB_HV_DEV_IRQ_H
+/* Interrupt lines between device models and the platform
+ * (docs/platform.md). A device drives a line with set(ctx, gsi, level):
+ * an edge is set(.., 1) then set(.., 0), a level line stays at 1 until the
+ * device lowers it. The platform's sink routes ISA IRQ n to PIC input n and
+ * I/O APIC pin n. */
+#ifndef EPTLAB_DEV_IRQ_H
+#define EPTLAB_DEV_IRQ_H
 
 #include "include/types.h"
 
-/* X_next_deadline() when the device has no event armed. */
+/* X_next_deadline(): no event pending. */
 #define DEV_NO_DEADLINE UINT64_MAX
 
-/* An edge is set(ctx, n, 1) then set(ctx, n, 0). The platform's sink
- * routes ISA IRQ n to PIC input n and I/O APIC pin n. */
 struct irq_sink {
 	void *ctx;
 	void (*set)(void *ctx, unsigned gsi, bool level);   /* line state, 0/1 */
