@@ -80,6 +80,9 @@ struct vcpu_features {
 	uint32_t ucode_rev;         /* IA32_BIOS_SIGN_ID[63:32] */
 };
 
+/* "TSC_DEADLINE" for VCPU_F_TSC_DEADLINE (hv/vcpu/features.c). */
+const char *vcpu_feature_name(enum vcpu_feature x);
+
 static inline bool vcpu_has(const struct vcpu_features *f, enum vcpu_feature x)
 {
 	return f->has & BIT(x);
