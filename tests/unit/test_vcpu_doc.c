@@ -1,7 +1,8 @@
 /* The code follows the doc: the MSR table in docs/virtual-cpu.md lists
  * exactly the rows of hv/vcpu/msr.c (number range, name, policy, the
- * features that make it present), in order. Run from the tree root
- * (make unit does). */
+ * features that make it present), and its CPUID bit table exactly the
+ * rows of hv/vcpu/cpuid_bits.c (leaf, sub-leaf, register, bit, name,
+ * condition), in order. Run from the tree root (make unit does). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,6 +13,7 @@
 #include <cmocka.h>
 
 #include "hv/vcpu/msr.h"
+#include "hv/vcpu/cpuid.h"
 
 #define DOC "docs/virtual-cpu.md"
 
@@ -106,10 +108,40 @@ static void test_msr_table_matches_doc(void **state)
 	}
 }
 
+static void test_cpuid_bits_match_doc(void **state)
+{
+	static const char *const regname[] = { "EAX", "EBX", "ECX", "EDX" };
+	static char cell[256][8][128];
+	size_t n, rows = doc_rows("cpuid-bits", 6, cell, 256);
+	const struct vcpu_cpuid_bit *b = vcpu_cpuid_bits(&n);
+
+	if (rows != n)
+		fail_msg("%s lists %zu CPUID bits, hv/vcpu/cpuid_bits.c has %zu",
+			 DOC, rows, n);
+	for (size_t i = 0; i < n; i++) {
+		char leaf[16], sub[8], bit[8];
+
+		snprintf(leaf, sizeof(leaf), "0x%X", b[i].leaf);
+		snprintf(sub, sizeof(sub), "%u", b[i].subleaf);
+		snprintf(bit, sizeof(bit), "%u", b[i].bit);
+		if (strcmp(cell[i][0], leaf) || strcmp(cell[i][1], sub) ||
+		    strcmp(cell[i][2], regname[b[i].reg]) ||
+		    strcmp(cell[i][3], bit) || strcmp(cell[i][4], b[i].name) ||
+		    strcmp(cell[i][5], vcpu_cpuid_cond_name(b[i].cond)))
+			fail_msg("row %zu: doc \"%s | %s | %s | %s | %s | %s\", "
+				 "code \"%s | %s | %s | %s | %s | %s\"", i + 1,
+				 cell[i][0], cell[i][1], cell[i][2], cell[i][3],
+				 cell[i][4], cell[i][5], leaf, sub,
+				 regname[b[i].reg], bit, b[i].name,
+				 vcpu_cpuid_cond_name(b[i].cond));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_msr_table_matches_doc),
+		cmocka_unit_test(test_cpuid_bits_match_doc),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
