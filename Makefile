@@ -49,7 +49,7 @@ KCFLAGS  := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib \
 NASMFLAGS := -f elf64 -g -I./
 
 # ---------------------------------------------------------------- hypervisor
-HV_C   := $(wildcard hv/*.c hv/loader/*.c hv/dev/*.c vmx/*.c ept/*.c mm/*.c lib/*.c)
+HV_C   := $(wildcard hv/*.c hv/loader/*.c hv/dev/*.c hv/vcpu/*.c vmx/*.c ept/*.c mm/*.c lib/*.c)
 HV_ASM := $(wildcard hv/*.asm vmx/*.asm)
 HV_OBJ := $(patsubst %.c,$(BUILD)/hv-obj/%.o,$(HV_C)) \
           $(patsubst %.asm,$(BUILD)/hv-obj/%.o,$(HV_ASM))
@@ -139,10 +139,11 @@ UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 # Pure-C modules the host tests link: mm/, ept/, the pure parts of vmx/
 # and hv/ (the guest loaders of hv/loader/, options, walker, audit), the
-# device models of hv/dev/, and the simulated physical memory.
+# device models of hv/dev/, the virtual-CPU policy core hv/vcpu/, and the
+# simulated physical memory.
 UNIT_LIB_SRC := $(wildcard mm/*.c ept/*.c vmx/vmx_check*.c vmx/vmx_ctl.c) \
-                $(wildcard hv/loader/*.c hv/dev/*.c) lib/errname.c hv/options.c \
-                hv/walk2d.c hv/audit.c $(wildcard tests/unit/sim_*.c)
+                $(wildcard hv/loader/*.c hv/dev/*.c hv/vcpu/*.c) lib/errname.c \
+                hv/options.c hv/walk2d.c hv/audit.c $(wildcard tests/unit/sim_*.c)
 UNIT_LIB   := $(patsubst %.c,$(BUILD)/host-obj/%.o,$(UNIT_LIB_SRC))
 UNIT_FLAGS := -std=gnu11 -O1 -g -fsanitize=address,undefined \
               -fno-sanitize-recover=all -fno-omit-frame-pointer \
