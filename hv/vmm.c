@@ -1,8 +1,8 @@
 /*
  * vmm_main: from a booted hypervisor to a running guest.
  *
- *   options -> VMXON -> guest RAM + EPT -> guest image -> VMCS
- *   -> software pre-entry check -> VMLAUNCH -> exit loop (hv/exit.c)
+ *   (options, parsed by hv_main) -> VMXON -> guest RAM + EPT -> guest image
+ *   -> VMCS -> software pre-entry check -> VMLAUNCH -> exit loop (hv/exit.c)
  *
  * A crashed guest may be restarted from its boot state (`restarts=N`,
  * hv/contain.c): vmm_guest_reset, then vmm_guest_launch again.
@@ -166,8 +166,6 @@ void vmm_main(struct boot_info *bi)
 	struct vcpu *v = &vcpu0;
 	bool module;
 
-	options_parse(bi->cmdline);
-	options_print();
 	vmx_enable();
 	contain_init();
 	vm_mem_init(&vm0, hv_opts.guest_mem);
