@@ -29,43 +29,28 @@
 
 static uint64_t gpr_get(struct vcpu *v, unsigned r)
 {
-	return r == GPR_RSP ? vmcs_read64(VMCS_GUEST_RSP) : v->regs.gpr[r];
+	return r == GPR_RSP ? vmcs_readnat(VMCS_GUEST_RSP) : v->regs.gpr[r];
 }
 
 static void gpr_set(struct vcpu *v, unsigned r, uint64_t val)
 {
 	if (r == GPR_RSP)
-		vmcs_write64(VMCS_GUEST_RSP, val);
+		vmcs_writenat(VMCS_GUEST_RSP, val);
 	else
 		v->regs.gpr[r] = val;
 }
 
-/* On every exit that completes an instruction: raw VMREAD/VMWRITE inline
- * (no call per field), failures still reported with the caller's address
- * (docs/benchmarks.md, the exit-cost targets). */
-/* Advance the guest RIP by len bytes. */
+/* Advance the guest RIP by len bytes (the checked accessors are inline:
+ * no call per field on the exit path). */
 void exit_advance_rip(uint64_t len)
 {
-	uint64_t rip;
-	int st = vmx_vmread_raw(VMCS_GUEST_RIP, &rip);
-
-	if (!st)
-		st = vmx_vmwrite_raw(VMCS_GUEST_RIP, rip + len);
-	if (st)
-		vmx_insn_fail("VMREAD/VMWRITE (RIP advance)", VMCS_GUEST_RIP,
-			      st, __builtin_return_address(0));
+	vmcs_writenat(VMCS_GUEST_RIP, vmcs_readnat(VMCS_GUEST_RIP) + len);
 }
 
 /* Skip the instruction that caused the exit (its length from the VMCS). */
 void exit_skip_insn(void)
 {
-	uint64_t len;
-	int st = vmx_vmread_raw(VMCS_EXIT_INSTR_LEN, &len);
-
-	if (st)
-		vmx_insn_fail("VMREAD", VMCS_EXIT_INSTR_LEN, st,
-			      __builtin_return_address(0));
-	exit_advance_rip(len);
+	exit_advance_rip(vmcs_read32(VMCS_EXIT_INSTR_LEN));
 }
 
 /* SDM 3C "VM-Entry Controls for Event Injection": hardware exception,
@@ -104,19 +89,19 @@ void exit_dump_guest(struct vcpu *v, const char *why)
 	printf("guest state (%s): exit reason 0x%x (%s), qualification 0x%llx\n",
 	       why, vmcs_read32(VMCS_EXIT_REASON),
 	       vmx_exit_reason_name(vmcs_read32(VMCS_EXIT_REASON)),
-	       (unsigned long long)vmcs_read64(VMCS_EXIT_QUALIFICATION));
+	       (unsigned long long)vmcs_readnat(VMCS_EXIT_QUALIFICATION));
 	printf("  rip 0x%llx rflags 0x%llx cs 0x%x (ar 0x%x) ss 0x%x\n",
-	       (unsigned long long)vmcs_read64(VMCS_GUEST_RIP),
-	       (unsigned long long)vmcs_read64(VMCS_GUEST_RFLAGS),
+	       (unsigned long long)vmcs_readnat(VMCS_GUEST_RIP),
+	       (unsigned long long)vmcs_readnat(VMCS_GUEST_RFLAGS),
 	       vmcs_read16(VMCS_GUEST_CS_SEL), vmcs_read32(VMCS_GUEST_CS_AR),
 	       vmcs_read16(VMCS_GUEST_SS_SEL));
 	printf("  cr0 0x%llx (real 0x%llx) cr3 0x%llx cr4 0x%llx (real 0x%llx) "
 	       "efer 0x%llx entry-ctl 0x%x\n",
 	       (unsigned long long)vmcs_guest_cr0(v),
-	       (unsigned long long)vmcs_read64(VMCS_GUEST_CR0),
-	       (unsigned long long)vmcs_read64(VMCS_GUEST_CR3),
+	       (unsigned long long)vmcs_readnat(VMCS_GUEST_CR0),
+	       (unsigned long long)vmcs_readnat(VMCS_GUEST_CR3),
 	       (unsigned long long)vmcs_guest_cr4(v),
-	       (unsigned long long)vmcs_read64(VMCS_GUEST_CR4),
+	       (unsigned long long)vmcs_readnat(VMCS_GUEST_CR4),
 	       (unsigned long long)vmcs_read64(VMCS_GUEST_IA32_EFER),
 	       vmcs_read32(VMCS_ENTRY_CONTROLS));
 	for (unsigned i = 0; i < GPR_COUNT; i += 4)
@@ -254,7 +239,7 @@ static void entry_failure_exit(struct vcpu *v, uint32_t reason)
 	static const char *const qual_name[] = {
 		[0] = "default", [1] = "not used", [2] = "PDPTE loading",
 		[3] = "NMI injection", [4] = "invalid VMCS link pointer" };
-	uint64_t q = vmcs_read64(VMCS_EXIT_QUALIFICATION);
+	uint64_t q = vmcs_readnat(VMCS_EXIT_QUALIFICATION);
 
 	printf("vmx: VM-entry failure: exit reason 0x%x (basic %u: %s), "
 	       "qualification %llu (%s)\n", reason, EXIT_REASON_BASIC(reason),
@@ -334,7 +319,7 @@ static unsigned io_unknown_reports;
  * direction (1 = IN) bit 3, string bit 4, REP bit 5, port 31:16. */
 static void handle_io(struct vcpu *v)
 {
-	uint64_t q = vmcs_read64(VMCS_EXIT_QUALIFICATION);
+	uint64_t q = vmcs_readnat(VMCS_EXIT_QUALIFICATION);
 	unsigned size = (q & 7) + 1, port = (q >> 16) & 0xFFFF;
 	bool in = q & BIT(3);
 	uint64_t mask = size == 4 ? 0xFFFFFFFF : size == 2 ? 0xFFFF : 0xFF;
@@ -374,7 +359,7 @@ static void handle_hlt(struct vcpu *v)
 	exit_com1_flush();
 	printf("vm: guest executed HLT at rip 0x%llx without writing a status "
 	       "to port 0x%x\n",
-	       (unsigned long long)vmcs_read64(VMCS_GUEST_RIP), GUEST_EXIT_PORT);
+	       (unsigned long long)vmcs_readnat(VMCS_GUEST_RIP), GUEST_EXIT_PORT);
 	guest_end(RUN_FAIL, "guest halted without reporting a status");
 }
 
@@ -432,7 +417,7 @@ static void load_pdptes(struct vcpu *v, uint64_t cr0, uint64_t cr4)
 
 	if (!(cr0 & CR0_PG) || !(cr4 & CR4_PAE) || (efer & EFER_LMA))
 		return;
-	vm_read(&vm0, vmcs_read64(VMCS_GUEST_CR3) & GENMASK(31, 5), pdpte,
+	vm_read(&vm0, vmcs_readnat(VMCS_GUEST_CR3) & GENMASK(31, 5), pdpte,
 		sizeof(pdpte));
 	for (unsigned i = 0; i < 4; i++)
 		vmcs_write64((enum vmcs_field)(VMCS_GUEST_PDPTE0 + 2 * i),
@@ -467,8 +452,8 @@ static bool set_cr0(struct vcpu *v, uint64_t val)
 	}
 	vmcs_write64(VMCS_GUEST_IA32_EFER, efer);
 	vmcs_write32(VMCS_ENTRY_CONTROLS, entry);
-	vmcs_write64(VMCS_GUEST_CR0, (val | forced) & c->cr0_fixed1);
-	vmcs_write64(VMCS_CR0_READ_SHADOW, val);
+	vmcs_writenat(VMCS_GUEST_CR0, (val | forced) & c->cr0_fixed1);
+	vmcs_writenat(VMCS_CR0_READ_SHADOW, val);
 	load_pdptes(v, val, vmcs_guest_cr4(v));
 	if ((old ^ val) & (CR0_PG | CR0_WP | CR0_PE))
 		exit_vpid_flush(v);
@@ -486,8 +471,8 @@ static bool set_cr4(struct vcpu *v, uint64_t val)
 		inject_gp(v);
 		return false;
 	}
-	vmcs_write64(VMCS_GUEST_CR4, val | c->cr4_fixed0);
-	vmcs_write64(VMCS_CR4_READ_SHADOW, val);
+	vmcs_writenat(VMCS_GUEST_CR4, val | c->cr4_fixed0);
+	vmcs_writenat(VMCS_CR4_READ_SHADOW, val);
 	load_pdptes(v, vmcs_guest_cr0(v), val);
 	if ((old ^ val) & (CR4_PAE | CR4_PGE | CR4_PSE | CR4_PCIDE | CR4_SMEP |
 			   CR4_SMAP | CR4_PKE | CR4_LA57))
@@ -500,7 +485,7 @@ static bool set_cr4(struct vcpu *v, uint64_t val)
  * source 31:16. */
 static void handle_cr(struct vcpu *v)
 {
-	uint64_t q = vmcs_read64(VMCS_EXIT_QUALIFICATION);
+	uint64_t q = vmcs_readnat(VMCS_EXIT_QUALIFICATION);
 	unsigned cr = q & 15, type = (q >> 4) & 3, reg = (q >> 8) & 15;
 	bool ok = true;
 
@@ -511,7 +496,7 @@ static void handle_cr(struct vcpu *v)
 		else if (cr == 4)
 			ok = set_cr4(v, gpr_get(v, reg));
 		else if (cr == 3) {
-			vmcs_write64(VMCS_GUEST_CR3, gpr_get(v, reg));
+			vmcs_writenat(VMCS_GUEST_CR3, gpr_get(v, reg));
 			load_pdptes(v, vmcs_guest_cr0(v), vmcs_guest_cr4(v));
 			exit_vpid_flush(v);
 		} else
@@ -519,7 +504,7 @@ static void handle_cr(struct vcpu *v)
 		break;
 	case 1:
 		if (cr == 3)
-			gpr_set(v, reg, vmcs_read64(VMCS_GUEST_CR3));
+			gpr_set(v, reg, vmcs_readnat(VMCS_GUEST_CR3));
 		else
 			guest_stop(v, "MOV from CR8 is not virtualized");
 		break;
@@ -602,13 +587,13 @@ static void reinject_vectoring(void)
  * with #GP(0) so the guest can continue (hv/vm_ept.c). */
 static void handle_ept_violation(struct vcpu *v)
 {
-	uint64_t q = vmcs_read64(VMCS_EXIT_QUALIFICATION);
+	uint64_t q = vmcs_readnat(VMCS_EXIT_QUALIFICATION);
 	uint64_t gpa = vmcs_read64(VMCS_GUEST_PHYSICAL_ADDR);
 	uint64_t gla = (q & EPTV_GLA_VALID) ?
-		       vmcs_read64(VMCS_GUEST_LINEAR_ADDR) : 0;
+		       vmcs_readnat(VMCS_GUEST_LINEAR_ADDR) : 0;
 	uint32_t vect = vmcs_read32(VMCS_IDT_VECTORING_INFO);
 
-	switch (vm_ept_fault(&vm0, gpa, gla, q, vmcs_read64(VMCS_GUEST_RIP),
+	switch (vm_ept_fault(&vm0, gpa, gla, q, vmcs_readnat(VMCS_GUEST_RIP),
 			     vect & BIT(31))) {
 	case VM_FAULT_RESUME:
 		reinject_vectoring();
@@ -687,13 +672,9 @@ static const exit_handler_fn handlers[EXIT_REASON_MAX] = {
 
 void vmx_exit_handler(struct vcpu *v)
 {
-	uint64_t t0 = rdtsc(), r;
-	uint32_t reason, basic;
-
-	if (vmx_vmread_raw(VMCS_EXIT_REASON, &r))    /* inline: hot path */
-		r = vmcs_read32(VMCS_EXIT_REASON);   /* reports the failure */
-	reason = (uint32_t)r;
-	basic = EXIT_REASON_BASIC(reason);
+	uint64_t t0 = rdtsc();
+	uint32_t reason = vmcs_read32(VMCS_EXIT_REASON);
+	uint32_t basic = EXIT_REASON_BASIC(reason);
 
 	if (reason & EXIT_REASON_ENTRY_FAILURE)
 		entry_failure_exit(v, reason);

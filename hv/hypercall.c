@@ -79,8 +79,8 @@ void hc_print_last_walk(void)
 static int64_t hc_translate(struct vcpu *v, uint64_t gva, uint64_t buf,
 			    uint64_t flags)
 {
-	uint64_t cr0 = vmcs_read64(VMCS_GUEST_CR0);
-	uint64_t cr4 = vmcs_read64(VMCS_GUEST_CR4);
+	uint64_t cr0 = vmcs_readnat(VMCS_GUEST_CR0);
+	uint64_t cr4 = vmcs_readnat(VMCS_GUEST_CR4);
 	uint64_t efer = vmcs_read64(VMCS_GUEST_IA32_EFER);
 	bool paging = cr0 & CR0_PG;
 	struct hc_walk w;
@@ -93,7 +93,7 @@ static int64_t hc_translate(struct vcpu *v, uint64_t gva, uint64_t buf,
 	 * without LMA or 5-level paging). */
 	if (paging && (!(efer & EFER_LMA) || (cr4 & CR4_LA57)))
 		return -EOPNOTSUPP;
-	walk2d(&vm0.ept.space, vmcs_read64(VMCS_GUEST_CR3), paging, gva, &w);
+	walk2d(&vm0.ept.space, vmcs_readnat(VMCS_GUEST_CR3), paging, gva, &w);
 	if (flags & HC_WALK_PRINT) {
 		exit_com1_flush();
 		walk2d_print(&w, true);

@@ -154,7 +154,7 @@ void vmm_guest_launch(struct vcpu *v)
 	}
 
 	printf("vmx: VMLAUNCH (guest rip 0x%llx, VMCS 0x%llx)\n",
-	       (unsigned long long)vmcs_read64(VMCS_GUEST_RIP),
+	       (unsigned long long)vmcs_readnat(VMCS_GUEST_RIP),
 	       (unsigned long long)v->vmcs_pa);
 	if (!exit_stats.first_entry_tsc)
 		exit_stats.first_entry_tsc = rdtsc();

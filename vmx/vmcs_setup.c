@@ -217,9 +217,9 @@ static void setup_host(struct vcpu *v)
 	if (!tr)
 		panic("host TR is 0: VM entry needs a loaded TSS");
 
-	vmcs_write64(VMCS_HOST_CR0, read_cr0());
-	vmcs_write64(VMCS_HOST_CR3, read_cr3());
-	vmcs_write64(VMCS_HOST_CR4, read_cr4());
+	vmcs_writenat(VMCS_HOST_CR0, read_cr0());
+	vmcs_writenat(VMCS_HOST_CR3, read_cr3());
+	vmcs_writenat(VMCS_HOST_CR4, read_cr4());
 	vmcs_write16(VMCS_HOST_CS_SEL, read_cs() & 0xF8);
 	vmcs_write16(VMCS_HOST_SS_SEL, read_ss() & 0xF8);
 	vmcs_write16(VMCS_HOST_DS_SEL, read_ds() & 0xF8);
@@ -227,19 +227,19 @@ static void setup_host(struct vcpu *v)
 	vmcs_write16(VMCS_HOST_FS_SEL, read_fs() & 0xF8);
 	vmcs_write16(VMCS_HOST_GS_SEL, read_gs() & 0xF8);
 	vmcs_write16(VMCS_HOST_TR_SEL, tr & 0xF8);
-	vmcs_write64(VMCS_HOST_FS_BASE, rdmsr(MSR_FS_BASE));
-	vmcs_write64(VMCS_HOST_GS_BASE, rdmsr(MSR_GS_BASE));
-	vmcs_write64(VMCS_HOST_TR_BASE, gdt_sys_base(gdtr.base, tr));
-	vmcs_write64(VMCS_HOST_GDTR_BASE, gdtr.base);
-	vmcs_write64(VMCS_HOST_IDTR_BASE, idtr.base);
+	vmcs_writenat(VMCS_HOST_FS_BASE, rdmsr(MSR_FS_BASE));
+	vmcs_writenat(VMCS_HOST_GS_BASE, rdmsr(MSR_GS_BASE));
+	vmcs_writenat(VMCS_HOST_TR_BASE, gdt_sys_base(gdtr.base, tr));
+	vmcs_writenat(VMCS_HOST_GDTR_BASE, gdtr.base);
+	vmcs_writenat(VMCS_HOST_IDTR_BASE, idtr.base);
 	vmcs_write32(VMCS_HOST_SYSENTER_CS, (uint32_t)rdmsr(MSR_IA32_SYSENTER_CS));
-	vmcs_write64(VMCS_HOST_SYSENTER_ESP, rdmsr(MSR_IA32_SYSENTER_ESP));
-	vmcs_write64(VMCS_HOST_SYSENTER_EIP, rdmsr(MSR_IA32_SYSENTER_EIP));
+	vmcs_writenat(VMCS_HOST_SYSENTER_ESP, rdmsr(MSR_IA32_SYSENTER_ESP));
+	vmcs_writenat(VMCS_HOST_SYSENTER_EIP, rdmsr(MSR_IA32_SYSENTER_EIP));
 	vmcs_write64(VMCS_HOST_IA32_EFER, rdmsr(MSR_IA32_EFER));
 	if (v->exit_ctl & EXIT_LOAD_IA32_PAT)
 		vmcs_write64(VMCS_HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
-	vmcs_write64(VMCS_HOST_RSP, v->host_rsp);
-	vmcs_write64(VMCS_HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_stub);
+	vmcs_writenat(VMCS_HOST_RSP, v->host_rsp);
+	vmcs_writenat(VMCS_HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_stub);
 }
 
 /* Segment access rights (SDM 3C "Guest Register State", format of the
@@ -259,21 +259,21 @@ static void guest_seg(enum vmcs_field sel, uint16_t s, uint32_t ar)
 	unsigned i = (sel - VMCS_GUEST_ES_SEL) / 2;
 
 	vmcs_write16(sel, s);
-	vmcs_write64((enum vmcs_field)(VMCS_GUEST_ES_BASE + 2 * i), 0);
+	vmcs_writenat((enum vmcs_field)(VMCS_GUEST_ES_BASE + 2 * i), 0);
 	vmcs_write32((enum vmcs_field)(VMCS_GUEST_ES_LIMIT + 2 * i), 0xFFFFFFFF);
 	vmcs_write32((enum vmcs_field)(VMCS_GUEST_ES_AR + 2 * i), ar);
 }
 
 uint64_t vmcs_guest_cr0(const struct vcpu *v)
 {
-	return (vmcs_read64(VMCS_GUEST_CR0) & ~v->cr0_mask) |
-	       (vmcs_read64(VMCS_CR0_READ_SHADOW) & v->cr0_mask);
+	return (vmcs_readnat(VMCS_GUEST_CR0) & ~v->cr0_mask) |
+	       (vmcs_readnat(VMCS_CR0_READ_SHADOW) & v->cr0_mask);
 }
 
 uint64_t vmcs_guest_cr4(const struct vcpu *v)
 {
-	return (vmcs_read64(VMCS_GUEST_CR4) & ~v->cr4_mask) |
-	       (vmcs_read64(VMCS_CR4_READ_SHADOW) & v->cr4_mask);
+	return (vmcs_readnat(VMCS_GUEST_CR4) & ~v->cr4_mask) |
+	       (vmcs_readnat(VMCS_CR4_READ_SHADOW) & v->cr4_mask);
 }
 
 static void setup_guest(struct vcpu *v, uint64_t rip, uint64_t rsp)
@@ -292,18 +292,18 @@ static void setup_guest(struct vcpu *v, uint64_t rip, uint64_t rsp)
 	 * Read Shadows for CR0 and CR4"). */
 	v->cr0_mask = cr0_forced | (~c->cr0_fixed1 & 0xFFFFFFFF);
 	v->cr4_mask = c->cr4_fixed0 | (~c->cr4_fixed1 & 0xFFFFFFFF);
-	vmcs_write64(VMCS_CR0_GUEST_HOST_MASK, v->cr0_mask);
-	vmcs_write64(VMCS_CR4_GUEST_HOST_MASK, v->cr4_mask);
-	vmcs_write64(VMCS_CR0_READ_SHADOW, cr0_shadow);
-	vmcs_write64(VMCS_CR4_READ_SHADOW, 0);
+	vmcs_writenat(VMCS_CR0_GUEST_HOST_MASK, v->cr0_mask);
+	vmcs_writenat(VMCS_CR4_GUEST_HOST_MASK, v->cr4_mask);
+	vmcs_writenat(VMCS_CR0_READ_SHADOW, cr0_shadow);
+	vmcs_writenat(VMCS_CR4_READ_SHADOW, 0);
 
-	vmcs_write64(VMCS_GUEST_CR0, cr0);
-	vmcs_write64(VMCS_GUEST_CR3, 0);
-	vmcs_write64(VMCS_GUEST_CR4, cr4);
-	vmcs_write64(VMCS_GUEST_DR7, 0x400);
-	vmcs_write64(VMCS_GUEST_RSP, rsp);
-	vmcs_write64(VMCS_GUEST_RIP, rip);
-	vmcs_write64(VMCS_GUEST_RFLAGS, RFLAGS_FIXED);
+	vmcs_writenat(VMCS_GUEST_CR0, cr0);
+	vmcs_writenat(VMCS_GUEST_CR3, 0);
+	vmcs_writenat(VMCS_GUEST_CR4, cr4);
+	vmcs_writenat(VMCS_GUEST_DR7, 0x400);
+	vmcs_writenat(VMCS_GUEST_RSP, rsp);
+	vmcs_writenat(VMCS_GUEST_RIP, rip);
+	vmcs_writenat(VMCS_GUEST_RFLAGS, RFLAGS_FIXED);
 
 	guest_seg(VMCS_GUEST_CS_SEL, 0x08, AR_CODE32);
 	guest_seg(VMCS_GUEST_SS_SEL, 0x10, AR_DATA32);
@@ -313,14 +313,14 @@ static void setup_guest(struct vcpu *v, uint64_t rip, uint64_t rsp)
 	guest_seg(VMCS_GUEST_GS_SEL, 0x10, AR_DATA32);
 
 	vmcs_write16(VMCS_GUEST_LDTR_SEL, 0);
-	vmcs_write64(VMCS_GUEST_LDTR_BASE, 0);
+	vmcs_writenat(VMCS_GUEST_LDTR_BASE, 0);
 	vmcs_write32(VMCS_GUEST_LDTR_LIMIT, 0);
 	vmcs_write32(VMCS_GUEST_LDTR_AR, AR_UNUSABLE);
 
 	/* SDM 3C "Checks on Guest Segment Registers": TR must be usable,
 	 * S = 0, type 11 (busy 32-bit TSS) or 3 (busy 16-bit, not IA-32e). */
 	vmcs_write16(VMCS_GUEST_TR_SEL, 0x18);
-	vmcs_write64(VMCS_GUEST_TR_BASE, 0);
+	vmcs_writenat(VMCS_GUEST_TR_BASE, 0);
 	vmcs_write32(VMCS_GUEST_TR_LIMIT, 0x67);
 	if (hv_opts.corrupt == OPT_CORRUPT_TR_TYPE) {
 		printf("vmcs: test_corrupt=tr_type: guest TR access rights type "
@@ -330,21 +330,21 @@ static void setup_guest(struct vcpu *v, uint64_t rip, uint64_t rsp)
 		vmcs_write32(VMCS_GUEST_TR_AR, AR_TSS32_BUSY);
 	}
 
-	vmcs_write64(VMCS_GUEST_GDTR_BASE, 0);
+	vmcs_writenat(VMCS_GUEST_GDTR_BASE, 0);
 	vmcs_write32(VMCS_GUEST_GDTR_LIMIT, 0);
-	vmcs_write64(VMCS_GUEST_IDTR_BASE, 0);
+	vmcs_writenat(VMCS_GUEST_IDTR_BASE, 0);
 	vmcs_write32(VMCS_GUEST_IDTR_LIMIT, 0);
 
 	vmcs_write64(VMCS_GUEST_IA32_DEBUGCTL, 0);
 	vmcs_write32(VMCS_GUEST_SYSENTER_CS, 0);
-	vmcs_write64(VMCS_GUEST_SYSENTER_ESP, 0);
-	vmcs_write64(VMCS_GUEST_SYSENTER_EIP, 0);
+	vmcs_writenat(VMCS_GUEST_SYSENTER_ESP, 0);
+	vmcs_writenat(VMCS_GUEST_SYSENTER_EIP, 0);
 	vmcs_write64(VMCS_GUEST_IA32_EFER, 0);
 	if (v->entry_ctl & ENTRY_LOAD_IA32_PAT)
 		vmcs_write64(VMCS_GUEST_IA32_PAT, GUEST_PAT_RESET);
 	vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, 0);
 	vmcs_write32(VMCS_GUEST_ACTIVITY_STATE, 0);     /* active */
-	vmcs_write64(VMCS_GUEST_PENDING_DBG, 0);
+	vmcs_writenat(VMCS_GUEST_PENDING_DBG, 0);
 	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
 }
 

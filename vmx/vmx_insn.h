@@ -10,7 +10,9 @@
  *
  * Raw forms (vmx_*_raw) return VMX_OK / VMX_FAIL_INVALID / VMX_FAIL_VALID.
  * Checked forms (vmcs_read64, vmcs_write32, vmx_invept, ...) panic with the
- * decoded VM-instruction error and the caller's address.
+ * decoded VM-instruction error and the caller's address. The VMCS
+ * accessors are also checked against the width of the field, at build
+ * time where the encoding is a constant (below).
  */
 #ifndef EPTLAB_VMX_INSN_H
 #define EPTLAB_VMX_INSN_H
@@ -111,58 +113,128 @@ static inline int vmx_invvpid_raw(unsigned type, uint16_t vpid, uint64_t gva)
  * type), 'caller' the address of the call. */
 __attribute__((noreturn))
 void vmx_insn_fail(const char *what, uint64_t arg, int status, void *caller);
+/* The cold ends of the inline VMREAD/VMWRITE below: decode the failure
+ * (VMfailInvalid if there is no current VMCS, else VMfailValid with the
+ * VM-instruction error) and report it with the caller's address. */
+__attribute__((noreturn, cold, noinline))
+void vmx_vmread_fail(enum vmcs_field f);
+__attribute__((noreturn, cold, noinline))
+void vmx_vmwrite_fail(enum vmcs_field f);
+/* A computed field encoding of the wrong width (vmcs_width_check). */
+__attribute__((noreturn, cold, noinline))
+void vmcs_width_fail(enum vmcs_field f, const char *accessor);
 
-/* Checked forms. noinline so that __builtin_return_address(0) is the
- * address of the real call site. */
-#define VMX_CHECKED __attribute__((noinline, unused)) static
+/* VMPTRST: the current-VMCS pointer, all ones if there is none. */
+static inline uint64_t vmx_vmptrst(void)
+{
+	uint64_t pa;
+	__asm__ volatile("vmptrst %0" : "=m"(pa) :: "memory");
+	return pa;
+}
 
-VMX_CHECKED uint64_t vmcs_read64(enum vmcs_field f)
+/*
+ * Checked VMCS accessors, one per field width. Each is inline: a VMREAD or
+ * VMWRITE and one branch to a cold failure path, so the exit handlers pay
+ * three instructions per field (docs/benchmarks.md).
+ *
+ * The accessor must match the width of the field (encoding bits 14:13,
+ * SDM 3D Appendix B "Field Encoding in VMCS"):
+ *
+ *   vmcs_read16/write16    16-bit fields
+ *   vmcs_read32/write32    32-bit fields, and the HIGH half of a 64-bit
+ *                          field (encoding bit 0 = 1, "access type high")
+ *   vmcs_read64/write64    64-bit fields (full access, bit 0 = 0)
+ *   vmcs_readnat/writenat  natural-width fields
+ *
+ * A constant encoding of another width fails to build (the check folds
+ * to a call of a function declared with the "error" attribute, as Linux
+ * does in vmx_ops.h vmcs_check16/32/64). A computed encoding (a loop over
+ * the segment fields, the PDPTEs) is checked when it runs and panics
+ * naming the field.
+ */
+#define VMCS_ACCESS(f)          ((unsigned)(f) & 0x6001)   /* width + high */
+#define VMCS_ACC_16             0x0000
+#define VMCS_ACC_64             0x2000
+#define VMCS_ACC_64_HIGH        0x2001
+#define VMCS_ACC_32             0x4000
+#define VMCS_ACC_NATURAL        0x6000
+
+#define VMCS_OK_16(f)   (VMCS_ACCESS(f) == VMCS_ACC_16)
+#define VMCS_OK_32(f)   (VMCS_ACCESS(f) == VMCS_ACC_32 || \
+			 VMCS_ACCESS(f) == VMCS_ACC_64_HIGH)
+#define VMCS_OK_64(f)   (VMCS_ACCESS(f) == VMCS_ACC_64)
+#define VMCS_OK_NAT(f)  (VMCS_ACCESS(f) == VMCS_ACC_NATURAL)
+
+__attribute__((error("vmcs_read16/vmcs_write16 on a field that is not "
+		     "16-bit (encoding bits 14:13)")))
+void vmcs_bad_width_16(void);
+__attribute__((error("vmcs_read32/vmcs_write32 on a field that is neither "
+		     "32-bit nor the high half of a 64-bit field")))
+void vmcs_bad_width_32(void);
+__attribute__((error("vmcs_read64/vmcs_write64 on a field that is not "
+		     "64-bit (natural-width fields: vmcs_readnat/writenat)")))
+void vmcs_bad_width_64(void);
+__attribute__((error("vmcs_readnat/vmcs_writenat on a field that is not "
+		     "natural-width")))
+void vmcs_bad_width_nat(void);
+
+/* ok: VMCS_OK_<w>(f); bad: the build-time error; name: for the panic. */
+#define vmcs_width_check(f, ok, bad, name)				\
+	do {								\
+		if (__builtin_constant_p(f)) {				\
+			if (!(ok))					\
+				bad();					\
+		} else if (__builtin_expect(!(ok), 0)) {		\
+			vmcs_width_fail(f, name);			\
+		}							\
+	} while (0)
+
+/* VMREAD/VMWRITE succeeded: CF = 0 and ZF = 0 ("above"). */
+static __attribute__((always_inline)) inline
+uint64_t vmcs_read_any(enum vmcs_field f)
 {
 	uint64_t v;
-	int st = vmx_vmread_raw(f, &v);
-	if (st)
-		vmx_insn_fail("VMREAD", f, st, __builtin_return_address(0));
+	bool ok;
+	__asm__ volatile("vmread %[f], %[v]" : [v] "=r"(v), "=@cca"(ok)
+			 : [f] "r"((uint64_t)f) : "memory");
+	if (__builtin_expect(!ok, 0))
+		vmx_vmread_fail(f);
 	return v;
 }
 
-VMX_CHECKED uint32_t vmcs_read32(enum vmcs_field f)
+static __attribute__((always_inline)) inline
+void vmcs_write_any(enum vmcs_field f, uint64_t v)
 {
-	uint64_t v;
-	int st = vmx_vmread_raw(f, &v);
-	if (st)
-		vmx_insn_fail("VMREAD", f, st, __builtin_return_address(0));
-	return (uint32_t)v;
+	bool ok;
+	__asm__ volatile("vmwrite %[v], %[f]" : "=@cca"(ok)
+			 : [f] "r"((uint64_t)f), [v] "r"(v) : "memory");
+	if (__builtin_expect(!ok, 0))
+		vmx_vmwrite_fail(f);
 }
 
-VMX_CHECKED uint16_t vmcs_read16(enum vmcs_field f)
-{
-	uint64_t v;
-	int st = vmx_vmread_raw(f, &v);
-	if (st)
-		vmx_insn_fail("VMREAD", f, st, __builtin_return_address(0));
-	return (uint16_t)v;
+#define VMCS_ACCESSORS(w, type, okw, bad)				\
+static __attribute__((always_inline, unused)) inline			\
+type vmcs_read##w(enum vmcs_field f)					\
+{									\
+	vmcs_width_check(f, okw(f), bad, "vmcs_read" #w);		\
+	return (type)vmcs_read_any(f);					\
+}									\
+static __attribute__((always_inline, unused)) inline			\
+void vmcs_write##w(enum vmcs_field f, type v)				\
+{									\
+	vmcs_width_check(f, okw(f), bad, "vmcs_write" #w);		\
+	vmcs_write_any(f, v);						\
 }
 
-VMX_CHECKED void vmcs_write64(enum vmcs_field f, uint64_t v)
-{
-	int st = vmx_vmwrite_raw(f, v);
-	if (st)
-		vmx_insn_fail("VMWRITE", f, st, __builtin_return_address(0));
-}
+VMCS_ACCESSORS(16, uint16_t, VMCS_OK_16, vmcs_bad_width_16)
+VMCS_ACCESSORS(32, uint32_t, VMCS_OK_32, vmcs_bad_width_32)
+VMCS_ACCESSORS(64, uint64_t, VMCS_OK_64, vmcs_bad_width_64)
+VMCS_ACCESSORS(nat, uint64_t, VMCS_OK_NAT, vmcs_bad_width_nat)
+#undef VMCS_ACCESSORS
 
-VMX_CHECKED void vmcs_write32(enum vmcs_field f, uint32_t v)
-{
-	int st = vmx_vmwrite_raw(f, v);
-	if (st)
-		vmx_insn_fail("VMWRITE", f, st, __builtin_return_address(0));
-}
-
-VMX_CHECKED void vmcs_write16(enum vmcs_field f, uint16_t v)
-{
-	int st = vmx_vmwrite_raw(f, v);
-	if (st)
-		vmx_insn_fail("VMWRITE", f, st, __builtin_return_address(0));
-}
+/* Checked forms of the other instructions. noinline so that
+ * __builtin_return_address(0) is the address of the real call site. */
+#define VMX_CHECKED __attribute__((noinline, unused)) static
 
 VMX_CHECKED void vmx_vmclear(uint64_t pa)
 {
