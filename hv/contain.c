@@ -87,6 +87,9 @@ uint32_t contain_watchdog_ticks(const struct vmx_caps *c)
 	unsigned rate = MISC_TIMER_RATE(c->misc);
 	uint64_t ticks = (hv_opts.watchdog_ms * ct.tsc_khz) >> rate;
 
+	if (!hv_opts.watchdog_ms)
+		return 0;
+
 	if (ticks > 0xFFFFFFFFULL)
 		ticks = 0xFFFFFFFFULL;
 	if (!ticks)

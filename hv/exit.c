@@ -13,6 +13,7 @@
 #include "hv/hypercall.h"
 #include "hv/vm.h"
 #include "vmx/vmx.h"
+#include "vmx/vmx_stub.h"
 #include "vmx/vmx_insn.h"
 #include "vmx/vmx_err.h"
 #include "vmx/vmx_check.h"
@@ -63,7 +64,7 @@ void exit_inject_exception(struct vcpu *v, unsigned vec, bool has_err,
 {
 	uint32_t info = vec | (3u << 8) | BIT(31);
 
-	if (has_err && (vmcs_guest_cr0(v) & CR0_PE)) {
+	if (has_err && (vmcs_guest_cr0(&v->ctl) & CR0_PE)) {
 		info |= BIT(11);
 		vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR, err);
 	}
@@ -97,10 +98,10 @@ void exit_dump_guest(struct vcpu *v, const char *why)
 	       vmcs_read16(VMCS_GUEST_SS_SEL));
 	printf("  cr0 0x%llx (real 0x%llx) cr3 0x%llx cr4 0x%llx (real 0x%llx) "
 	       "efer 0x%llx entry-ctl 0x%x\n",
-	       (unsigned long long)vmcs_guest_cr0(v),
+	       (unsigned long long)vmcs_guest_cr0(&v->ctl),
 	       (unsigned long long)vmcs_readnat(VMCS_GUEST_CR0),
 	       (unsigned long long)vmcs_readnat(VMCS_GUEST_CR3),
-	       (unsigned long long)vmcs_guest_cr4(v),
+	       (unsigned long long)vmcs_guest_cr4(&v->ctl),
 	       (unsigned long long)vmcs_readnat(VMCS_GUEST_CR4),
 	       (unsigned long long)vmcs_read64(VMCS_GUEST_IA32_EFER),
 	       vmcs_read32(VMCS_ENTRY_CONTROLS));
@@ -251,8 +252,9 @@ static void entry_failure_exit(struct vcpu *v, uint32_t reason)
 	run_end(RUN_FAIL, "VM entry failed (invalid guest state)");
 }
 
-void vmx_entry_failed(struct vcpu *v, uint64_t rflags, int resume)
+void vmx_entry_failed(struct guest_regs *regs, uint64_t rflags, int resume)
 {
+	struct vcpu *v = vcpu_of(regs);
 	const char *insn = resume ? "VMRESUME" : "VMLAUNCH";
 
 	if (rflags & RFLAGS_CF) {
@@ -293,15 +295,15 @@ static void handle_cpuid(struct vcpu *v)
 			r.ecx |= CPUID_1_ECX_HYPERVISOR;
 			break;
 		case 7:
-			if (sub == 0 && !(v->proc2 & PROC2_ENABLE_INVPCID))
+			if (sub == 0 && !(v->ctl.proc2 & PROC2_ENABLE_INVPCID))
 				r.ebx &= ~(uint32_t)CPUID_7_EBX_INVPCID;
 			break;
 		case 0xD:
-			if (sub == 1 && !(v->proc2 & PROC2_ENABLE_XSAVES))
+			if (sub == 1 && !(v->ctl.proc2 & PROC2_ENABLE_XSAVES))
 				r.eax &= ~(uint32_t)BIT(3);     /* XSAVES */
 			break;
 		case 0x80000001:
-			if (!(v->proc2 & PROC2_ENABLE_RDTSCP))
+			if (!(v->ctl.proc2 & PROC2_ENABLE_RDTSCP))
 				r.edx &= ~(uint32_t)BIT(27);    /* RDTSCP */
 			break;
 		}
@@ -402,8 +404,8 @@ static void handle_invd(struct vcpu *v)
  * hypervisor changed paging state on the guest's behalf. */
 void exit_vpid_flush(struct vcpu *v)
 {
-	if (v->vpid) {
-		vmx_invvpid(INVVPID_SINGLE, v->vpid, 0);
+	if (v->ctl.vpid) {
+		vmx_invvpid(INVVPID_SINGLE, v->ctl.vpid, 0);
 		vm0.ctr.invvpid++;
 	}
 }
@@ -429,7 +431,7 @@ static void load_pdptes(struct vcpu *v, uint64_t cr0, uint64_t cr4)
 static bool set_cr0(struct vcpu *v, uint64_t val)
 {
 	const struct vmx_caps *c = v->caps;
-	uint64_t old = vmcs_guest_cr0(v);
+	uint64_t old = vmcs_guest_cr0(&v->ctl);
 	uint64_t efer = vmcs_read64(VMCS_GUEST_IA32_EFER);
 	uint64_t forced = c->cr0_fixed0 & ~(CR0_PE | CR0_PG);
 	uint32_t entry = vmcs_read32(VMCS_ENTRY_CONTROLS);
@@ -440,7 +442,7 @@ static bool set_cr0(struct vcpu *v, uint64_t val)
 		return false;
 	}
 	if ((val & CR0_PG) && !(old & CR0_PG) && (efer & EFER_LME)) {
-		if (!(vmcs_guest_cr4(v) & CR4_PAE)) {
+		if (!(vmcs_guest_cr4(&v->ctl) & CR4_PAE)) {
 			inject_gp(v);
 			return false;
 		}
@@ -454,7 +456,7 @@ static bool set_cr0(struct vcpu *v, uint64_t val)
 	vmcs_write32(VMCS_ENTRY_CONTROLS, entry);
 	vmcs_writenat(VMCS_GUEST_CR0, (val | forced) & c->cr0_fixed1);
 	vmcs_writenat(VMCS_CR0_READ_SHADOW, val);
-	load_pdptes(v, val, vmcs_guest_cr4(v));
+	load_pdptes(v, val, vmcs_guest_cr4(&v->ctl));
 	if ((old ^ val) & (CR0_PG | CR0_WP | CR0_PE))
 		exit_vpid_flush(v);
 	return true;
@@ -463,7 +465,7 @@ static bool set_cr0(struct vcpu *v, uint64_t val)
 static bool set_cr4(struct vcpu *v, uint64_t val)
 {
 	const struct vmx_caps *c = v->caps;
-	uint64_t old = vmcs_guest_cr4(v);
+	uint64_t old = vmcs_guest_cr4(&v->ctl);
 
 	/* VMX is hidden from the guest, so CR4.VMXE is reserved for it. */
 	if ((val & ~c->cr4_fixed1) || (val & CR4_VMXE) ||
@@ -473,7 +475,7 @@ static bool set_cr4(struct vcpu *v, uint64_t val)
 	}
 	vmcs_writenat(VMCS_GUEST_CR4, val | c->cr4_fixed0);
 	vmcs_writenat(VMCS_CR4_READ_SHADOW, val);
-	load_pdptes(v, vmcs_guest_cr0(v), val);
+	load_pdptes(v, vmcs_guest_cr0(&v->ctl), val);
 	if ((old ^ val) & (CR4_PAE | CR4_PGE | CR4_PSE | CR4_PCIDE | CR4_SMEP |
 			   CR4_SMAP | CR4_PKE | CR4_LA57))
 		exit_vpid_flush(v);
@@ -497,7 +499,7 @@ static void handle_cr(struct vcpu *v)
 			ok = set_cr4(v, gpr_get(v, reg));
 		else if (cr == 3) {
 			vmcs_writenat(VMCS_GUEST_CR3, gpr_get(v, reg));
-			load_pdptes(v, vmcs_guest_cr0(v), vmcs_guest_cr4(v));
+			load_pdptes(v, vmcs_guest_cr0(&v->ctl), vmcs_guest_cr4(&v->ctl));
 			exit_vpid_flush(v);
 		} else
 			guest_stop(v, "MOV to CR8 is not virtualized");
@@ -509,10 +511,10 @@ static void handle_cr(struct vcpu *v)
 			guest_stop(v, "MOV from CR8 is not virtualized");
 		break;
 	case 2:
-		ok = set_cr0(v, vmcs_guest_cr0(v) & ~CR0_TS);
+		ok = set_cr0(v, vmcs_guest_cr0(&v->ctl) & ~CR0_TS);
 		break;
 	case 3: {
-		uint64_t cr0 = vmcs_guest_cr0(v), src = (q >> 16) & 0xF;
+		uint64_t cr0 = vmcs_guest_cr0(&v->ctl), src = (q >> 16) & 0xF;
 		/* LMSW loads PE, MP, EM, TS; it cannot clear PE. */
 		ok = set_cr0(v, (cr0 & ~0xEULL) | src | (cr0 & CR0_PE));
 		break;
@@ -670,8 +672,9 @@ static const exit_handler_fn handlers[EXIT_REASON_MAX] = {
 	[EXIT_PREEMPTION_TIMER] = handle_watchdog,
 };
 
-void vmx_exit_handler(struct vcpu *v)
+void vmx_exit_handler(struct guest_regs *regs)
 {
+	struct vcpu *v = vcpu_of(regs);
 	uint64_t t0 = rdtsc();
 	uint32_t reason = vmcs_read32(VMCS_EXIT_REASON);
 	uint32_t basic = EXIT_REASON_BASIC(reason);

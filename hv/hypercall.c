@@ -50,15 +50,15 @@ static int64_t hc_invvpid(struct vcpu *v, uint64_t type, uint64_t gva)
 	if (!vmx_has_invvpid(v->caps, (unsigned)type))
 		return -EOPNOTSUPP;
 	/* Without VPID the guest runs with VPID 0: only all-context applies. */
-	if (!v->vpid && type != INVVPID_ALL)
+	if (!v->ctl.vpid && type != INVVPID_ALL)
 		return -EOPNOTSUPP;
 	if (type == INVVPID_ADDR &&
 	    (uint64_t)((int64_t)(gva << 16) >> 16) != gva)
 		return -EINVAL;          /* non-canonical: INVVPID would fail */
-	vmx_invvpid((unsigned)type, v->vpid, gva);
+	vmx_invvpid((unsigned)type, v->ctl.vpid, gva);
 	vm0.ctr.invvpid++;
 	if (inv_logged[1][type]++ < INV_LOG_MAX)
-		printf("hc: INVVPID %s executed (VPID %u%s)\n", name[type], v->vpid,
+		printf("hc: INVVPID %s executed (VPID %u%s)\n", name[type], v->ctl.vpid,
 	       type == INVVPID_ADDR ? ", one address" : "");
 	return 0;
 }
@@ -165,7 +165,7 @@ static __attribute__((noinline)) int64_t hc_dispatch(struct vcpu *v)
 		ret = vm_hc_ept_ad(&vm0, a1, a2, a3, a4);
 		break;
 	case HC_CONFIG:
-		ret = vm_hc_config(&vm0, a1, v->vpid);
+		ret = vm_hc_config(&vm0, a1, v->ctl.vpid);
 		break;
 	case HC_AUDIT:
 		ret = hv_audit(&vm0);

@@ -13,21 +13,24 @@
  */
 #include "hv/vmm.h"
 #include "hv/cpu.h"
-#include "vmx/vmx.h"
+#include "hv/host.h"
 #include "hv/vcpu.h"
 #include "hv/vm.h"
 #include "hv/options.h"
 #include "hv/contain.h"
-#include "vmx/vmx_insn.h"
-#include "vmx/vmcs.h"
 #include "hv/stats.h"
 #include "hv/mb1_loader.h"
 #include "hv/memlayout.h"
+#include "hv/run.h"
+#include "vmx/vmx.h"
+#include "vmx/vmx_insn.h"
+#include "vmx/vmx_stub.h"
+#include "vmx/vmcs_setup.h"
+#include "vmx/vmcs.h"
 #include "include/x86.h"
+#include "include/err.h"
 #include "lib/console.h"
 #include "lib/string.h"
-#include "hv/run.h"
-#include "include/err.h"
 
 #define TG_LOAD_GPA     0x100000ULL   /* hv/testguest.asm */
 #define GUEST_STACK     0x80000ULL
@@ -37,7 +40,50 @@ extern const uint8_t testguest_start[], testguest_end[];
 
 struct vcpu vcpu0;
 
-/* The vCPU's exit stack; HOST_RSP points 16 bytes below its top. */
+/* A zeroed page for the VMX layer, which allocates nothing itself. */
+static struct vmx_page vmm_page(const char *what)
+{
+	uint64_t pa = hv_frame_alloc_zeroed();
+
+	if (!pa)
+		panic("out of frames for the %s", what);
+	return (struct vmx_page){ pa, phys_to_virt(pa) };
+}
+
+/* VT-x on, or the run ends naming why (vmx_enable prints the details). */
+static void vmm_vmx_on(void)
+{
+	struct vmx_page region = vmm_page("VMXON region");
+	int rc = vmx_enable(&region);
+
+	if (rc == -ENODEV) {
+		printf("vmx: VT-x not available: CPUID.1:ECX.VMX[bit 5] = 0\n");
+		run_end(RUN_FAIL, "VT-x not available");
+	}
+	if (rc == -EACCES)
+		run_end(RUN_FAIL, "VT-x locked off in IA32_FEATURE_CONTROL");
+	if (rc)
+		run_end(RUN_FAIL, "VMXON failed");
+}
+
+/* The exit bitmaps, made once and kept across guest restarts: every I/O
+ * port exits (COM1 and the exit port are emulated, the other ports read
+ * as all ones), and so do the MSRs the hypervisor virtualizes or hides:
+ * IA32_APIC_BASE, IA32_FEATURE_CONTROL and the VMX capability MSRs. */
+static struct vmx_page io_bitmap_a, io_bitmap_b, msr_bitmap;
+
+static void vmm_bitmaps(void)
+{
+	io_bitmap_a = vmm_page("I/O bitmap A");
+	io_bitmap_b = vmm_page("I/O bitmap B");
+	msr_bitmap = vmm_page("MSR bitmap");
+	memset(io_bitmap_a.va, 0xFF, SZ_4K);
+	memset(io_bitmap_b.va, 0xFF, SZ_4K);
+	vmx_msr_bitmap_intercept(msr_bitmap.va, MSR_IA32_APIC_BASE);
+	vmx_msr_bitmap_intercept(msr_bitmap.va, MSR_IA32_FEATURE_CONTROL);
+	for (uint32_t m = MSR_IA32_VMX_BASIC; m <= MSR_IA32_VMX_VMFUNC; m++)
+		vmx_msr_bitmap_intercept(msr_bitmap.va, m);
+}
 
 struct guest_entry {
 	uint64_t rip, rsp, rax, rbx;
@@ -122,8 +168,28 @@ static void guest_load(struct vcpu *v)
 		load_builtin(&ge);
 	memset(&v->regs, 0, sizeof(v->regs));
 	v->apic_base = 0xFEE00000 | BIT(8) | BIT(11);   /* BSP, enabled */
-	v->launched = false;
-	vmcs_setup(v, ept_eptp(&vm0.ept), ge.rip, ge.rsp);
+
+	struct vmcs_params p = {
+		.caps = v->caps,
+		.eptp = ept_eptp(&v->vm->ept),
+		.vpid = hv_opts.vpid,
+		.preempt_ticks = contain_watchdog_ticks(v->caps),
+		.io_bitmap_a = io_bitmap_a.pa,
+		.io_bitmap_b = io_bitmap_b.pa,
+		.msr_bitmap = msr_bitmap.pa,
+		.host_rsp = v->host_rsp,
+		.rip = ge.rip,
+		.rsp = ge.rsp,
+		.corrupt = hv_opts.corrupt == OPT_CORRUPT_TR_TYPE ?
+			   VMCS_CORRUPT_TR_TYPE : VMCS_CORRUPT_NONE,
+	};
+	if (!hv_opts.vpid)
+		printf("vmx: VPID off (vpid=off)\n");
+	if (p.corrupt == VMCS_CORRUPT_TR_TYPE)
+		printf("vmcs: test_corrupt=tr_type: guest TR access rights type "
+		       "set to 9 (available 32-bit TSS) on purpose\n");
+	if (vmcs_setup(&p, &v->ctl))
+		run_end(RUN_FAIL, "required VMX control missing");
 	v->regs.gpr[GPR_RAX] = ge.rax;
 	v->regs.gpr[GPR_RBX] = ge.rbx;
 }
@@ -158,7 +224,7 @@ void vmm_guest_launch(struct vcpu *v)
 	       (unsigned long long)v->vmcs_pa);
 	if (!exit_stats.first_entry_tsc)
 		exit_stats.first_entry_tsc = rdtsc();
-	vmx_launch(v, v->host_rsp);
+	vmx_launch(&v->regs, v->host_rsp);
 }
 
 void vmm_main(struct boot_info *bi)
@@ -166,7 +232,7 @@ void vmm_main(struct boot_info *bi)
 	struct vcpu *v = &vcpu0;
 	bool module;
 
-	vmx_enable();
+	vmm_vmx_on();
 	contain_init();
 	vm_mem_init(&vm0, hv_opts.guest_mem);
 
@@ -184,7 +250,10 @@ void vmm_main(struct boot_info *bi)
 	v->vm = &vm0;
 	/* The VM-exit stack (hv/linker.ld) has an unmapped guard page below. */
 	v->host_rsp = (uint64_t)(uintptr_t)__stack_exit_top - 16;
-	v->vmcs_pa = vmx_vmcs_create();
+	vmm_bitmaps();
+	struct vmx_page vmcs = vmm_page("VMCS region");
+	v->vmcs_pa = vmcs.pa;
+	vmx_vmcs_create(&vmcs);
 	guest_load(v);
 	contain_first_launch();
 	vmm_guest_launch(v);

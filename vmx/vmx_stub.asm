@@ -1,11 +1,11 @@
 ; VM entry and VM exit (SDM revision 084, Vol. 3C "VMLAUNCH/VMRESUME" and
 ; "Loading Host State"). On a VM exit the CPU loads RSP = VMCS HOST_RSP and
 ; RIP = VMCS HOST_RIP = vmx_exit_stub. HOST_RSP is the top of the vCPU's
-; exit stack; the qword at [HOST_RSP] holds the struct vcpu pointer, whose
-; first member is struct guest_regs (hv/vcpu.h, offsets in guest_regs.inc).
+; exit stack; the qword at [HOST_RSP] holds the vCPU's struct guest_regs
+; pointer (vmx/guest_regs.h, offsets in guest_regs.inc; vmx/vmx_stub.h).
 ;
 ;   [HOST_RSP + 8]  padding (keeps HOST_RSP 16-byte aligned)
-;   [HOST_RSP]      struct vcpu *
+;   [HOST_RSP]      struct guest_regs *
 ;
 ; The guest's RSP and RIP are in the VMCS; everything else general-purpose
 ; is saved here. CR2 is not switched by VMX and VM exits leave it alone,
@@ -15,7 +15,7 @@
 ; exception dump). So CR2 is not saved on the hot path; VMLAUNCH loads it
 ; from struct guest_regs (zero at first), so no host address leaks in.
 
-%include "hv/guest_regs.inc"
+%include "vmx/guest_regs.inc"
 
 bits 64
 section .text
@@ -42,7 +42,7 @@ extern vmx_entry_failed
 	mov rax, [rax + GR_RAX]
 %endmacro
 
-; noreturn void vmx_launch(struct vcpu *v /* rdi */, uint64_t host_rsp /* rsi */)
+; noreturn void vmx_launch(struct guest_regs *regs /* rdi */, uint64_t host_rsp /* rsi */)
 ; Switches to the exit stack and executes VMLAUNCH; never returns here.
 global vmx_launch
 vmx_launch:
@@ -63,7 +63,7 @@ vmx_launch:
 
 global vmx_exit_stub
 vmx_exit_stub:
-	push rax                     ; guest RAX; vcpu pointer now at [rsp+8]
+	push rax                     ; guest RAX; regs pointer now at [rsp+8]
 	mov rax, [rsp + 8]
 	mov [rax + GR_RCX], rcx
 	mov [rax + GR_RDX], rdx
