@@ -46,7 +46,7 @@ KCFLAGS  := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib \
 NASMFLAGS := -f elf64 -g -I./
 
 # ---------------------------------------------------------------- hypervisor
-HV_C   := $(wildcard hv/*.c vmx/*.c ept/*.c mm/*.c lib/*.c)
+HV_C   := $(wildcard hv/*.c hv/dev/*.c vmx/*.c ept/*.c mm/*.c lib/*.c)
 HV_ASM := $(wildcard hv/*.asm vmx/*.asm)
 HV_OBJ := $(patsubst %.c,$(BUILD)/hv-obj/%.o,$(HV_C)) \
           $(patsubst %.asm,$(BUILD)/hv-obj/%.o,$(HV_ASM))

@@ -18,12 +18,12 @@ struct exit_stats {
 
 extern struct exit_stats exit_stats;
 
+/* One exit of basic reason basic (< STATS_REASONS: the dispatcher only
+ * accounts reasons of its table) that took ticks. */
 static inline void stats_account(uint32_t basic, uint64_t ticks)
 {
-	unsigned i = basic < STATS_REASONS ? basic : STATS_REASONS - 1;
-
-	exit_stats.count[i]++;
-	exit_stats.ticks[i] += ticks;
+	exit_stats.count[basic]++;
+	exit_stats.ticks[basic] += ticks;
 }
 
 /* Totals over all reasons, summed when asked (kept off the exit path). */

@@ -31,8 +31,4 @@ static inline struct vcpu *vcpu_of(struct guest_regs *r)
 	return (struct vcpu *)((char *)r - offsetof(struct vcpu, regs));
 }
 
-/* hv/exit.c: run the software VM-entry checker on the current VMCS and
- * print the result; 0 if every rule passed. */
-int vcpu_check_vmcs(struct vcpu *v, const char *when);
-
 #endif

@@ -20,6 +20,8 @@
 #include "hv/contain.h"
 #include "hv/stats.h"
 #include "hv/mb1_loader.h"
+#include "hv/exit.h"
+#include "hv/entry_fail.h"
 #include "hv/memlayout.h"
 #include "hv/run.h"
 #include "vmx/vmx.h"
@@ -38,7 +40,10 @@
 
 extern const uint8_t testguest_start[], testguest_end[];
 
-struct vcpu vcpu0;
+/* The one VM and its one vCPU, created by vmm_main. Everything else
+ * reaches them through the pointers it is given (v, v->vm). */
+static struct vm vm0;
+static struct vcpu vcpu0;
 
 /* A zeroed page for the VMX layer, which allocates nothing itself. */
 static struct vmx_page vmm_page(const char *what)
@@ -67,9 +72,7 @@ static void vmm_vmx_on(void)
 }
 
 /* The exit bitmaps, made once and kept across guest restarts: every I/O
- * port exits (COM1 and the exit port are emulated, the other ports read
- * as all ones), and so do the MSRs the hypervisor virtualizes or hides:
- * IA32_APIC_BASE, IA32_FEATURE_CONTROL and the VMX capability MSRs. */
+ * port exits (hv/exit_io.c), and so do the MSRs hv/exit_msr.c handles. */
 static struct vmx_page io_bitmap_a, io_bitmap_b, msr_bitmap;
 
 static void vmm_bitmaps(void)
@@ -79,26 +82,23 @@ static void vmm_bitmaps(void)
 	msr_bitmap = vmm_page("MSR bitmap");
 	memset(io_bitmap_a.va, 0xFF, SZ_4K);
 	memset(io_bitmap_b.va, 0xFF, SZ_4K);
-	vmx_msr_bitmap_intercept(msr_bitmap.va, MSR_IA32_APIC_BASE);
-	vmx_msr_bitmap_intercept(msr_bitmap.va, MSR_IA32_FEATURE_CONTROL);
-	for (uint32_t m = MSR_IA32_VMX_BASIC; m <= MSR_IA32_VMX_VMFUNC; m++)
-		vmx_msr_bitmap_intercept(msr_bitmap.va, m);
+	exit_msr_bitmap(msr_bitmap.va);
 }
 
 struct guest_entry {
 	uint64_t rip, rsp, rax, rbx;
 };
 
-static void load_builtin(struct guest_entry *ge)
+static void load_builtin(struct vm *vm, struct guest_entry *ge)
 {
 	size_t len = (size_t)(testguest_end - testguest_start);
 
-	if (vm_write(&vm0, TG_LOAD_GPA, testguest_start, len))
+	if (vm_write(vm, TG_LOAD_GPA, testguest_start, len))
 		panic("built-in guest does not fit in guest RAM");
 	ge->rip = TG_LOAD_GPA;
 	ge->rsp = GUEST_STACK;
 	ge->rax = 0;
-	ge->rbx = vm0.ram_size;
+	ge->rbx = vm->ram_size;
 	printf("vm: built-in test guest (%zu bytes) at GPA 0x%llx\n", len,
 	       (unsigned long long)TG_LOAD_GPA);
 }
@@ -113,16 +113,17 @@ static int gm_zero(void *ctx, uint64_t gpa, size_t len)
 	return vm_zero(ctx, gpa, len);
 }
 
-static void load_module(const struct boot_module *m, struct guest_entry *ge)
+static void load_module(struct vm *vm, const struct boot_module *m,
+			struct guest_entry *ge)
 {
-	struct mb1_guest_mem gm = { .ctx = &vm0, .ram_size = vm0.ram_size,
+	struct mb1_guest_mem gm = { .ctx = vm, .ram_size = vm->ram_size,
 				    .write = gm_write, .zero = gm_zero,
 				    .rsv_gpa = MB1_INFO_GPA,
 				    .rsv_size = mb1_info_size(m->cmdline, 2),
 				    .rsv_name = "Multiboot info block" };
 	struct mb1_mmap_entry map[2] = {
 		{ 0, 0x9FC00, 1 },
-		{ 0x100000, vm0.ram_size - 0x100000, 1 },
+		{ 0x100000, vm->ram_size - 0x100000, 1 },
 	};
 	static struct mb1_image img;
 	char err[200];
@@ -163,9 +164,9 @@ static void guest_load(struct vcpu *v)
 	struct guest_entry ge;
 
 	if (guest_module)
-		load_module(guest_module, &ge);
+		load_module(v->vm, guest_module, &ge);
 	else
-		load_builtin(&ge);
+		load_builtin(v->vm, &ge);
 	memset(&v->regs, 0, sizeof(v->regs));
 	v->apic_base = 0xFEE00000 | BIT(8) | BIT(11);   /* BSP, enabled */
 
@@ -198,7 +199,7 @@ static void guest_load(struct vcpu *v)
  * VMCLEAR + VMPTRLD (the launch state becomes "clear") and a fresh load. */
 void vmm_guest_reset(struct vcpu *v)
 {
-	int rc = vm_mem_reset(&vm0);
+	int rc = vm_mem_reset(v->vm);
 
 	if (rc) {
 		printf("vm: cannot reset guest memory for a restart: %s\n",
@@ -229,12 +230,15 @@ void vmm_guest_launch(struct vcpu *v)
 
 void vmm_main(struct boot_info *bi)
 {
+	struct vm *vm = &vm0;
 	struct vcpu *v = &vcpu0;
+	struct vmx_page vmcs;
 	bool module;
 
 	vmm_vmx_on();
 	contain_init();
-	vm_mem_init(&vm0, hv_opts.guest_mem);
+	vm_mem_init(vm, hv_opts.guest_mem);
+	exit_io_init(vm);
 
 	/* guest=auto and guest=module both need a module; only an explicit
 	 * guest=builtin runs the built-in test guest (no silent fallback). */
@@ -247,11 +251,11 @@ void vmm_main(struct boot_info *bi)
 	guest_module = module ? &bi->mod[0] : NULL;
 
 	v->caps = &vmx_caps;
-	v->vm = &vm0;
+	v->vm = vm;
 	/* The VM-exit stack (hv/linker.ld) has an unmapped guard page below. */
 	v->host_rsp = (uint64_t)(uintptr_t)__stack_exit_top - 16;
 	vmm_bitmaps();
-	struct vmx_page vmcs = vmm_page("VMCS region");
+	vmcs = vmm_page("VMCS region");
 	v->vmcs_pa = vmcs.pa;
 	vmx_vmcs_create(&vmcs);
 	guest_load(v);

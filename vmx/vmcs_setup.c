@@ -77,7 +77,7 @@ static int proc2_compute(const struct vmx_caps *c, bool vpid, uint32_t *val)
 	struct cpuid_regs xd = cpuid(0, 0).eax >= 0xD ? cpuid(0xD, 1)
 			       : (struct cpuid_regs){ 0 };
 	bool rdtscp = cpuid(0x80000000, 0).eax >= 0x80000001 &&
-		      (cpuid(0x80000001, 0).edx & BIT(27));
+		      (cpuid(0x80000001, 0).edx & CPUID_80000001_EDX_RDTSCP);
 	struct vmx_ctl_req req[8];
 	size_t n = 0;
 
@@ -93,7 +93,7 @@ static int proc2_compute(const struct vmx_caps *c, bool vpid, uint32_t *val)
 	if (rdtscp)
 		req[n++] = (struct vmx_ctl_req){ "enable RDTSCP",
 						 PROC2_ENABLE_RDTSCP, false };
-	if (xd.eax & BIT(3))
+	if (xd.eax & CPUID_D_1_EAX_XSAVES)
 		req[n++] = (struct vmx_ctl_req){ "enable XSAVES/XRSTORS",
 						 PROC2_ENABLE_XSAVES, false };
 	return ctl_compute(c->proc2, req, n, "secondary proc-based", val);
