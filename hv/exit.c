@@ -107,25 +107,31 @@ _Static_assert(EXIT_REASON_MAX <= STATS_REASONS, "stats index = reason");
  * 3C "Basic VM-Exit Information"), which this configuration never sets,
  * came with a known reason: it is handled as that reason. */
 __attribute__((cold, noinline))
-static uint32_t exit_reason_unusual(struct vcpu *v, uint32_t reason)
+static void exit_unusual(struct vcpu *v, uint32_t t0)
 {
+	uint32_t reason = vmcs_read32(VMCS_EXIT_REASON);
+	uint32_t basic = EXIT_REASON_BASIC(reason);
+
 	if (reason & EXIT_REASON_ENTRY_FAILURE)
 		entry_fail_exit(v, reason);
-	if (EXIT_REASON_BASIC(reason) >= EXIT_REASON_MAX)
+	if (basic >= EXIT_REASON_MAX)
 		handle_unexpected(v);
-	return EXIT_REASON_BASIC(reason);
+	handlers[basic](v);
+	stats_account(basic, t0);
 }
 
 void vmx_exit_handler(struct guest_regs *regs)
 {
 	struct vcpu *v = vcpu_of(regs);
-	uint64_t t0 = rdtsc();
-	uint32_t reason = vmcs_read32(VMCS_EXIT_REASON);
+	uint32_t t0 = stats_clock();
+	uint64_t reason = vmcs_read32(VMCS_EXIT_REASON);
 
 	/* One compare for bit 31, the flag bits and reasons beyond the
 	 * table. */
-	if (__builtin_expect(reason >= EXIT_REASON_MAX, 0))
-		reason = exit_reason_unusual(v, reason);
+	if (__builtin_expect(reason >= EXIT_REASON_MAX, 0)) {
+		exit_unusual(v, t0);
+		return;
+	}
 	handlers[reason](v);
-	stats_account(reason, rdtsc() - t0);
+	stats_account(reason, t0);
 }

@@ -185,26 +185,32 @@ static __attribute__((noinline)) int64_t hc_dispatch(struct vcpu *v)
 	return ret;
 }
 
+/* Every call but the trivial ones: dispatch, result in RAX, RIP past the
+ * VMCALL. Reached by a tail call, so handle_vmcall keeps no frame. */
+static __attribute__((noinline)) void hc_call(struct vcpu *v)
+{
+	v->regs.gpr[GPR_RAX] = (uint64_t)hc_dispatch(v);
+	exit_advance_rip(3);
+}
+
 /*
- * The VMCALL exit. HC_VERSION and HC_ECHO are answered in this leaf frame
+ * The VMCALL exit. HC_VERSION and HC_ECHO are answered here, with no call
  * (they are the round-trip benchmarks); every other call goes through
- * hc_dispatch, whose frame and argument loads they would otherwise pay.
+ * hc_call, whose frame and argument loads they would otherwise pay.
+ * VMCALL is always 0F 01 C1 (SDM 2B "VMCALL"): RIP advances by 3, with no
+ * VMREAD of the instruction length.
  */
 void handle_vmcall(struct vcpu *v)
 {
 	uint64_t *r = v->regs.gpr;
 
-	switch (r[GPR_RAX]) {
-	case HC_VERSION:
+	if (r[GPR_RAX] == HC_VERSION) {
 		r[GPR_RAX] = HC_ABI_VERSION;
-		break;
-	case HC_ECHO:
+	} else if (r[GPR_RAX] == HC_ECHO) {
 		r[GPR_RAX] = r[GPR_RBX] + 1;     /* RBX itself preserved */
-		break;
-	default:
-		r[GPR_RAX] = (uint64_t)hc_dispatch(v);
-		break;
+	} else {
+		hc_call(v);
+		return;
 	}
-	/* VMCALL is always 0F 01 C1 (SDM 2B "VMCALL"): no length VMREAD. */
 	exit_advance_rip(3);
 }

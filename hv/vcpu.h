@@ -13,17 +13,19 @@
 
 struct vm;
 
+/* A vCPU lives at the top of its VM-exit stack, and HOST_RSP points at it
+ * (vmx/vmx_stub.h): the exit stub saves the guest's GPRs straight into
+ * v->regs and runs the handlers on the stack below. */
 struct vcpu {
-	struct guest_regs regs;     /* first: the stub's struct guest_regs *
-	                               is the vcpu (vcpu_of) */
+	struct guest_regs regs;     /* first: HOST_RSP = &regs = the vcpu */
 	const struct vmx_caps *caps;
 	struct vm *vm;              /* the VM this vCPU runs */
 	uint64_t vmcs_pa;
-	uint64_t host_rsp;          /* exit stack top; [host_rsp] = &regs */
 	struct vmcs_ctls ctl;       /* controls and CR masks in the VMCS */
 	uint64_t apic_base;         /* virtual IA32_APIC_BASE */
-};
+} __attribute__((aligned(16)));    /* HOST_RSP: 16-byte aligned */
 _Static_assert(offsetof(struct vcpu, regs) == 0, "stub: regs at 0");
+_Static_assert(sizeof(struct vcpu) % 16 == 0, "HOST_RSP alignment");
 
 /* The vCPU whose registers the exit stub saved in *r. */
 static inline struct vcpu *vcpu_of(struct guest_regs *r)

@@ -40,10 +40,10 @@
 
 extern const uint8_t testguest_start[], testguest_end[];
 
-/* The one VM and its one vCPU, created by vmm_main. Everything else
- * reaches them through the pointers it is given (v, v->vm). */
+/* The one VM, created by vmm_main with its one vCPU (vcpu0, at the top of
+ * the VM-exit stack). Everything else reaches them through the pointers
+ * it is given (v, v->vm). */
 static struct vm vm0;
-static struct vcpu vcpu0;
 
 /* A zeroed page for the VMX layer, which allocates nothing itself. */
 static struct vmx_page vmm_page(const char *what)
@@ -178,7 +178,7 @@ static void guest_load(struct vcpu *v)
 		.io_bitmap_a = io_bitmap_a.pa,
 		.io_bitmap_b = io_bitmap_b.pa,
 		.msr_bitmap = msr_bitmap.pa,
-		.host_rsp = v->host_rsp,
+		.host_rsp = (uint64_t)(uintptr_t)&v->regs,
 		.rip = ge.rip,
 		.rsp = ge.rsp,
 		.corrupt = hv_opts.corrupt == OPT_CORRUPT_TR_TYPE ?
@@ -225,13 +225,17 @@ void vmm_guest_launch(struct vcpu *v)
 	       (unsigned long long)v->vmcs_pa);
 	if (!exit_stats.first_entry_tsc)
 		exit_stats.first_entry_tsc = rdtsc();
-	vmx_launch(&v->regs, v->host_rsp);
+	vmx_launch(&v->regs);
 }
 
 void vmm_main(struct boot_info *bi)
 {
 	struct vm *vm = &vm0;
-	struct vcpu *v = &vcpu0;
+	/* The vCPU sits at the top of the VM-exit stack (hv/linker.ld),
+	 * which has an unmapped guard page below: HOST_RSP = vcpu0. */
+	struct vcpu *vcpu0 = (struct vcpu *)((uintptr_t)__stack_exit_top -
+					     sizeof(struct vcpu));
+	struct vcpu *v = vcpu0;
 	struct vmx_page vmcs;
 	bool module;
 
@@ -250,10 +254,9 @@ void vmm_main(struct boot_info *bi)
 	}
 	guest_module = module ? &bi->mod[0] : NULL;
 
+	memset(v, 0, sizeof(*v));
 	v->caps = &vmx_caps;
 	v->vm = vm;
-	/* The VM-exit stack (hv/linker.ld) has an unmapped guard page below. */
-	v->host_rsp = (uint64_t)(uintptr_t)__stack_exit_top - 16;
 	vmm_bitmaps();
 	vmcs = vmm_page("VMCS region");
 	v->vmcs_pa = vmcs.pa;

@@ -171,6 +171,15 @@ static inline uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/* The low 32 bits of the TSC, for intervals known to be shorter than
+ * 2^32 ticks: no shift and OR to build the 64-bit value. */
+static inline uint32_t rdtsc32(void)
+{
+	uint32_t lo;
+	__asm__ volatile("rdtsc" : "=a"(lo) :: "rdx", "memory");
+	return lo;
+}
+
 /* RDRAND: true and *v set if the CPU had entropy (CF=1). Callers retry. */
 static inline bool rdrand64(uint64_t *v)
 {

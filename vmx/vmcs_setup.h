@@ -28,7 +28,8 @@ struct vmcs_params {
 	 * bitmap (vmx_msr_bitmap_intercept). A set bit makes the access
 	 * exit. */
 	uint64_t io_bitmap_a, io_bitmap_b, msr_bitmap;
-	uint64_t host_rsp;         /* the exit stack (vmx/vmx_stub.h) */
+	uint64_t host_rsp;         /* the vCPU's struct guest_regs, at the top
+	                              of its exit stack (vmx/vmx_stub.h) */
 	uint64_t rip, rsp;         /* guest entry: 32-bit protected mode,
 	                              paging off, unrestricted guest */
 	enum vmcs_corrupt corrupt;

@@ -147,14 +147,14 @@ static int vmrw_status(void)
 	return vmx_vmptrst() == ~0ULL ? VMX_FAIL_INVALID : VMX_FAIL_VALID;
 }
 
-void vmx_vmread_fail(enum vmcs_field f)
+void vmx_vmread_fail(uint64_t field, void *insn)
 {
-	vmx_insn_fail("VMREAD", f, vmrw_status(), __builtin_return_address(0));
+	vmx_insn_fail("VMREAD", field, vmrw_status(), insn);
 }
 
-void vmx_vmwrite_fail(enum vmcs_field f)
+void vmx_vmwrite_fail(uint64_t field, void *insn)
 {
-	vmx_insn_fail("VMWRITE", f, vmrw_status(), __builtin_return_address(0));
+	vmx_insn_fail("VMWRITE", field, vmrw_status(), insn);
 }
 
 void vmcs_width_fail(enum vmcs_field f, const char *accessor)

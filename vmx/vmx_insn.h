@@ -113,13 +113,14 @@ static inline int vmx_invvpid_raw(unsigned type, uint16_t vpid, uint64_t gva)
  * type), 'caller' the address of the call. */
 __attribute__((noreturn))
 void vmx_insn_fail(const char *what, uint64_t arg, int status, void *caller);
-/* The cold ends of the inline VMREAD/VMWRITE below: decode the failure
- * (VMfailInvalid if there is no current VMCS, else VMfailValid with the
- * VM-instruction error) and report it with the caller's address. */
-__attribute__((noreturn, cold, noinline))
-void vmx_vmread_fail(enum vmcs_field f);
-__attribute__((noreturn, cold, noinline))
-void vmx_vmwrite_fail(enum vmcs_field f);
+/* The cold ends of the inline VMREAD/VMWRITE below, called from their
+ * asm: decode the failure (VMfailInvalid if there is no current VMCS, else
+ * VMfailValid with the VM-instruction error) and report it with the
+ * address of the failed instruction. */
+__attribute__((noreturn, cold, used))
+void vmx_vmread_fail(uint64_t field, void *insn);
+__attribute__((noreturn, cold, used))
+void vmx_vmwrite_fail(uint64_t field, void *insn);
 /* A computed field encoding of the wrong width (vmcs_width_check). */
 __attribute__((noreturn, cold, noinline))
 void vmcs_width_fail(enum vmcs_field f, const char *accessor);
@@ -189,35 +190,63 @@ void vmcs_bad_width_nat(void);
 		}							\
 	} while (0)
 
-/* VMREAD/VMWRITE succeeded: CF = 0 and ZF = 0 ("above"). */
+/*
+ * VMREAD and VMWRITE with the failure path out of line, inside the asm (as
+ * Linux's vmx_ops.h does): on VMfailInvalid or VMfailValid (CF or ZF set,
+ * "jbe") the instruction jumps to a stub in .text.vmx_fail that calls
+ * vmx_vmread_fail / vmx_vmwrite_fail with the field and the address of
+ * the failed instruction. The call is hidden from the compiler on purpose:
+ * it never returns, so a handler whose only calls these would be stays a
+ * leaf without a stack frame. The stub aligns the stack for the call. Its
+ * section is one no compiler-made code uses, so the stub never lands in
+ * the flow of the function around it (as it would in .text.unlikely,
+ * inside a cold function).
+ */
 static __attribute__((always_inline)) inline
 uint64_t vmcs_read_any(enum vmcs_field f)
 {
 	uint64_t v;
-	bool ok;
-	__asm__ volatile("vmread %[f], %[v]" : [v] "=r"(v), "=@cca"(ok)
-			 : [f] "r"((uint64_t)f) : "memory");
-	if (__builtin_expect(!ok, 0))
-		vmx_vmread_fail(f);
+	__asm__ volatile("1:\tvmread %[f], %[v]\n\t"
+			 "jbe 2f\n\t"
+			 ".pushsection .text.vmx_fail, \"ax\"\n"
+			 "2:\tmov %[f], %%rdi\n\t"
+			 "lea 1b(%%rip), %%rsi\n\t"
+			 "and $-16, %%rsp\n\t"
+			 "call vmx_vmread_fail\n\t"
+			 "ud2\n\t"
+			 ".popsection"
+			 : [v] "=r"(v) : [f] "r"((uint64_t)f) : "cc", "memory");
 	return v;
 }
 
 static __attribute__((always_inline)) inline
 void vmcs_write_any(enum vmcs_field f, uint64_t v)
 {
-	bool ok;
-	__asm__ volatile("vmwrite %[v], %[f]" : "=@cca"(ok)
-			 : [f] "r"((uint64_t)f), [v] "r"(v) : "memory");
-	if (__builtin_expect(!ok, 0))
-		vmx_vmwrite_fail(f);
+	__asm__ volatile("1:\tvmwrite %[v], %[f]\n\t"
+			 "jbe 2f\n\t"
+			 ".pushsection .text.vmx_fail, \"ax\"\n"
+			 "2:\tmov %[f], %%rdi\n\t"
+			 "lea 1b(%%rip), %%rsi\n\t"
+			 "and $-16, %%rsp\n\t"
+			 "call vmx_vmwrite_fail\n\t"
+			 "ud2\n\t"
+			 ".popsection"
+			 :: [f] "r"((uint64_t)f), [v] "r"(v) : "cc", "memory");
 }
 
 #define VMCS_ACCESSORS(w, type, okw, bad)				\
 static __attribute__((always_inline, unused)) inline			\
 type vmcs_read##w(enum vmcs_field f)					\
 {									\
+	uint64_t v;							\
+									\
 	vmcs_width_check(f, okw(f), bad, "vmcs_read" #w);		\
-	return (type)vmcs_read_any(f);					\
+	v = vmcs_read_any(f);						\
+	/* VMREAD clears the bits above a shorter field (SDM 3C	\
+	 * "VMREAD"): no zero-extension needed after the cast. */	\
+	if (v > (type)~0ULL)						\
+		__builtin_unreachable();				\
+	return (type)v;							\
 }									\
 static __attribute__((always_inline, unused)) inline			\
 void vmcs_write##w(enum vmcs_field f, type v)				\

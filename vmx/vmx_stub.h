@@ -2,11 +2,12 @@
  * VM entry and VM exit (vmx/vmx_stub.asm): the interface between the VMX
  * layer and the hypervisor above it.
  *
- * The stub knows only struct guest_regs. HOST_RSP is the top of the
- * vCPU's exit stack, with the struct guest_regs pointer at [HOST_RSP];
- * HOST_RIP is vmx_exit_stub. On every VM exit the stub saves the guest's
- * GPRs there and calls vmx_exit_handler; when that returns, it loads them
- * back and executes VMRESUME.
+ * The stub knows only struct guest_regs. HOST_RSP is the vCPU's struct
+ * guest_regs itself, which the owner places at the top of the vCPU's exit
+ * stack, 16-byte aligned: the exit stack grows down below it. HOST_RIP is
+ * vmx_exit_stub. On every VM exit the stub saves the guest's GPRs into
+ * the struct and calls vmx_exit_handler with it; when that returns, it
+ * loads them back and executes VMRESUME.
  */
 #ifndef EPTLAB_VMX_STUB_H
 #define EPTLAB_VMX_STUB_H
@@ -14,10 +15,10 @@
 #include "include/types.h"
 #include "vmx/guest_regs.h"
 
-/* Switch to the exit stack host_rsp, store regs at [host_rsp], load the
- * guest GPRs and CR2 from regs, VMLAUNCH. */
+/* Switch to the exit stack below regs (regs == HOST_RSP), load the guest
+ * GPRs and CR2 from regs, VMLAUNCH. */
 __attribute__((noreturn))
-void vmx_launch(struct guest_regs *regs, uint64_t host_rsp);
+void vmx_launch(struct guest_regs *regs);
 /* HOST_RIP. */
 void vmx_exit_stub(void);
 
