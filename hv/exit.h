@@ -51,8 +51,9 @@ void guest_stop(struct vcpu *v, const char *why);
 
 /* ------------------------------------------------ handlers */
 
-/* hv/exit.c: triple fault, INIT, HLT, VMX instructions, the watchdog, and
- * any reason without a handler of its own. */
+/* The ones hv/exit.c calls through its table (hv/exit.c itself has the
+ * handlers for triple fault, INIT, HLT, VMX instructions, the watchdog
+ * and any reason without a handler of its own). */
 /* hv/exit_insn.c */
 void handle_cpuid(struct vcpu *v);
 void handle_xsetbv(struct vcpu *v);

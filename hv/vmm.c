@@ -156,6 +156,34 @@ static void load_module(struct vm *vm, const struct boot_module *m,
 /* Which guest to (re)load: set once by vmm_main. */
 static const struct boot_module *guest_module;    /* NULL: built-in */
 
+/* What the VM gets, from the options, for vmcs_setup (vmx/vmcs_setup.h):
+ * the VMX layer writes the VMCS; the choices are made here. */
+static void vcpu_vmcs_setup(struct vcpu *v, const struct guest_entry *ge)
+{
+	struct vmcs_params p = {
+		.caps = v->caps,
+		.eptp = ept_eptp(&v->vm->ept),
+		.vpid = hv_opts.vpid,
+		.preempt_ticks = contain_watchdog_ticks(v->caps),
+		.io_bitmap_a = io_bitmap_a.pa,
+		.io_bitmap_b = io_bitmap_b.pa,
+		.msr_bitmap = msr_bitmap.pa,
+		.host_rsp = (uint64_t)(uintptr_t)&v->regs,
+		.rip = ge->rip,
+		.rsp = ge->rsp,
+		.corrupt = hv_opts.corrupt == OPT_CORRUPT_TR_TYPE ?
+			   VMCS_CORRUPT_TR_TYPE : VMCS_CORRUPT_NONE,
+	};
+
+	if (!hv_opts.vpid)
+		printf("vmx: VPID off (vpid=off)\n");
+	if (p.corrupt == VMCS_CORRUPT_TR_TYPE)
+		printf("vmcs: test_corrupt=tr_type: guest TR access rights type "
+		       "set to 9 (available 32-bit TSS) on purpose\n");
+	if (vmcs_setup(&p, &v->ctl))
+		run_end(RUN_FAIL, "required VMX control missing");
+}
+
 /* The guest as it boots: image in guest RAM, vCPU registers and VMCS
  * state at its entry point. Runs at boot and on every restart
  * (hv/contain.c), with the vCPU's VMCS current. */
@@ -169,28 +197,7 @@ static void guest_load(struct vcpu *v)
 		load_builtin(v->vm, &ge);
 	memset(&v->regs, 0, sizeof(v->regs));
 	v->apic_base = 0xFEE00000 | BIT(8) | BIT(11);   /* BSP, enabled */
-
-	struct vmcs_params p = {
-		.caps = v->caps,
-		.eptp = ept_eptp(&v->vm->ept),
-		.vpid = hv_opts.vpid,
-		.preempt_ticks = contain_watchdog_ticks(v->caps),
-		.io_bitmap_a = io_bitmap_a.pa,
-		.io_bitmap_b = io_bitmap_b.pa,
-		.msr_bitmap = msr_bitmap.pa,
-		.host_rsp = (uint64_t)(uintptr_t)&v->regs,
-		.rip = ge.rip,
-		.rsp = ge.rsp,
-		.corrupt = hv_opts.corrupt == OPT_CORRUPT_TR_TYPE ?
-			   VMCS_CORRUPT_TR_TYPE : VMCS_CORRUPT_NONE,
-	};
-	if (!hv_opts.vpid)
-		printf("vmx: VPID off (vpid=off)\n");
-	if (p.corrupt == VMCS_CORRUPT_TR_TYPE)
-		printf("vmcs: test_corrupt=tr_type: guest TR access rights type "
-		       "set to 9 (available 32-bit TSS) on purpose\n");
-	if (vmcs_setup(&p, &v->ctl))
-		run_end(RUN_FAIL, "required VMX control missing");
+	vcpu_vmcs_setup(v, &ge);
 	v->regs.gpr[GPR_RAX] = ge.rax;
 	v->regs.gpr[GPR_RBX] = ge.rbx;
 }
