@@ -3,7 +3,7 @@
  *
  *   1. the hypervisor's .text and .rodata still hash to the value taken at
  *      boot (audit_init) - nothing rewrote the code or constant data;
- *   2. every present EPT leaf of vm0 maps only frames the VM owns: each
+ *   2. every present EPT leaf of the VM maps only frames the VM owns: each
  *      4 KiB page of the leaf lies inside guest RAM, is backed, and its
  *      HPA is the one vm->page[] records for that GPA - so the guest can
  *      reach no hypervisor or foreign frame.

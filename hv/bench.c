@@ -83,7 +83,7 @@ static void put(const char *key, uint64_t val)
  * frame allocated from the pool that is not guest RAM (host and EPT
  * tables, vm->page[] (8 bytes per guest page), VMXON region, VMCS, I/O
  * and MSR bitmaps). */
-static void report_memory(void)
+static void report_memory(const struct vm *vm)
 {
 	uint64_t image = (uint64_t)(__image_end_phys - __image_start_phys);
 	uint64_t bitmap = ALIGN_UP(frame_bitmap_bytes(hv_frames.nframes *
@@ -92,19 +92,19 @@ static void report_memory(void)
 			 hv_frames.reserved_cnt) * FRAME_SIZE;
 	uint64_t guest = 0, host_tables, ept_tables, other;
 
-	for (size_t i = 0; i < vm0.nchunks; i++)
-		guest += vm0.chunk[i].size;
+	for (size_t i = 0; i < vm->nchunks; i++)
+		guest += vm->chunk[i].size;
 	host_tables = pg_table_pages(&hv_space) * PG_TABLE_SIZE;
-	ept_tables = pg_table_pages(&vm0.ept.space) * PG_TABLE_SIZE;
+	ept_tables = pg_table_pages(&vm->ept.space) * PG_TABLE_SIZE;
 	/* Frames the guest obtained after boot (demand, remap) are in the pool
 	 * but not in the chunks: never let the remainder wrap. */
 	other = pool - MIN(pool, guest + host_tables + ept_tables +
-			   vm0.page_bytes);
+			   vm->page_bytes);
 	put("hv_mem_image_bytes", image);
 	put("hv_mem_frame_bitmap_bytes", bitmap);
 	put("hv_mem_host_tables_bytes", host_tables);
 	put("hv_mem_ept_tables_bytes", ept_tables);
-	put("hv_mem_guest_page_array_bytes", vm0.page_bytes);
+	put("hv_mem_guest_page_array_bytes", vm->page_bytes);
 	put("hv_mem_vcpu_and_bitmaps_bytes", other);
 	put("hv_mem_total_bytes", image + bitmap + pool - MIN(pool, guest));
 	put("hv_guest_ram_bytes", guest);
@@ -146,7 +146,7 @@ static void report_boot(struct vcpu *v)
 	       (unsigned long long)bench_boot.ept_level_min[1],
 	       (unsigned long long)bench_boot.ept_level_min[2],
 	       (unsigned long long)bench_boot.ept_level_min[3]);
-	report_memory();
+	report_memory(v->vm);
 }
 
 int64_t bench_hypercall(struct vcpu *v, uint64_t nr)

@@ -87,6 +87,9 @@ uint32_t contain_watchdog_ticks(const struct vmx_caps *c)
 	unsigned rate = MISC_TIMER_RATE(c->misc);
 	uint64_t ticks = (hv_opts.watchdog_ms * ct.tsc_khz) >> rate;
 
+	if (!hv_opts.watchdog_ms)
+		return 0;
+
 	if (ticks > 0xFFFFFFFFULL)
 		ticks = 0xFFFFFFFFULL;
 	if (!ticks)
@@ -117,7 +120,7 @@ void contain_vmx_insn(struct vcpu *v)
 	printf("contain: guest executed VMX instruction %s (exit reason %u) "
 	       "at rip 0x%llx: VMX is hidden, #UD injected\n",
 	       vmx_exit_reason_name(basic), basic,
-	       (unsigned long long)vmcs_read64(VMCS_GUEST_RIP));
+	       (unsigned long long)vmcs_readnat(VMCS_GUEST_RIP));
 }
 
 static const char *kind_name(uint32_t basic)
@@ -145,7 +148,7 @@ int contain_guest_stop(struct vcpu *v, const char *why)
 	if (basic == EXIT_PREEMPTION_TIMER)
 		printf("contain: watchdog: guest ran %u ms without a VM exit "
 		       "(rip 0x%llx)\n", hv_opts.watchdog_ms,
-		       (unsigned long long)vmcs_read64(VMCS_GUEST_RIP));
+		       (unsigned long long)vmcs_readnat(VMCS_GUEST_RIP));
 	printf("contain: guest crash %u: %s (%s, exit reason %u); the "
 	       "hypervisor is alive\n", ct.crashes, kind_name(basic), why,
 	       basic);

@@ -21,9 +21,10 @@ struct vcpu;
 void contain_init(void);
 
 /* The VMX-preemption-timer value for `watchdog=<N>ms`: N ms of guest time
- * between two VM exits, in timer units (TSC >> IA32_VMX_MISC[4:0]).
- * Written to the VMCS on setup; "save VMX-preemption timer value" stays
- * off, so every VM entry reloads the full budget. */
+ * between two VM exits, in timer units (TSC >> IA32_VMX_MISC[4:0]); 0
+ * with watchdog=off. Passed to vmcs_setup (vmcs_params.preempt_ticks);
+ * "save VMX-preemption timer value" stays off, so every VM entry reloads
+ * the full budget. */
 uint32_t contain_watchdog_ticks(const struct vmx_caps *c);
 
 /* Record the free-frame count at the first VM entry (hv/vmm.c). */

@@ -1,25 +1,85 @@
 /*
- * Helpers of the VM-exit dispatcher (hv/exit.c) shared with the hypercall
- * handlers (hv/hypercall.c). Valid only while handling a VM exit (the
- * vCPU's VMCS is current).
+ * The VM-exit handlers (hv/exit*.c, hv/hypercall.c, hv/entry_fail.c) and
+ * the helpers they share. Valid only while handling a VM exit of v: its
+ * VMCS is current. Every handler acts on the vCPU it is given and on its
+ * VM (v->vm).
  */
 #ifndef EPTLAB_EXIT_H
 #define EPTLAB_EXIT_H
 
 #include "include/types.h"
 #include "hv/vcpu.h"
+#include "vmx/vmx_insn.h"
+#include "vmx/vmcs.h"
 
-/* Advance the guest RIP past the exiting instruction. */
-void exit_skip_insn(void);
-void exit_advance_rip(uint64_t len);
-/* Queue a hardware exception (type 3) for the next VM entry. */
+/* Advance the guest RIP past the exiting instruction: by len bytes, or by
+ * the VM-exit instruction length. Inline: two or three VMCS accesses. */
+static inline void exit_advance_rip(uint64_t len)
+{
+	vmcs_writenat(VMCS_GUEST_RIP, vmcs_readnat(VMCS_GUEST_RIP) + len);
+}
+
+static inline void exit_skip_insn(void)
+{
+	exit_advance_rip(vmcs_read32(VMCS_EXIT_INSTR_LEN));
+}
+
+/* ------------------------------------------------ hv/exit_guest.c */
+
+/* Queue a hardware exception (type 3) for the next VM entry; the error
+ * code is dropped while guest CR0.PE = 0. */
 void exit_inject_exception(struct vcpu *v, unsigned vec, bool has_err,
 			   uint32_t err);
-/* Print the guest's partial console line, if any. */
-void exit_com1_flush(void);
+void exit_inject_gp(struct vcpu *v);        /* #GP(0) */
+void exit_inject_ud(struct vcpu *v);        /* #UD */
+/* A guest GPR by register number (RSP is in the VMCS). */
+uint64_t exit_gpr_get(struct vcpu *v, unsigned r);
+void exit_gpr_set(struct vcpu *v, unsigned r, uint64_t val);
+/* Print the guest's partial console line, if any (before the hypervisor
+ * prints, so that lines do not mix). */
+void exit_com1_flush(struct vcpu *v);
 /* Reason, qualification, RIP, control registers and GPRs. */
 void exit_dump_guest(struct vcpu *v, const char *why);
-/* INVVPID single-context for the guest's VPID (counted). */
+/* The guest is done: console flushed, last walk, exit statistics and the
+ * VM's counters printed, then run_end(status, why). */
+__attribute__((noreturn))
+void guest_end(struct vcpu *v, int status, const char *why);
+/* The guest crashed: state dumped, then containment (hv/contain.c)
+ * restarts it or ends the run. */
+__attribute__((noreturn))
+void guest_stop(struct vcpu *v, const char *why);
+
+/* ------------------------------------------------ handlers */
+
+/* The ones hv/exit.c calls through its table (hv/exit.c itself has the
+ * handlers for triple fault, INIT, HLT, VMX instructions, the watchdog
+ * and any reason without a handler of its own). */
+/* hv/exit_insn.c */
+void handle_cpuid(struct vcpu *v);
+void handle_xsetbv(struct vcpu *v);
+void handle_invd(struct vcpu *v);           /* INVD and WBINVD */
+/* hv/exit_io.c */
+void handle_io(struct vcpu *v);
+/* hv/exit_cr.c */
+void handle_cr(struct vcpu *v);
+/* hv/exit_msr.c */
+void handle_rdmsr(struct vcpu *v);
+void handle_wrmsr(struct vcpu *v);
+/* hv/exit_ept.c */
+void handle_ept_violation(struct vcpu *v);
+void handle_ept_misconfig(struct vcpu *v);
+/* hv/hypercall.c */
+void handle_vmcall(struct vcpu *v);
+
+/* INVVPID single-context for the guest's VPID (counted in the VM's
+ * counters), after the hypervisor changed paging state for the guest
+ * (hv/exit_cr.c). */
 void exit_vpid_flush(struct vcpu *v);
+
+/* hv/exit_io.c: the VM's emulated ports (COM1) before the first entry. */
+void exit_io_init(struct vm *vm);
+/* hv/exit_msr.c: make the MSRs the hypervisor handles exit (MSR bitmap,
+ * 4 KiB at bm). */
+void exit_msr_bitmap(uint8_t *bm);
 
 #endif

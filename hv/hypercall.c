@@ -27,16 +27,18 @@ static unsigned inv_logged[2][4];
 
 static int64_t hc_invept(struct vcpu *v, uint64_t type)
 {
+	struct vm *vm = v->vm;
+
 	if (type != INVEPT_SINGLE && type != INVEPT_ALL)
 		return -EINVAL;
 	if (!vmx_has_invept(v->caps, (unsigned)type))
 		return -EOPNOTSUPP;
-	vmx_invept((unsigned)type, type == INVEPT_SINGLE ? ept_eptp(&vm0.ept) : 0);
-	vm0.ctr.invept++;
+	vmx_invept((unsigned)type, type == INVEPT_SINGLE ? ept_eptp(&vm->ept) : 0);
+	vm->ctr.invept++;
 	if (inv_logged[0][type]++ < INV_LOG_MAX)
 		printf("hc: INVEPT %s executed (EPTP 0x%llx)\n",
 	       type == INVEPT_SINGLE ? "single-context" : "all-context",
-	       (unsigned long long)ept_eptp(&vm0.ept));
+	       (unsigned long long)ept_eptp(&vm->ept));
 	return 0;
 }
 
@@ -50,15 +52,15 @@ static int64_t hc_invvpid(struct vcpu *v, uint64_t type, uint64_t gva)
 	if (!vmx_has_invvpid(v->caps, (unsigned)type))
 		return -EOPNOTSUPP;
 	/* Without VPID the guest runs with VPID 0: only all-context applies. */
-	if (!v->vpid && type != INVVPID_ALL)
+	if (!v->ctl.vpid && type != INVVPID_ALL)
 		return -EOPNOTSUPP;
 	if (type == INVVPID_ADDR &&
 	    (uint64_t)((int64_t)(gva << 16) >> 16) != gva)
 		return -EINVAL;          /* non-canonical: INVVPID would fail */
-	vmx_invvpid((unsigned)type, v->vpid, gva);
-	vm0.ctr.invvpid++;
+	vmx_invvpid((unsigned)type, v->ctl.vpid, gva);
+	v->vm->ctr.invvpid++;
 	if (inv_logged[1][type]++ < INV_LOG_MAX)
-		printf("hc: INVVPID %s executed (VPID %u%s)\n", name[type], v->vpid,
+		printf("hc: INVVPID %s executed (VPID %u%s)\n", name[type], v->ctl.vpid,
 	       type == INVVPID_ADDR ? ", one address" : "");
 	return 0;
 }
@@ -79,55 +81,58 @@ void hc_print_last_walk(void)
 static int64_t hc_translate(struct vcpu *v, uint64_t gva, uint64_t buf,
 			    uint64_t flags)
 {
-	uint64_t cr0 = vmcs_read64(VMCS_GUEST_CR0);
-	uint64_t cr4 = vmcs_read64(VMCS_GUEST_CR4);
+	uint64_t cr0 = vmcs_readnat(VMCS_GUEST_CR0);
+	uint64_t cr4 = vmcs_readnat(VMCS_GUEST_CR4);
 	uint64_t efer = vmcs_read64(VMCS_GUEST_IA32_EFER);
 	bool paging = cr0 & CR0_PG;
+	struct vm *vm = v->vm;
 	struct hc_walk w;
 
 	if (flags & ~(uint64_t)HC_WALK_PRINT)
 		return -EINVAL;
-	if (!vm_range_ok(&vm0, buf, sizeof(w)))
+	if (!vm_range_ok(vm, buf, sizeof(w)))
 		return -EFAULT;
 	/* The walker knows 4-level IA-32e paging only (no 32-bit, PAE
 	 * without LMA or 5-level paging). */
 	if (paging && (!(efer & EFER_LMA) || (cr4 & CR4_LA57)))
 		return -EOPNOTSUPP;
-	walk2d(&vm0.ept.space, vmcs_read64(VMCS_GUEST_CR3), paging, gva, &w);
+	walk2d(&vm->ept.space, vmcs_readnat(VMCS_GUEST_CR3), paging, gva, &w);
 	if (flags & HC_WALK_PRINT) {
-		exit_com1_flush();
+		exit_com1_flush(v);
 		walk2d_print(&w, true);
 		last_walk = w;
 		have_walk = true;
 	}
-	return vm_write(&vm0, buf, &w, sizeof(w));
+	return vm_write(vm, buf, &w, sizeof(w));
 }
 
 /* Kept out of handle_vmcall: a struct on the dispatcher's own stack would
  * make -fstack-protector-strong instrument every hypercall (hot path). */
-static __attribute__((noinline)) int64_t hc_probe_gpa(uint64_t gpa)
+static __attribute__((noinline)) int64_t hc_probe_gpa(struct vm *vm,
+						      uint64_t gpa)
 {
 	struct pg_xlate x;
 
-	return ept_translate(&vm0.ept, gpa, &x) ? -ENOENT : 0;
+	return ept_translate(&vm->ept, gpa, &x) ? -ENOENT : 0;
 }
 
 /* Every hypercall but the trivial ones (see handle_vmcall). */
 static __attribute__((noinline)) int64_t hc_dispatch(struct vcpu *v)
 {
 	uint64_t *r = v->regs.gpr;
+	struct vm *vm = v->vm;
 	uint64_t a1 = r[GPR_RBX], a2 = r[GPR_RCX], a3 = r[GPR_RDX];
 	uint64_t a4 = r[GPR_RSI];
 	int64_t ret;
 
 	switch (r[GPR_RAX]) {
 	case HC_DUMP_STATE:
-		exit_com1_flush();
+		exit_com1_flush(v);
 		exit_dump_guest(v, "HC_DUMP_STATE");
 		ret = 0;
 		break;
 	case HC_EXIT_STATS:
-		exit_com1_flush();
+		exit_com1_flush(v);
 		stats_print("HC_EXIT_STATS");
 		ret = 0;
 		break;
@@ -141,34 +146,34 @@ static __attribute__((noinline)) int64_t hc_dispatch(struct vcpu *v)
 		ret = hc_invvpid(v, a1, a2);
 		break;
 	case HC_PROBE_GPA:
-		ret = hc_probe_gpa(a1);
+		ret = hc_probe_gpa(vm, a1);
 		break;
 	case HC_EPT_REMAP:
-		ret = vm_hc_remap(&vm0, a1, a2);
+		ret = vm_hc_remap(vm, a1, a2);
 		break;
 	case HC_EPT_PROTECT:
-		ret = vm_hc_protect(&vm0, a1, a2, a3);
+		ret = vm_hc_protect(vm, a1, a2, a3);
 		break;
 	case HC_WRITE_TRACK:
-		ret = vm_hc_write_track(&vm0, a1, a2);
+		ret = vm_hc_write_track(vm, a1, a2);
 		break;
 	case HC_VIOLATION_LOG:
-		ret = vm_hc_violation_log(&vm0, a1, a2);
+		ret = vm_hc_violation_log(vm, a1, a2);
 		break;
 	case HC_DEMAND:
-		ret = vm_hc_demand(&vm0, a1, a2);
+		ret = vm_hc_demand(vm, a1, a2);
 		break;
 	case HC_COUNTERS:
-		ret = vm_hc_counters(&vm0, a1);
+		ret = vm_hc_counters(vm, a1);
 		break;
 	case HC_EPT_AD:
-		ret = vm_hc_ept_ad(&vm0, a1, a2, a3, a4);
+		ret = vm_hc_ept_ad(vm, a1, a2, a3, a4);
 		break;
 	case HC_CONFIG:
-		ret = vm_hc_config(&vm0, a1, v->vpid);
+		ret = vm_hc_config(vm, a1, v->ctl.vpid);
 		break;
 	case HC_AUDIT:
-		ret = hv_audit(&vm0);
+		ret = hv_audit(vm);
 		break;
 	default:
 		if (r[GPR_RAX] >= HC_BENCH_FIRST && r[GPR_RAX] <= HC_BENCH_LAST)
@@ -180,26 +185,32 @@ static __attribute__((noinline)) int64_t hc_dispatch(struct vcpu *v)
 	return ret;
 }
 
+/* Every call but the trivial ones: dispatch, result in RAX, RIP past the
+ * VMCALL. Reached by a tail call, so handle_vmcall keeps no frame. */
+static __attribute__((noinline)) void hc_call(struct vcpu *v)
+{
+	v->regs.gpr[GPR_RAX] = (uint64_t)hc_dispatch(v);
+	exit_advance_rip(3);
+}
+
 /*
- * The VMCALL exit. HC_VERSION and HC_ECHO are answered in this leaf frame
+ * The VMCALL exit. HC_VERSION and HC_ECHO are answered here, with no call
  * (they are the round-trip benchmarks); every other call goes through
- * hc_dispatch, whose frame and argument loads they would otherwise pay.
+ * hc_call, whose frame and argument loads they would otherwise pay.
+ * VMCALL is always 0F 01 C1 (SDM 2B "VMCALL"): RIP advances by 3, with no
+ * VMREAD of the instruction length.
  */
 void handle_vmcall(struct vcpu *v)
 {
 	uint64_t *r = v->regs.gpr;
 
-	switch (r[GPR_RAX]) {
-	case HC_VERSION:
+	if (r[GPR_RAX] == HC_VERSION) {
 		r[GPR_RAX] = HC_ABI_VERSION;
-		break;
-	case HC_ECHO:
+	} else if (r[GPR_RAX] == HC_ECHO) {
 		r[GPR_RAX] = r[GPR_RBX] + 1;     /* RBX itself preserved */
-		break;
-	default:
-		r[GPR_RAX] = (uint64_t)hc_dispatch(v);
-		break;
+	} else {
+		hc_call(v);
+		return;
 	}
-	/* VMCALL is always 0F 01 C1 (SDM 2B "VMCALL"): no length VMREAD. */
 	exit_advance_rip(3);
 }

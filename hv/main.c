@@ -3,7 +3,11 @@
  * on the main stack, with the boot page tables still live.
  *
  *   console -> GDT/TSS -> IDT -> multiboot2 info -> host memory
- *   (frame pool, page tables, CR3 switch, self-check) -> vmm_main
+ *   (frame pool, page tables, CR3 switch, self-check) -> options
+ *   -> self-tests (selftest=) -> vmm_main
+ *
+ * The command line is parsed once, here (options_parse, hv/options.c);
+ * everything after reads hv_opts.
  */
 #include "lib/console.h"
 #include "lib/string.h"
@@ -14,27 +18,10 @@
 #include "hv/vmm.h"
 #include "hv/audit.h"
 #include "hv/bench.h"
+#include "hv/options.h"
 #include "include/x86.h"
 
 __attribute__((noreturn)) void hv_main(uint32_t magic, uint64_t mbi_pa);
-
-/* True if cmdline holds the whitespace-separated word `word`. */
-static bool cmdline_has(const char *cmdline, const char *word)
-{
-	size_t n = strlen(word);
-	const char *p = cmdline;
-
-	while (*p) {
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (!strncmp(p, word, n) &&
-		    (p[n] == '\0' || p[n] == ' ' || p[n] == '\t'))
-			return true;
-		while (*p && *p != ' ' && *p != '\t')
-			p++;
-	}
-	return false;
-}
 
 /* selftest=stack: recurse into the guard page. The #PF cannot be pushed
  * onto the exhausted stack, so the CPU raises #DF, which runs on IST1. */
@@ -62,17 +49,20 @@ void hv_main(uint32_t magic, uint64_t mbi_pa)
 	audit_init();           /* hash .text/.rodata (hv/audit.h) */
 	canary_reseed();
 
+	/* A bad option ends the run here, before anything reads hv_opts. */
+	options_parse(boot_info.cmdline);
+	options_print();
+
 	/* Test-only: prove the exception paths report and end the run. */
-	if (cmdline_has(boot_info.cmdline, "selftest=fault")) {
+	if (hv_opts.selftest && !strcmp(hv_opts.selftest, "fault")) {
 		printf("selftest: raising an unexpected #UD now\n");
 		__asm__ volatile("ud2");
 	}
-	if (cmdline_has(boot_info.cmdline, "selftest=stack")) {
+	if (hv_opts.selftest && !strcmp(hv_opts.selftest, "stack")) {
 		printf("selftest: overflowing the main stack into its guard page\n");
 		overflow_stack(0);
 	}
-
-	if (cmdline_has(boot_info.cmdline, "selftest=canary")) {
+	if (hv_opts.selftest && !strcmp(hv_opts.selftest, "canary")) {
 		printf("selftest: overwriting a stack-protector canary\n");
 		audit_smash_canary();
 		printf("selftest: canary overwrite NOT detected\n");

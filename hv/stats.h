@@ -1,12 +1,13 @@
 /* VM-exit statistics (hv/stats.c): per basic exit reason, the count and
- * the ticks (RDTSC) spent between the exit and the next VM entry. Under
- * Bochs with clock sync=none a tick is one emulated instruction. The hot
- * path only adds; printing happens when the guest ends or asks
- * (HC_EXIT_STATS). */
+ * the ticks (RDTSC) spent in the dispatcher, from the exit to the return
+ * that leads to the next VM entry. Under Bochs with clock sync=none a
+ * tick is one emulated instruction. The hot path only adds; printing
+ * happens when the guest ends or asks (HC_EXIT_STATS). */
 #ifndef EPTLAB_STATS_H
 #define EPTLAB_STATS_H
 
 #include "include/types.h"
+#include "include/x86.h"
 
 #define STATS_REASONS 80
 
@@ -18,12 +19,24 @@ struct exit_stats {
 
 extern struct exit_stats exit_stats;
 
-static inline void stats_account(uint32_t basic, uint64_t ticks)
+/* The exit clock: the low 32 bits of the TSC. An exit's ticks are the
+ * difference of two readings taken mod 2^32, exact for any exit shorter
+ * than 2^32 ticks (4.3 G instructions under Bochs, 1.4 s at 3 GHz), and
+ * summed in 64 bits. Half the instructions of a 64-bit reading, on the
+ * path every exit takes (docs/benchmarks.md). */
+static inline uint32_t stats_clock(void)
 {
-	unsigned i = basic < STATS_REASONS ? basic : STATS_REASONS - 1;
+	return rdtsc32();
+}
 
-	exit_stats.count[i]++;
-	exit_stats.ticks[i] += ticks;
+/* One exit of basic reason basic (< STATS_REASONS: the dispatcher only
+ * accounts reasons of its table), started at stats_clock() == t0. */
+static inline void stats_account(uint64_t basic, uint32_t t0)
+{
+	uint32_t ticks = stats_clock() - t0;
+
+	exit_stats.count[basic]++;
+	exit_stats.ticks[basic] += ticks;
 }
 
 /* Totals over all reasons, summed when asked (kept off the exit path). */

@@ -26,6 +26,7 @@
 #include "include/types.h"
 #include "ept/ept.h"
 #include "include/hypercall.h"
+#include "hv/dev/uart16550.h"
 
 #define VM_MAX_CHUNKS   2048
 #define VM_LAZY_GPA     0x400000ULL
@@ -47,6 +48,7 @@ struct vm_chunk {
 struct vm {
 	struct ept ept;
 	struct pg_env env;
+	struct uart16550 com1;         /* the guest's console (hv/exit_io.c) */
 	uint64_t ram_size;
 	unsigned leaf_sizes;
 	uint32_t demand;               /* HC_DEMAND_* */
@@ -65,8 +67,6 @@ struct vm {
 	size_t nchunks;
 	struct vm_chunk chunk[VM_MAX_CHUNKS];
 };
-
-extern struct vm vm0;
 
 /* ------------------------------------------------ hv/vm_mem.c */
 

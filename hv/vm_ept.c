@@ -18,6 +18,7 @@
 #include "hv/vm.h"
 #include "vmx/vmx.h"
 #include "vmx/vmcs.h"
+#include "vmx/vmx_exitinfo.h"
 #include "vmx/vmx_insn.h"
 #include "hv/run.h"
 #include "ept/ept_format.h"

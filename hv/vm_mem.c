@@ -17,8 +17,6 @@
 #include "hv/bench.h"
 #include "include/x86.h"
 
-struct vm vm0;
-
 static void *vm_table_ptr(void *ctx, uint64_t pa)
 {
 	return phys_to_virt(pa);

@@ -1,8 +1,8 @@
 /*
  * vmm_main: from a booted hypervisor to a running guest.
  *
- *   options -> VMXON -> guest RAM + EPT -> guest image -> VMCS
- *   -> software pre-entry check -> VMLAUNCH -> exit loop (hv/exit.c)
+ *   (options, parsed by hv_main) -> VMXON -> guest RAM + EPT -> guest image
+ *   -> VMCS -> software pre-entry check -> VMLAUNCH -> exit loop (hv/exit.c)
  *
  * A crashed guest may be restarted from its boot state (`restarts=N`,
  * hv/contain.c): vmm_guest_reset, then vmm_guest_launch again.
@@ -13,21 +13,26 @@
  */
 #include "hv/vmm.h"
 #include "hv/cpu.h"
-#include "vmx/vmx.h"
+#include "hv/host.h"
 #include "hv/vcpu.h"
 #include "hv/vm.h"
 #include "hv/options.h"
 #include "hv/contain.h"
-#include "vmx/vmx_insn.h"
-#include "vmx/vmcs.h"
 #include "hv/stats.h"
 #include "hv/loader/mb1.h"
+#include "hv/exit.h"
+#include "hv/entry_fail.h"
 #include "hv/memlayout.h"
+#include "hv/run.h"
+#include "vmx/vmx.h"
+#include "vmx/vmx_insn.h"
+#include "vmx/vmx_stub.h"
+#include "vmx/vmcs_setup.h"
+#include "vmx/vmcs.h"
 #include "include/x86.h"
+#include "include/err.h"
 #include "lib/console.h"
 #include "lib/string.h"
-#include "hv/run.h"
-#include "include/err.h"
 
 #define TG_LOAD_GPA     0x100000ULL   /* hv/testguest.asm */
 #define GUEST_STACK     0x80000ULL
@@ -35,24 +40,65 @@
 
 extern const uint8_t testguest_start[], testguest_end[];
 
-struct vcpu vcpu0;
+/* The one VM, created by vmm_main with its one vCPU (vcpu0, at the top of
+ * the VM-exit stack). Everything else reaches them through the pointers
+ * it is given (v, v->vm). */
+static struct vm vm0;
 
-/* The vCPU's exit stack; HOST_RSP points 16 bytes below its top. */
+/* A zeroed page for the VMX layer, which allocates nothing itself. */
+static struct vmx_page vmm_page(const char *what)
+{
+	uint64_t pa = hv_frame_alloc_zeroed();
+
+	if (!pa)
+		panic("out of frames for the %s", what);
+	return (struct vmx_page){ pa, phys_to_virt(pa) };
+}
+
+/* VT-x on, or the run ends naming why (vmx_enable prints the details). */
+static void vmm_vmx_on(void)
+{
+	struct vmx_page region = vmm_page("VMXON region");
+	int rc = vmx_enable(&region);
+
+	if (rc == -ENODEV) {
+		printf("vmx: VT-x not available: CPUID.1:ECX.VMX[bit 5] = 0\n");
+		run_end(RUN_FAIL, "VT-x not available");
+	}
+	if (rc == -EACCES)
+		run_end(RUN_FAIL, "VT-x locked off in IA32_FEATURE_CONTROL");
+	if (rc)
+		run_end(RUN_FAIL, "VMXON failed");
+}
+
+/* The exit bitmaps, made once and kept across guest restarts: every I/O
+ * port exits (hv/exit_io.c), and so do the MSRs hv/exit_msr.c handles. */
+static struct vmx_page io_bitmap_a, io_bitmap_b, msr_bitmap;
+
+static void vmm_bitmaps(void)
+{
+	io_bitmap_a = vmm_page("I/O bitmap A");
+	io_bitmap_b = vmm_page("I/O bitmap B");
+	msr_bitmap = vmm_page("MSR bitmap");
+	memset(io_bitmap_a.va, 0xFF, SZ_4K);
+	memset(io_bitmap_b.va, 0xFF, SZ_4K);
+	exit_msr_bitmap(msr_bitmap.va);
+}
 
 struct guest_entry {
 	uint64_t rip, rsp, rax, rbx;
 };
 
-static void load_builtin(struct guest_entry *ge)
+static void load_builtin(struct vm *vm, struct guest_entry *ge)
 {
 	size_t len = (size_t)(testguest_end - testguest_start);
 
-	if (vm_write(&vm0, TG_LOAD_GPA, testguest_start, len))
+	if (vm_write(vm, TG_LOAD_GPA, testguest_start, len))
 		panic("built-in guest does not fit in guest RAM");
 	ge->rip = TG_LOAD_GPA;
 	ge->rsp = GUEST_STACK;
 	ge->rax = 0;
-	ge->rbx = vm0.ram_size;
+	ge->rbx = vm->ram_size;
 	printf("vm: built-in test guest (%zu bytes) at GPA 0x%llx\n", len,
 	       (unsigned long long)TG_LOAD_GPA);
 }
@@ -67,16 +113,17 @@ static int gm_zero(void *ctx, uint64_t gpa, size_t len)
 	return vm_zero(ctx, gpa, len);
 }
 
-static void load_module(const struct boot_module *m, struct guest_entry *ge)
+static void load_module(struct vm *vm, const struct boot_module *m,
+			struct guest_entry *ge)
 {
-	struct mb1_guest_mem gm = { .ctx = &vm0, .ram_size = vm0.ram_size,
+	struct mb1_guest_mem gm = { .ctx = vm, .ram_size = vm->ram_size,
 				    .write = gm_write, .zero = gm_zero,
 				    .rsv_gpa = MB1_INFO_GPA,
 				    .rsv_size = mb1_info_size(m->cmdline, 2),
 				    .rsv_name = "Multiboot info block" };
 	struct mb1_mmap_entry map[2] = {
 		{ 0, 0x9FC00, 1 },
-		{ 0x100000, vm0.ram_size - 0x100000, 1 },
+		{ 0x100000, vm->ram_size - 0x100000, 1 },
 	};
 	static struct mb1_image img;
 	char err[200];
@@ -109,6 +156,34 @@ static void load_module(const struct boot_module *m, struct guest_entry *ge)
 /* Which guest to (re)load: set once by vmm_main. */
 static const struct boot_module *guest_module;    /* NULL: built-in */
 
+/* What the VM gets, from the options, for vmcs_setup (vmx/vmcs_setup.h):
+ * the VMX layer writes the VMCS; the choices are made here. */
+static void vcpu_vmcs_setup(struct vcpu *v, const struct guest_entry *ge)
+{
+	struct vmcs_params p = {
+		.caps = v->caps,
+		.eptp = ept_eptp(&v->vm->ept),
+		.vpid = hv_opts.vpid,
+		.preempt_ticks = contain_watchdog_ticks(v->caps),
+		.io_bitmap_a = io_bitmap_a.pa,
+		.io_bitmap_b = io_bitmap_b.pa,
+		.msr_bitmap = msr_bitmap.pa,
+		.host_rsp = (uint64_t)(uintptr_t)&v->regs,
+		.rip = ge->rip,
+		.rsp = ge->rsp,
+		.corrupt = hv_opts.corrupt == OPT_CORRUPT_TR_TYPE ?
+			   VMCS_CORRUPT_TR_TYPE : VMCS_CORRUPT_NONE,
+	};
+
+	if (!hv_opts.vpid)
+		printf("vmx: VPID off (vpid=off)\n");
+	if (p.corrupt == VMCS_CORRUPT_TR_TYPE)
+		printf("vmcs: test_corrupt=tr_type: guest TR access rights type "
+		       "set to 9 (available 32-bit TSS) on purpose\n");
+	if (vmcs_setup(&p, &v->ctl))
+		run_end(RUN_FAIL, "required VMX control missing");
+}
+
 /* The guest as it boots: image in guest RAM, vCPU registers and VMCS
  * state at its entry point. Runs at boot and on every restart
  * (hv/contain.c), with the vCPU's VMCS current. */
@@ -117,13 +192,12 @@ static void guest_load(struct vcpu *v)
 	struct guest_entry ge;
 
 	if (guest_module)
-		load_module(guest_module, &ge);
+		load_module(v->vm, guest_module, &ge);
 	else
-		load_builtin(&ge);
+		load_builtin(v->vm, &ge);
 	memset(&v->regs, 0, sizeof(v->regs));
 	v->apic_base = 0xFEE00000 | BIT(8) | BIT(11);   /* BSP, enabled */
-	v->launched = false;
-	vmcs_setup(v, ept_eptp(&vm0.ept), ge.rip, ge.rsp);
+	vcpu_vmcs_setup(v, &ge);
 	v->regs.gpr[GPR_RAX] = ge.rax;
 	v->regs.gpr[GPR_RBX] = ge.rbx;
 }
@@ -132,7 +206,7 @@ static void guest_load(struct vcpu *v)
  * VMCLEAR + VMPTRLD (the launch state becomes "clear") and a fresh load. */
 void vmm_guest_reset(struct vcpu *v)
 {
-	int rc = vm_mem_reset(&vm0);
+	int rc = vm_mem_reset(v->vm);
 
 	if (rc) {
 		printf("vm: cannot reset guest memory for a restart: %s\n",
@@ -154,23 +228,28 @@ void vmm_guest_launch(struct vcpu *v)
 	}
 
 	printf("vmx: VMLAUNCH (guest rip 0x%llx, VMCS 0x%llx)\n",
-	       (unsigned long long)vmcs_read64(VMCS_GUEST_RIP),
+	       (unsigned long long)vmcs_readnat(VMCS_GUEST_RIP),
 	       (unsigned long long)v->vmcs_pa);
 	if (!exit_stats.first_entry_tsc)
 		exit_stats.first_entry_tsc = rdtsc();
-	vmx_launch(v, v->host_rsp);
+	vmx_launch(&v->regs);
 }
 
 void vmm_main(struct boot_info *bi)
 {
-	struct vcpu *v = &vcpu0;
+	struct vm *vm = &vm0;
+	/* The vCPU sits at the top of the VM-exit stack (hv/linker.ld),
+	 * which has an unmapped guard page below: HOST_RSP = vcpu0. */
+	struct vcpu *vcpu0 = (struct vcpu *)((uintptr_t)__stack_exit_top -
+					     sizeof(struct vcpu));
+	struct vcpu *v = vcpu0;
+	struct vmx_page vmcs;
 	bool module;
 
-	options_parse(bi->cmdline);
-	options_print();
-	vmx_enable();
+	vmm_vmx_on();
 	contain_init();
-	vm_mem_init(&vm0, hv_opts.guest_mem);
+	vm_mem_init(vm, hv_opts.guest_mem);
+	exit_io_init(vm);
 
 	/* guest=auto and guest=module both need a module; only an explicit
 	 * guest=builtin runs the built-in test guest (no silent fallback). */
@@ -182,11 +261,13 @@ void vmm_main(struct boot_info *bi)
 	}
 	guest_module = module ? &bi->mod[0] : NULL;
 
+	memset(v, 0, sizeof(*v));
 	v->caps = &vmx_caps;
-	v->vm = &vm0;
-	/* The VM-exit stack (hv/linker.ld) has an unmapped guard page below. */
-	v->host_rsp = (uint64_t)(uintptr_t)__stack_exit_top - 16;
-	v->vmcs_pa = vmx_vmcs_create();
+	v->vm = vm;
+	vmm_bitmaps();
+	vmcs = vmm_page("VMCS region");
+	v->vmcs_pa = vmcs.pa;
+	vmx_vmcs_create(&vmcs);
 	guest_load(v);
 	contain_first_launch();
 	vmm_guest_launch(v);

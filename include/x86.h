@@ -132,7 +132,9 @@ static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf)
 #define CPUID_1_ECX_XSAVE     BIT(26)
 #define CPUID_1_ECX_HYPERVISOR BIT(31)
 #define CPUID_7_EBX_INVPCID   BIT(10)
+#define CPUID_D_1_EAX_XSAVES  BIT(3)
 #define CPUID_80000001_EDX_NX      BIT(20)
+#define CPUID_80000001_EDX_RDTSCP  BIT(27)
 #define CPUID_80000001_EDX_PAGE1GB BIT(26)
 #define CPUID_80000001_EDX_LM      BIT(29)
 
@@ -167,6 +169,15 @@ static inline uint64_t rdtsc(void)
 	uint32_t lo, hi;
 	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
 	return ((uint64_t)hi << 32) | lo;
+}
+
+/* The low 32 bits of the TSC, for intervals known to be shorter than
+ * 2^32 ticks: no shift and OR to build the 64-bit value. */
+static inline uint32_t rdtsc32(void)
+{
+	uint32_t lo;
+	__asm__ volatile("rdtsc" : "=a"(lo) :: "rdx", "memory");
+	return lo;
 }
 
 /* RDRAND: true and *v set if the CPU had entropy (CF=1). Callers retry. */

@@ -11,9 +11,11 @@ const char *err_name(int err)
 	case E2BIG:      return "E2BIG";
 	case ENOEXEC:    return "ENOEXEC";
 	case ENOMEM:     return "ENOMEM";
+	case EACCES:     return "EACCES";
 	case EFAULT:     return "EFAULT";
 	case EBUSY:      return "EBUSY";
 	case EEXIST:     return "EEXIST";
+	case ENODEV:     return "ENODEV";
 	case EINVAL:     return "EINVAL";
 	case ENOSPC:     return "ENOSPC";
 	case ERANGE:     return "ERANGE";

@@ -195,8 +195,10 @@ def main():
                         "why": why})
 
     for s in ("min", "median"):
-        target(f"guest_vmcall_null_{s}_ticks", "<=", 120, "null VMCALL")
-        target(f"guest_cpuid_exit_{s}_ticks", "<=", 150, "CPUID exit")
+        target(f"guest_vmcall_null_{s}_ticks", "<=", 80,
+               "null VMCALL round trip")
+        target(f"guest_cpuid_exit_{s}_ticks", "<=", 100,
+               "CPUID exit round trip")
         target(f"guest_ept_demand_fault_{s}_ticks", "<=", 1500,
                "EPT demand fault incl. zeroing")
     target("hv_host_table_pages", "==", "hv_host_table_pages_min",

@@ -382,16 +382,4 @@ enum vmx_exit_reason {
 #define EXIT_REASON_ENTRY_FAILURE   BIT(31)   /* VM-entry failure */
 #define EXIT_REASON_BASIC(r)        ((r) & 0xFFFF)
 
-/* EPT-violation exit qualification (SDM 3C "Exit Qualification for EPT
- * Violations") */
-#define EPTV_READ                   BIT(0)
-#define EPTV_WRITE                  BIT(1)
-#define EPTV_FETCH                  BIT(2)
-#define EPTV_READABLE               BIT(3)
-#define EPTV_WRITABLE               BIT(4)
-#define EPTV_EXECUTABLE             BIT(5)
-#define EPTV_GLA_VALID              BIT(7)
-#define EPTV_FINAL_ACCESS           BIT(8)   /* valid only if GLA_VALID */
-#define EPTV_NMI_UNBLOCKING         BIT(12)
-
 #endif

@@ -5,20 +5,15 @@
  * "VM-Execution Control Fields", "VM-Exit Control Fields",
  * "VM-Entry Control Fields", "Host-State Area", "Guest-State Area".
  */
+#include "vmx/vmcs_setup.h"
 #include "vmx/vmx.h"
 #include "vmx/vmx_insn.h"
+#include "vmx/vmx_stub.h"
 #include "vmx/vmcs.h"
-#include "hv/vcpu.h"
-#include "hv/options.h"
-#include "hv/contain.h"
 #include "include/x86.h"
-#include "hv/cpu.h"
-#include "hv/host.h"
-#include "hv/memlayout.h"
-#include "lib/console.h"
-#include "lib/string.h"
-#include "hv/run.h"
 #include "include/err.h"
+#include "lib/console.h"
+#include "lib/panic.h"
 
 /* MSR bitmap layout (SDM 3C "VM-Execution Control Fields", MSR-Bitmap
  * Address): four 1 KiB bitmaps, a set bit makes the access exit. */
@@ -27,7 +22,7 @@
 #define MSRBM_WRITE_LO   2048
 #define MSRBM_WRITE_HI   3072
 
-/* Only requested with the watchdog on (watchdog=, hv/contain.c). "Save
+/* Only requested with a timer budget (vmcs_params.preempt_ticks). "Save
  * VMX-preemption timer value" stays off: every VM entry reloads the
  * budget from the VMCS field. */
 static const struct vmx_ctl_req pin_req[] = {
@@ -54,69 +49,57 @@ static const struct vmx_ctl_req entry_req[] = {
 	{ "load IA32_PAT",  ENTRY_LOAD_IA32_PAT,  false },
 };
 
-static uint32_t ctl_or_die(uint64_t cap, const struct vmx_ctl_req *req,
-			   size_t n, const char *field)
+/* *val for one control field; -EOPNOTSUPP (printed) if the CPU lacks a
+ * required control. */
+static int ctl_compute(uint64_t cap, const struct vmx_ctl_req *req,
+		       size_t n, const char *field, uint32_t *val)
 {
 	const char *missing = "?";
-	uint32_t val;
 
-	if (vmx_ctl_compute(cap, req, n, &val, &missing)) {
+	if (vmx_ctl_compute(cap, req, n, val, &missing)) {
 		printf("vmx: CPU lacks required control '%s' (%s)\n",
 		       missing, field);
-		run_end(RUN_FAIL, "required VMX control missing");
+		return -EOPNOTSUPP;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (req[i].name && !req[i].required && !(val & req[i].bit))
+		if (req[i].name && !req[i].required && !(*val & req[i].bit))
 			printf("vmx: optional control '%s' (%s) not available: "
 			       "off\n", req[i].name, field);
-	return val;
+	return 0;
 }
 
 /* Secondary controls: the optional ones also depend on the host CPU
- * having the feature the control exposes, and VPID on the option. */
-static uint32_t proc2_compute(const struct vmx_caps *c)
+ * having the feature the control exposes, and VPID on the caller. */
+static int proc2_compute(const struct vmx_caps *c, bool vpid, uint32_t *val)
 {
 	struct cpuid_regs l7 = cpuid(0, 0).eax >= 7 ? cpuid(7, 0)
 			       : (struct cpuid_regs){ 0 };
 	struct cpuid_regs xd = cpuid(0, 0).eax >= 0xD ? cpuid(0xD, 1)
 			       : (struct cpuid_regs){ 0 };
 	bool rdtscp = cpuid(0x80000000, 0).eax >= 0x80000001 &&
-		      (cpuid(0x80000001, 0).edx & BIT(27));
+		      (cpuid(0x80000001, 0).edx & CPUID_80000001_EDX_RDTSCP);
 	struct vmx_ctl_req req[8];
 	size_t n = 0;
 
 	req[n++] = (struct vmx_ctl_req){ "enable EPT", PROC2_ENABLE_EPT, true };
 	req[n++] = (struct vmx_ctl_req){ "unrestricted guest",
 					 PROC2_UNRESTRICTED_GUEST, true };
-	if (hv_opts.vpid)
+	if (vpid)
 		req[n++] = (struct vmx_ctl_req){ "enable VPID",
 						 PROC2_ENABLE_VPID, false };
-	else
-		printf("vmx: VPID off (vpid=off)\n");
 	if (l7.ebx & CPUID_7_EBX_INVPCID)
 		req[n++] = (struct vmx_ctl_req){ "enable INVPCID",
 						 PROC2_ENABLE_INVPCID, false };
 	if (rdtscp)
 		req[n++] = (struct vmx_ctl_req){ "enable RDTSCP",
 						 PROC2_ENABLE_RDTSCP, false };
-	if (xd.eax & BIT(3))
+	if (xd.eax & CPUID_D_1_EAX_XSAVES)
 		req[n++] = (struct vmx_ctl_req){ "enable XSAVES/XRSTORS",
 						 PROC2_ENABLE_XSAVES, false };
-	return ctl_or_die(c->proc2, req, n, "secondary proc-based");
+	return ctl_compute(c->proc2, req, n, "secondary proc-based", val);
 }
 
-static uint64_t bitmap_page(int fill)
-{
-	uint64_t pa = hv_frame_alloc_zeroed();
-
-	if (!pa)
-		panic("out of frames for a VMX bitmap");
-	if (fill)
-		memset(phys_to_virt(pa), fill, SZ_4K);
-	return pa;
-}
-
-static void msr_intercept(uint8_t *bm, uint32_t msr)
+void vmx_msr_bitmap_intercept(uint8_t *bm, uint32_t msr)
 {
 	uint32_t base;
 
@@ -130,30 +113,29 @@ static void msr_intercept(uint8_t *bm, uint32_t msr)
 	bm[(base ? MSRBM_WRITE_HI : MSRBM_WRITE_LO) + msr / 8] |= 1 << (msr % 8);
 }
 
-static void setup_controls(struct vcpu *v, uint64_t eptp)
+static int setup_controls(const struct vmcs_params *p, struct vmcs_ctls *o)
 {
-	const struct vmx_caps *c = v->caps;
-	/* Allocated once, kept across guest restarts (hv/contain.c). */
-	static uint64_t io_a, io_b, msr_bm;
-	uint8_t *msrbm;
+	const struct vmx_caps *c = p->caps;
+	int rc;
 
-	v->pin = ctl_or_die(c->pin, pin_req,
-			    hv_opts.watchdog_ms ? ARRAY_SIZE(pin_req) : 0,
-			    "pin-based");
-	v->proc = ctl_or_die(c->proc, proc_req, ARRAY_SIZE(proc_req),
-			     "primary proc-based");
-	v->proc2 = proc2_compute(c);
-	v->exit_ctl = ctl_or_die(c->exit, exit_req, ARRAY_SIZE(exit_req),
-				 "VM-exit");
-	v->entry_ctl = ctl_or_die(c->entry, entry_req, ARRAY_SIZE(entry_req),
-				  "VM-entry");
-	v->entry_ctl &= ~(uint32_t)ENTRY_IA32E_MODE_GUEST;
+	if ((rc = ctl_compute(c->pin, pin_req,
+			      p->preempt_ticks ? ARRAY_SIZE(pin_req) : 0,
+			      "pin-based", &o->pin)) ||
+	    (rc = ctl_compute(c->proc, proc_req, ARRAY_SIZE(proc_req),
+			      "primary proc-based", &o->proc)) ||
+	    (rc = proc2_compute(c, p->vpid, &o->proc2)) ||
+	    (rc = ctl_compute(c->exit, exit_req, ARRAY_SIZE(exit_req),
+			      "VM-exit", &o->exit_ctl)) ||
+	    (rc = ctl_compute(c->entry, entry_req, ARRAY_SIZE(entry_req),
+			      "VM-entry", &o->entry_ctl)))
+		return rc;
+	o->entry_ctl &= ~(uint32_t)ENTRY_IA32E_MODE_GUEST;
 
-	vmcs_write32(VMCS_PIN_CONTROLS, v->pin);
-	vmcs_write32(VMCS_PROC_CONTROLS, v->proc);
-	vmcs_write32(VMCS_PROC_CONTROLS2, v->proc2);
-	vmcs_write32(VMCS_EXIT_CONTROLS, v->exit_ctl);
-	vmcs_write32(VMCS_ENTRY_CONTROLS, v->entry_ctl);
+	vmcs_write32(VMCS_PIN_CONTROLS, o->pin);
+	vmcs_write32(VMCS_PROC_CONTROLS, o->proc);
+	vmcs_write32(VMCS_PROC_CONTROLS2, o->proc2);
+	vmcs_write32(VMCS_EXIT_CONTROLS, o->exit_ctl);
+	vmcs_write32(VMCS_ENTRY_CONTROLS, o->entry_ctl);
 	vmcs_write32(VMCS_EXCEPTION_BITMAP, 0);
 	vmcs_write32(VMCS_PF_ERROR_MASK, 0);
 	vmcs_write32(VMCS_PF_ERROR_MATCH, 0);
@@ -164,34 +146,22 @@ static void setup_controls(struct vcpu *v, uint64_t eptp)
 	vmcs_write32(VMCS_ENTRY_INTR_INFO, 0);
 	vmcs_write64(VMCS_TSC_OFFSET, 0);
 
-	/* Every port exits: COM1 and the exit port are emulated, the rest
-	 * read as all-ones and ignore writes (hv/exit.c). */
-	if (!io_a) {
-		io_a = bitmap_page(0xFF);
-		io_b = bitmap_page(0xFF);
-		msr_bm = bitmap_page(0);
-		msrbm = phys_to_virt(msr_bm);
-		msr_intercept(msrbm, MSR_IA32_APIC_BASE);
-		msr_intercept(msrbm, MSR_IA32_FEATURE_CONTROL);
-		for (uint32_t m = MSR_IA32_VMX_BASIC; m <= MSR_IA32_VMX_VMFUNC;
-		     m++)
-			msr_intercept(msrbm, m);
-	}
-	vmcs_write64(VMCS_IO_BITMAP_A, io_a);
-	vmcs_write64(VMCS_IO_BITMAP_B, io_b);
-	vmcs_write64(VMCS_MSR_BITMAP, msr_bm);
-	if (v->pin & PIN_PREEMPTION_TIMER)
-		vmcs_write32(VMCS_PREEMPTION_TIMER, contain_watchdog_ticks(c));
+	vmcs_write64(VMCS_IO_BITMAP_A, p->io_bitmap_a);
+	vmcs_write64(VMCS_IO_BITMAP_B, p->io_bitmap_b);
+	vmcs_write64(VMCS_MSR_BITMAP, p->msr_bitmap);
+	if (o->pin & PIN_PREEMPTION_TIMER)
+		vmcs_write32(VMCS_PREEMPTION_TIMER, p->preempt_ticks);
 
-	vmcs_write64(VMCS_EPT_POINTER, eptp);
-	v->vpid = (v->proc2 & PROC2_ENABLE_VPID) ? 1 : 0;
-	if (v->vpid)
-		vmcs_write16(VMCS_VPID, v->vpid);
-	if (v->proc2 & PROC2_ENABLE_XSAVES)
+	vmcs_write64(VMCS_EPT_POINTER, p->eptp);
+	o->vpid = (o->proc2 & PROC2_ENABLE_VPID) ? 1 : 0;
+	if (o->vpid)
+		vmcs_write16(VMCS_VPID, o->vpid);
+	if (o->proc2 & PROC2_ENABLE_XSAVES)
 		vmcs_write64(VMCS_XSS_EXIT_BITMAP, 0);
 	printf("vmx: controls pin=0x%x proc=0x%x proc2=0x%x exit=0x%x "
-	       "entry=0x%x vpid=%u\n", v->pin, v->proc, v->proc2, v->exit_ctl,
-	       v->entry_ctl, v->vpid);
+	       "entry=0x%x vpid=%u\n", o->pin, o->proc, o->proc2, o->exit_ctl,
+	       o->entry_ctl, o->vpid);
+	return 0;
 }
 
 /* Base of the 16-byte system descriptor for sel in the GDT at gdt. */
@@ -207,7 +177,7 @@ static uint64_t gdt_sys_base(uint64_t gdt, uint16_t sel)
 /* SDM 3C "Host-State Area"; checks in "Checks on Host Control Registers,
  * MSRs and SSP" and "Checks on Host Segment and Descriptor-Table
  * Registers": RPL and TI of every selector 0, CS and TR non-zero. */
-static void setup_host(struct vcpu *v)
+static void setup_host(const struct vmcs_params *p, const struct vmcs_ctls *o)
 {
 	struct desc_ptr gdtr, idtr;
 	uint16_t tr = str();
@@ -217,9 +187,9 @@ static void setup_host(struct vcpu *v)
 	if (!tr)
 		panic("host TR is 0: VM entry needs a loaded TSS");
 
-	vmcs_write64(VMCS_HOST_CR0, read_cr0());
-	vmcs_write64(VMCS_HOST_CR3, read_cr3());
-	vmcs_write64(VMCS_HOST_CR4, read_cr4());
+	vmcs_writenat(VMCS_HOST_CR0, read_cr0());
+	vmcs_writenat(VMCS_HOST_CR3, read_cr3());
+	vmcs_writenat(VMCS_HOST_CR4, read_cr4());
 	vmcs_write16(VMCS_HOST_CS_SEL, read_cs() & 0xF8);
 	vmcs_write16(VMCS_HOST_SS_SEL, read_ss() & 0xF8);
 	vmcs_write16(VMCS_HOST_DS_SEL, read_ds() & 0xF8);
@@ -227,19 +197,19 @@ static void setup_host(struct vcpu *v)
 	vmcs_write16(VMCS_HOST_FS_SEL, read_fs() & 0xF8);
 	vmcs_write16(VMCS_HOST_GS_SEL, read_gs() & 0xF8);
 	vmcs_write16(VMCS_HOST_TR_SEL, tr & 0xF8);
-	vmcs_write64(VMCS_HOST_FS_BASE, rdmsr(MSR_FS_BASE));
-	vmcs_write64(VMCS_HOST_GS_BASE, rdmsr(MSR_GS_BASE));
-	vmcs_write64(VMCS_HOST_TR_BASE, gdt_sys_base(gdtr.base, tr));
-	vmcs_write64(VMCS_HOST_GDTR_BASE, gdtr.base);
-	vmcs_write64(VMCS_HOST_IDTR_BASE, idtr.base);
+	vmcs_writenat(VMCS_HOST_FS_BASE, rdmsr(MSR_FS_BASE));
+	vmcs_writenat(VMCS_HOST_GS_BASE, rdmsr(MSR_GS_BASE));
+	vmcs_writenat(VMCS_HOST_TR_BASE, gdt_sys_base(gdtr.base, tr));
+	vmcs_writenat(VMCS_HOST_GDTR_BASE, gdtr.base);
+	vmcs_writenat(VMCS_HOST_IDTR_BASE, idtr.base);
 	vmcs_write32(VMCS_HOST_SYSENTER_CS, (uint32_t)rdmsr(MSR_IA32_SYSENTER_CS));
-	vmcs_write64(VMCS_HOST_SYSENTER_ESP, rdmsr(MSR_IA32_SYSENTER_ESP));
-	vmcs_write64(VMCS_HOST_SYSENTER_EIP, rdmsr(MSR_IA32_SYSENTER_EIP));
+	vmcs_writenat(VMCS_HOST_SYSENTER_ESP, rdmsr(MSR_IA32_SYSENTER_ESP));
+	vmcs_writenat(VMCS_HOST_SYSENTER_EIP, rdmsr(MSR_IA32_SYSENTER_EIP));
 	vmcs_write64(VMCS_HOST_IA32_EFER, rdmsr(MSR_IA32_EFER));
-	if (v->exit_ctl & EXIT_LOAD_IA32_PAT)
+	if (o->exit_ctl & EXIT_LOAD_IA32_PAT)
 		vmcs_write64(VMCS_HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
-	vmcs_write64(VMCS_HOST_RSP, v->host_rsp);
-	vmcs_write64(VMCS_HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_stub);
+	vmcs_writenat(VMCS_HOST_RSP, p->host_rsp);
+	vmcs_writenat(VMCS_HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_stub);
 }
 
 /* Segment access rights (SDM 3C "Guest Register State", format of the
@@ -259,26 +229,26 @@ static void guest_seg(enum vmcs_field sel, uint16_t s, uint32_t ar)
 	unsigned i = (sel - VMCS_GUEST_ES_SEL) / 2;
 
 	vmcs_write16(sel, s);
-	vmcs_write64((enum vmcs_field)(VMCS_GUEST_ES_BASE + 2 * i), 0);
+	vmcs_writenat((enum vmcs_field)(VMCS_GUEST_ES_BASE + 2 * i), 0);
 	vmcs_write32((enum vmcs_field)(VMCS_GUEST_ES_LIMIT + 2 * i), 0xFFFFFFFF);
 	vmcs_write32((enum vmcs_field)(VMCS_GUEST_ES_AR + 2 * i), ar);
 }
 
-uint64_t vmcs_guest_cr0(const struct vcpu *v)
+uint64_t vmcs_guest_cr0(const struct vmcs_ctls *o)
 {
-	return (vmcs_read64(VMCS_GUEST_CR0) & ~v->cr0_mask) |
-	       (vmcs_read64(VMCS_CR0_READ_SHADOW) & v->cr0_mask);
+	return (vmcs_readnat(VMCS_GUEST_CR0) & ~o->cr0_mask) |
+	       (vmcs_readnat(VMCS_CR0_READ_SHADOW) & o->cr0_mask);
 }
 
-uint64_t vmcs_guest_cr4(const struct vcpu *v)
+uint64_t vmcs_guest_cr4(const struct vmcs_ctls *o)
 {
-	return (vmcs_read64(VMCS_GUEST_CR4) & ~v->cr4_mask) |
-	       (vmcs_read64(VMCS_CR4_READ_SHADOW) & v->cr4_mask);
+	return (vmcs_readnat(VMCS_GUEST_CR4) & ~o->cr4_mask) |
+	       (vmcs_readnat(VMCS_CR4_READ_SHADOW) & o->cr4_mask);
 }
 
-static void setup_guest(struct vcpu *v, uint64_t rip, uint64_t rsp)
+static void setup_guest(const struct vmcs_params *p, struct vmcs_ctls *o)
 {
-	const struct vmx_caps *c = v->caps;
+	const struct vmx_caps *c = p->caps;
 	/* SDM 3C "Checks on Guest Control Registers, Debug Registers, and
 	 * MSRs": with "unrestricted guest", CR0.PE and CR0.PG are not forced
 	 * by IA32_VMX_CR0_FIXED0. */
@@ -290,20 +260,20 @@ static void setup_guest(struct vcpu *v, uint64_t rip, uint64_t rsp)
 	/* The host owns the bits VMX forces or forbids; the guest sees its
 	 * own values through the read shadows (SDM 3C "Guest/Host Masks and
 	 * Read Shadows for CR0 and CR4"). */
-	v->cr0_mask = cr0_forced | (~c->cr0_fixed1 & 0xFFFFFFFF);
-	v->cr4_mask = c->cr4_fixed0 | (~c->cr4_fixed1 & 0xFFFFFFFF);
-	vmcs_write64(VMCS_CR0_GUEST_HOST_MASK, v->cr0_mask);
-	vmcs_write64(VMCS_CR4_GUEST_HOST_MASK, v->cr4_mask);
-	vmcs_write64(VMCS_CR0_READ_SHADOW, cr0_shadow);
-	vmcs_write64(VMCS_CR4_READ_SHADOW, 0);
+	o->cr0_mask = cr0_forced | (~c->cr0_fixed1 & 0xFFFFFFFF);
+	o->cr4_mask = c->cr4_fixed0 | (~c->cr4_fixed1 & 0xFFFFFFFF);
+	vmcs_writenat(VMCS_CR0_GUEST_HOST_MASK, o->cr0_mask);
+	vmcs_writenat(VMCS_CR4_GUEST_HOST_MASK, o->cr4_mask);
+	vmcs_writenat(VMCS_CR0_READ_SHADOW, cr0_shadow);
+	vmcs_writenat(VMCS_CR4_READ_SHADOW, 0);
 
-	vmcs_write64(VMCS_GUEST_CR0, cr0);
-	vmcs_write64(VMCS_GUEST_CR3, 0);
-	vmcs_write64(VMCS_GUEST_CR4, cr4);
-	vmcs_write64(VMCS_GUEST_DR7, 0x400);
-	vmcs_write64(VMCS_GUEST_RSP, rsp);
-	vmcs_write64(VMCS_GUEST_RIP, rip);
-	vmcs_write64(VMCS_GUEST_RFLAGS, RFLAGS_FIXED);
+	vmcs_writenat(VMCS_GUEST_CR0, cr0);
+	vmcs_writenat(VMCS_GUEST_CR3, 0);
+	vmcs_writenat(VMCS_GUEST_CR4, cr4);
+	vmcs_writenat(VMCS_GUEST_DR7, 0x400);
+	vmcs_writenat(VMCS_GUEST_RSP, p->rsp);
+	vmcs_writenat(VMCS_GUEST_RIP, p->rip);
+	vmcs_writenat(VMCS_GUEST_RFLAGS, RFLAGS_FIXED);
 
 	guest_seg(VMCS_GUEST_CS_SEL, 0x08, AR_CODE32);
 	guest_seg(VMCS_GUEST_SS_SEL, 0x10, AR_DATA32);
@@ -313,44 +283,43 @@ static void setup_guest(struct vcpu *v, uint64_t rip, uint64_t rsp)
 	guest_seg(VMCS_GUEST_GS_SEL, 0x10, AR_DATA32);
 
 	vmcs_write16(VMCS_GUEST_LDTR_SEL, 0);
-	vmcs_write64(VMCS_GUEST_LDTR_BASE, 0);
+	vmcs_writenat(VMCS_GUEST_LDTR_BASE, 0);
 	vmcs_write32(VMCS_GUEST_LDTR_LIMIT, 0);
 	vmcs_write32(VMCS_GUEST_LDTR_AR, AR_UNUSABLE);
 
 	/* SDM 3C "Checks on Guest Segment Registers": TR must be usable,
 	 * S = 0, type 11 (busy 32-bit TSS) or 3 (busy 16-bit, not IA-32e). */
 	vmcs_write16(VMCS_GUEST_TR_SEL, 0x18);
-	vmcs_write64(VMCS_GUEST_TR_BASE, 0);
+	vmcs_writenat(VMCS_GUEST_TR_BASE, 0);
 	vmcs_write32(VMCS_GUEST_TR_LIMIT, 0x67);
-	if (hv_opts.corrupt == OPT_CORRUPT_TR_TYPE) {
-		printf("vmcs: test_corrupt=tr_type: guest TR access rights type "
-		       "set to 9 (available 32-bit TSS) on purpose\n");
-		vmcs_write32(VMCS_GUEST_TR_AR, AR_TSS32_AVAIL);
-	} else {
-		vmcs_write32(VMCS_GUEST_TR_AR, AR_TSS32_BUSY);
-	}
+	vmcs_write32(VMCS_GUEST_TR_AR, p->corrupt == VMCS_CORRUPT_TR_TYPE ?
+		     AR_TSS32_AVAIL : AR_TSS32_BUSY);
 
-	vmcs_write64(VMCS_GUEST_GDTR_BASE, 0);
+	vmcs_writenat(VMCS_GUEST_GDTR_BASE, 0);
 	vmcs_write32(VMCS_GUEST_GDTR_LIMIT, 0);
-	vmcs_write64(VMCS_GUEST_IDTR_BASE, 0);
+	vmcs_writenat(VMCS_GUEST_IDTR_BASE, 0);
 	vmcs_write32(VMCS_GUEST_IDTR_LIMIT, 0);
 
 	vmcs_write64(VMCS_GUEST_IA32_DEBUGCTL, 0);
 	vmcs_write32(VMCS_GUEST_SYSENTER_CS, 0);
-	vmcs_write64(VMCS_GUEST_SYSENTER_ESP, 0);
-	vmcs_write64(VMCS_GUEST_SYSENTER_EIP, 0);
+	vmcs_writenat(VMCS_GUEST_SYSENTER_ESP, 0);
+	vmcs_writenat(VMCS_GUEST_SYSENTER_EIP, 0);
 	vmcs_write64(VMCS_GUEST_IA32_EFER, 0);
-	if (v->entry_ctl & ENTRY_LOAD_IA32_PAT)
+	if (o->entry_ctl & ENTRY_LOAD_IA32_PAT)
 		vmcs_write64(VMCS_GUEST_IA32_PAT, GUEST_PAT_RESET);
 	vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, 0);
 	vmcs_write32(VMCS_GUEST_ACTIVITY_STATE, 0);     /* active */
-	vmcs_write64(VMCS_GUEST_PENDING_DBG, 0);
+	vmcs_writenat(VMCS_GUEST_PENDING_DBG, 0);
 	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
 }
 
-void vmcs_setup(struct vcpu *v, uint64_t eptp, uint64_t rip, uint64_t rsp)
+int vmcs_setup(const struct vmcs_params *p, struct vmcs_ctls *out)
 {
-	setup_controls(v, eptp);
-	setup_host(v);
-	setup_guest(v, rip, rsp);
+	int rc = setup_controls(p, out);
+
+	if (rc)
+		return rc;
+	setup_host(p, out);
+	setup_guest(p, out);
+	return 0;
 }

@@ -8,14 +8,11 @@
 #include "vmx/vmx_err.h"
 #include "vmx/vmcs.h"
 #include "include/x86.h"
-#include "hv/host.h"
-#include "hv/memlayout.h"
+#include "include/err.h"
 #include "lib/console.h"
-#include "hv/run.h"
+#include "lib/panic.h"
 
 struct vmx_caps vmx_caps;
-
-static uint64_t vmxon_pa;
 
 bool vmx_proc2_allowed(const struct vmx_caps *c, uint32_t bit)
 {
@@ -108,8 +105,8 @@ void vmx_print_caps(const struct vmx_caps *c)
 		       "not read\n");
 }
 
-/* SDM 3C "IA32_FEATURE_CONTROL MSR" */
-static void vmx_feature_control(void)
+/* SDM 3C "IA32_FEATURE_CONTROL MSR". -EACCES if locked with VMX off. */
+static int vmx_feature_control(void)
 {
 	uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
 
@@ -119,42 +116,37 @@ static void vmx_feature_control(void)
 			       "IA32_FEATURE_CONTROL = 0x%llx is locked with "
 			       "VMX-outside-SMX (bit 2) clear; enable VT-x in the "
 			       "firmware setup\n", (unsigned long long)fc);
-			run_end(RUN_FAIL, "VT-x locked off in IA32_FEATURE_CONTROL");
+			return -EACCES;
 		}
-		return;
+		return 0;
 	}
 	fc |= FEATURE_CONTROL_VMX_OUTSIDE_SMX | FEATURE_CONTROL_LOCK;
 	wrmsr(MSR_IA32_FEATURE_CONTROL, fc);
 	printf("vmx: IA32_FEATURE_CONTROL was unlocked; set VMX-outside-SMX "
 	       "and locked it (0x%llx)\n", (unsigned long long)fc);
+	return 0;
 }
 
 /* A zeroed 4 KiB region starting with the revision id (SDM 3C "VMXON
  * Region", "Format of the VMCS Region"). */
-static uint64_t vmx_region_alloc(const char *what)
+static void vmx_region_init(const struct vmx_page *p, const char *what)
 {
-	uint64_t pa = hv_frame_alloc_zeroed();
-
-	if (!pa)
-		panic("out of frames for the %s region", what);
 	if (VMX_BASIC_VMCS_SIZE(vmx_caps.basic) > SZ_4K)
-		panic("VMCS size %llu > 4096",
+		panic("%s region: VMCS size %llu > 4096", what,
 		      (unsigned long long)VMX_BASIC_VMCS_SIZE(vmx_caps.basic));
-	*(uint32_t *)phys_to_virt(pa) = VMX_BASIC_REVISION(vmx_caps.basic);
-	return pa;
+	*(uint32_t *)p->va = VMX_BASIC_REVISION(vmx_caps.basic);
 }
 
-void vmx_enable(void)
+int vmx_enable(const struct vmx_page *region)
 {
 	struct cpuid_regs r = cpuid(1, 0);
 	uint64_t cr0, cr4;
 	int st;
 
-	if (!(r.ecx & CPUID_1_ECX_VMX)) {
-		printf("vmx: VT-x not available: CPUID.1:ECX.VMX[bit 5] = 0\n");
-		run_end(RUN_FAIL, "VT-x not available");
-	}
-	vmx_feature_control();
+	if (!(r.ecx & CPUID_1_ECX_VMX))
+		return -ENODEV;
+	if ((st = vmx_feature_control()))
+		return st;
 	vmx_read_caps(&vmx_caps);
 	vmx_print_caps(&vmx_caps);
 
@@ -169,26 +161,26 @@ void vmx_enable(void)
 	write_cr0(cr0);
 	write_cr4(cr4);
 
-	vmxon_pa = vmx_region_alloc("VMXON");
-	st = vmx_vmxon_raw(vmxon_pa);
+	vmx_region_init(region, "VMXON");
+	st = vmx_vmxon_raw(region->pa);
 	if (st) {
 		printf("vmx: VMXON failed (%s) with region at 0x%llx, CR0=0x%llx "
 		       "CR4=0x%llx\n",
 		       st == VMX_FAIL_INVALID ? "VMfailInvalid" : "VMfailValid",
-		       (unsigned long long)vmxon_pa,
+		       (unsigned long long)region->pa,
 		       (unsigned long long)read_cr0(),
 		       (unsigned long long)read_cr4());
-		run_end(RUN_FAIL, "VMXON failed");
+		return -EIO;
 	}
 	printf("vmx: VMXON ok (region 0x%llx, revision 0x%x)\n",
-	       (unsigned long long)vmxon_pa, VMX_BASIC_REVISION(vmx_caps.basic));
+	       (unsigned long long)region->pa,
+	       VMX_BASIC_REVISION(vmx_caps.basic));
+	return 0;
 }
 
-uint64_t vmx_vmcs_create(void)
+void vmx_vmcs_create(const struct vmx_page *vmcs)
 {
-	uint64_t pa = vmx_region_alloc("VMCS");
-
-	vmx_vmclear(pa);
-	vmx_vmptrld(pa);
-	return pa;
+	vmx_region_init(vmcs, "VMCS");
+	vmx_vmclear(vmcs->pa);
+	vmx_vmptrld(vmcs->pa);
 }

@@ -1,36 +1,37 @@
-/* Entering VMX operation and the per-VMCS setup (vmx/vmx.c,
- * vmx/vmcs_setup.c). */
+/* Entering VMX operation (vmx/vmx.c); filling a VMCS is
+ * vmx/vmcs_setup.h. */
 #ifndef EPTLAB_VMX_H
 #define EPTLAB_VMX_H
 
 #include "include/types.h"
 #include "vmx/vmx_caps.h"
 
-struct vcpu;
+/* A zeroed 4 KiB page the caller owns, by physical address (for the CPU)
+ * and virtual address (for filling it). The VMX layer allocates nothing. */
+struct vmx_page {
+	uint64_t pa;
+	void *va;
+};
 
 /* Capabilities read by vmx_enable(). */
 extern struct vmx_caps vmx_caps;
 
-/* Detect VT-x, read capabilities, fix CR0/CR4, VMXON. Ends the run with a
- * clear message when VT-x is unavailable or locked off. */
-void vmx_enable(void);
+/* Detect VT-x, read the capabilities into vmx_caps and print them, set
+ * the CR0/CR4 bits VMX fixes, VMXON with region as the VMXON region.
+ * 0, or (the caller ends the run):
+ *   -ENODEV  CPUID.1:ECX.VMX[bit 5] = 0 (nothing printed)
+ *   -EACCES  IA32_FEATURE_CONTROL locked with VMX off (printed)
+ *   -EIO     VMXON failed (printed, with CR0 and CR4) */
+int vmx_enable(const struct vmx_page *region);
 /* One-line summary of what the CPU offers. */
 void vmx_print_caps(const struct vmx_caps *c);
 
-/* A VMCS region with the revision id: VMCLEAR + VMPTRLD; returns its pa. */
-uint64_t vmx_vmcs_create(void);
+/* Make vmcs a VMCS region (revision id), VMCLEAR + VMPTRLD it. */
+void vmx_vmcs_create(const struct vmx_page *vmcs);
 
 /* Helpers over the EPT/VPID capability bits. */
 bool vmx_has_invept(const struct vmx_caps *c, unsigned type);
 bool vmx_has_invvpid(const struct vmx_caps *c, unsigned type);
 bool vmx_proc2_allowed(const struct vmx_caps *c, uint32_t bit);
-
-/* vmx/vmcs_setup.c: fill every control, host and guest field of the
- * current VMCS for v (guest entered at rip in 32-bit protected mode,
- * paging off). Ends the run naming a missing required control. */
-void vmcs_setup(struct vcpu *v, uint64_t eptp, uint64_t rip, uint64_t rsp);
-/* Read the guest's view of CR0/CR4 (read shadow for owned bits). */
-uint64_t vmcs_guest_cr0(const struct vcpu *v);
-uint64_t vmcs_guest_cr4(const struct vcpu *v);
 
 #endif

@@ -3,7 +3,7 @@
 #include "vmx/vmx_insn.h"
 #include "vmx/vmcs.h"
 #include "lib/console.h"
-#include "hv/run.h"
+#include "lib/panic.h"
 
 /* SDM 3C "VM-Instruction Error Numbers" */
 static const char *const insn_errors[] = {
@@ -138,4 +138,31 @@ void vmx_insn_fail(const char *what, uint64_t arg, int status, void *caller)
 		       caller);
 	}
 	panic("%s failed (see above)", what);
+}
+
+static int vmrw_status(void)
+{
+	/* VMREAD/VMWRITE fail "invalid" only without a current VMCS (SDM 3C
+	 * "VMREAD", "VMWRITE"); VMPTRST reads all ones then. */
+	return vmx_vmptrst() == ~0ULL ? VMX_FAIL_INVALID : VMX_FAIL_VALID;
+}
+
+void vmx_vmread_fail(uint64_t field, void *insn)
+{
+	vmx_insn_fail("VMREAD", field, vmrw_status(), insn);
+}
+
+void vmx_vmwrite_fail(uint64_t field, void *insn)
+{
+	vmx_insn_fail("VMWRITE", field, vmrw_status(), insn);
+}
+
+void vmcs_width_fail(enum vmcs_field f, const char *accessor)
+{
+	static const char *const width[] = { "16-bit", "64-bit", "32-bit",
+					     "natural-width" };
+
+	panic_at(accessor, "VMCS field 0x%x is a %s field%s, not for this "
+		 "accessor (caller %p)", (unsigned)f, width[VMCS_WIDTH(f)],
+		 (f & 1) ? " (high half)" : "", __builtin_return_address(0));
 }

@@ -10,7 +10,9 @@
  *
  * Raw forms (vmx_*_raw) return VMX_OK / VMX_FAIL_INVALID / VMX_FAIL_VALID.
  * Checked forms (vmcs_read64, vmcs_write32, vmx_invept, ...) panic with the
- * decoded VM-instruction error and the caller's address.
+ * decoded VM-instruction error and the caller's address. The VMCS
+ * accessors are also checked against the width of the field, at build
+ * time where the encoding is a constant (below).
  */
 #ifndef EPTLAB_VMX_INSN_H
 #define EPTLAB_VMX_INSN_H
@@ -111,58 +113,157 @@ static inline int vmx_invvpid_raw(unsigned type, uint16_t vpid, uint64_t gva)
  * type), 'caller' the address of the call. */
 __attribute__((noreturn))
 void vmx_insn_fail(const char *what, uint64_t arg, int status, void *caller);
+/* The cold ends of the inline VMREAD/VMWRITE below, called from their
+ * asm: decode the failure (VMfailInvalid if there is no current VMCS, else
+ * VMfailValid with the VM-instruction error) and report it with the
+ * address of the failed instruction. */
+__attribute__((noreturn, cold, used))
+void vmx_vmread_fail(uint64_t field, void *insn);
+__attribute__((noreturn, cold, used))
+void vmx_vmwrite_fail(uint64_t field, void *insn);
+/* A computed field encoding of the wrong width (vmcs_width_check). */
+__attribute__((noreturn, cold, noinline))
+void vmcs_width_fail(enum vmcs_field f, const char *accessor);
 
-/* Checked forms. noinline so that __builtin_return_address(0) is the
- * address of the real call site. */
-#define VMX_CHECKED __attribute__((noinline, unused)) static
+/* VMPTRST: the current-VMCS pointer, all ones if there is none. */
+static inline uint64_t vmx_vmptrst(void)
+{
+	uint64_t pa;
+	__asm__ volatile("vmptrst %0" : "=m"(pa) :: "memory");
+	return pa;
+}
 
-VMX_CHECKED uint64_t vmcs_read64(enum vmcs_field f)
+/*
+ * Checked VMCS accessors, one per field width. Each is inline: a VMREAD or
+ * VMWRITE and one branch to a cold failure path, so the exit handlers pay
+ * three instructions per field (docs/benchmarks.md).
+ *
+ * The accessor must match the width of the field (encoding bits 14:13,
+ * SDM 3D Appendix B "Field Encoding in VMCS"):
+ *
+ *   vmcs_read16/write16    16-bit fields
+ *   vmcs_read32/write32    32-bit fields, and the HIGH half of a 64-bit
+ *                          field (encoding bit 0 = 1, "access type high")
+ *   vmcs_read64/write64    64-bit fields (full access, bit 0 = 0)
+ *   vmcs_readnat/writenat  natural-width fields
+ *
+ * A constant encoding of another width fails to build (the check folds
+ * to a call of a function declared with the "error" attribute, as Linux
+ * does in vmx_ops.h vmcs_check16/32/64). A computed encoding (a loop over
+ * the segment fields, the PDPTEs) is checked when it runs and panics
+ * naming the field.
+ */
+#define VMCS_ACCESS(f)          ((unsigned)(f) & 0x6001)   /* width + high */
+#define VMCS_ACC_16             0x0000
+#define VMCS_ACC_64             0x2000
+#define VMCS_ACC_64_HIGH        0x2001
+#define VMCS_ACC_32             0x4000
+#define VMCS_ACC_NATURAL        0x6000
+
+#define VMCS_OK_16(f)   (VMCS_ACCESS(f) == VMCS_ACC_16)
+#define VMCS_OK_32(f)   (VMCS_ACCESS(f) == VMCS_ACC_32 || \
+			 VMCS_ACCESS(f) == VMCS_ACC_64_HIGH)
+#define VMCS_OK_64(f)   (VMCS_ACCESS(f) == VMCS_ACC_64)
+#define VMCS_OK_NAT(f)  (VMCS_ACCESS(f) == VMCS_ACC_NATURAL)
+
+__attribute__((error("vmcs_read16/vmcs_write16 on a field that is not "
+		     "16-bit (encoding bits 14:13)")))
+void vmcs_bad_width_16(void);
+__attribute__((error("vmcs_read32/vmcs_write32 on a field that is neither "
+		     "32-bit nor the high half of a 64-bit field")))
+void vmcs_bad_width_32(void);
+__attribute__((error("vmcs_read64/vmcs_write64 on a field that is not "
+		     "64-bit (natural-width fields: vmcs_readnat/writenat)")))
+void vmcs_bad_width_64(void);
+__attribute__((error("vmcs_readnat/vmcs_writenat on a field that is not "
+		     "natural-width")))
+void vmcs_bad_width_nat(void);
+
+/* ok: VMCS_OK_<w>(f); bad: the build-time error; name: for the panic. */
+#define vmcs_width_check(f, ok, bad, name)				\
+	do {								\
+		if (__builtin_constant_p(f)) {				\
+			if (!(ok))					\
+				bad();					\
+		} else if (__builtin_expect(!(ok), 0)) {		\
+			vmcs_width_fail(f, name);			\
+		}							\
+	} while (0)
+
+/*
+ * VMREAD and VMWRITE with the failure path out of line, inside the asm (as
+ * Linux's vmx_ops.h does): on VMfailInvalid or VMfailValid (CF or ZF set,
+ * "jbe") the instruction jumps to a stub in .text.vmx_fail that calls
+ * vmx_vmread_fail / vmx_vmwrite_fail with the field and the address of
+ * the failed instruction. The call is hidden from the compiler on purpose:
+ * it never returns, so a handler whose only calls these would be stays a
+ * leaf without a stack frame. The stub aligns the stack for the call. Its
+ * section is one no compiler-made code uses, so the stub never lands in
+ * the flow of the function around it (as it would in .text.unlikely,
+ * inside a cold function).
+ */
+static __attribute__((always_inline)) inline
+uint64_t vmcs_read_any(enum vmcs_field f)
 {
 	uint64_t v;
-	int st = vmx_vmread_raw(f, &v);
-	if (st)
-		vmx_insn_fail("VMREAD", f, st, __builtin_return_address(0));
+	__asm__ volatile("1:\tvmread %[f], %[v]\n\t"
+			 "jbe 2f\n\t"
+			 ".pushsection .text.vmx_fail, \"ax\"\n"
+			 "2:\tmov %[f], %%rdi\n\t"
+			 "lea 1b(%%rip), %%rsi\n\t"
+			 "and $-16, %%rsp\n\t"
+			 "call vmx_vmread_fail\n\t"
+			 "ud2\n\t"
+			 ".popsection"
+			 : [v] "=r"(v) : [f] "r"((uint64_t)f) : "cc", "memory");
 	return v;
 }
 
-VMX_CHECKED uint32_t vmcs_read32(enum vmcs_field f)
+static __attribute__((always_inline)) inline
+void vmcs_write_any(enum vmcs_field f, uint64_t v)
 {
-	uint64_t v;
-	int st = vmx_vmread_raw(f, &v);
-	if (st)
-		vmx_insn_fail("VMREAD", f, st, __builtin_return_address(0));
-	return (uint32_t)v;
+	__asm__ volatile("1:\tvmwrite %[v], %[f]\n\t"
+			 "jbe 2f\n\t"
+			 ".pushsection .text.vmx_fail, \"ax\"\n"
+			 "2:\tmov %[f], %%rdi\n\t"
+			 "lea 1b(%%rip), %%rsi\n\t"
+			 "and $-16, %%rsp\n\t"
+			 "call vmx_vmwrite_fail\n\t"
+			 "ud2\n\t"
+			 ".popsection"
+			 :: [f] "r"((uint64_t)f), [v] "r"(v) : "cc", "memory");
 }
 
-VMX_CHECKED uint16_t vmcs_read16(enum vmcs_field f)
-{
-	uint64_t v;
-	int st = vmx_vmread_raw(f, &v);
-	if (st)
-		vmx_insn_fail("VMREAD", f, st, __builtin_return_address(0));
-	return (uint16_t)v;
+#define VMCS_ACCESSORS(w, type, okw, bad)				\
+static __attribute__((always_inline, unused)) inline			\
+type vmcs_read##w(enum vmcs_field f)					\
+{									\
+	uint64_t v;							\
+									\
+	vmcs_width_check(f, okw(f), bad, "vmcs_read" #w);		\
+	v = vmcs_read_any(f);						\
+	/* VMREAD clears the bits above a shorter field (SDM 3C	\
+	 * "VMREAD"): no zero-extension needed after the cast. */	\
+	if (v > (type)~0ULL)						\
+		__builtin_unreachable();				\
+	return (type)v;							\
+}									\
+static __attribute__((always_inline, unused)) inline			\
+void vmcs_write##w(enum vmcs_field f, type v)				\
+{									\
+	vmcs_width_check(f, okw(f), bad, "vmcs_write" #w);		\
+	vmcs_write_any(f, v);						\
 }
 
-VMX_CHECKED void vmcs_write64(enum vmcs_field f, uint64_t v)
-{
-	int st = vmx_vmwrite_raw(f, v);
-	if (st)
-		vmx_insn_fail("VMWRITE", f, st, __builtin_return_address(0));
-}
+VMCS_ACCESSORS(16, uint16_t, VMCS_OK_16, vmcs_bad_width_16)
+VMCS_ACCESSORS(32, uint32_t, VMCS_OK_32, vmcs_bad_width_32)
+VMCS_ACCESSORS(64, uint64_t, VMCS_OK_64, vmcs_bad_width_64)
+VMCS_ACCESSORS(nat, uint64_t, VMCS_OK_NAT, vmcs_bad_width_nat)
+#undef VMCS_ACCESSORS
 
-VMX_CHECKED void vmcs_write32(enum vmcs_field f, uint32_t v)
-{
-	int st = vmx_vmwrite_raw(f, v);
-	if (st)
-		vmx_insn_fail("VMWRITE", f, st, __builtin_return_address(0));
-}
-
-VMX_CHECKED void vmcs_write16(enum vmcs_field f, uint16_t v)
-{
-	int st = vmx_vmwrite_raw(f, v);
-	if (st)
-		vmx_insn_fail("VMWRITE", f, st, __builtin_return_address(0));
-}
+/* Checked forms of the other instructions. noinline so that
+ * __builtin_return_address(0) is the address of the real call site. */
+#define VMX_CHECKED __attribute__((noinline, unused)) static
 
 VMX_CHECKED void vmx_vmclear(uint64_t pa)
 {
