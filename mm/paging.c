@@ -2,13 +2,19 @@
  * The one paging engine (contract and bookkeeping in mm/paging.h).
  * SDM references are to the Intel SDM, revision 084 (June 2024).
  *
- * A walk records in path[l] a pointer to the entry it read at level l. The
- * count of present entries of the table at level l (l > 0) is kept in the
- * ignored bits of *path[l - 1]; the root's in pg_space.root_count.
+ * A walk (struct pg_path) records a pointer to the entry it read at each
+ * level. The count of present entries of the table at level l (l > 0) is
+ * kept in the ignored bits of the entry read at level l - 1; the root's in
+ * pg_space.root_count. A table is freed as soon as its count drops to 0, so
+ * a present table entry always has a mapped page below it.
  *
- * Failure atomicity: pg_map checks the whole range is free first, allocates
- * the tables of each leaf before linking any, and unmaps what it mapped if
- * an allocation fails. pg_unmap and pg_protect reserve the table pages their
+ * One walk per leaf: pg_map finds a leaf's slot taken on the same walk that
+ * maps it, and pg_unmap and pg_protect do their first leaf on the walk that
+ * counted the splits its edges need.
+ *
+ * Failure atomicity: pg_map allocates the tables of each leaf before
+ * linking any, and unmaps what it mapped if a later leaf overlaps or an
+ * allocation fails. pg_unmap and pg_protect reserve the table pages their
  * edge splits need before changing anything. A failed call leaves the
  * tables and the allocator as they were.
  */
@@ -23,6 +29,12 @@
 struct pg_reserve {
 	uint64_t pa[PG_RESERVE_MAX];
 	unsigned n;
+};
+
+/* A walk: the entry read at each level, down to level l where it stopped. */
+struct pg_path {
+	uint64_t *e[PG_LEVELS];
+	unsigned l;
 };
 
 static uint64_t pg_span(const struct pg_format *f, unsigned l)
@@ -162,9 +174,10 @@ static bool pg_prot_ok(const struct pg_format *f, unsigned prot)
 }
 
 /*
- * Descend towards va, at most to level stop. Stops at the first entry that
- * is not present or is a leaf. Fills path[0..l], returns l. Each level
- * indexes its table with 9 VA bits (the shifts come from struct pg_level):
+ * Go on with the walk of va below level l, whose entry p->e[l] is read,
+ * at most to level stop. Stops at the first entry that is not present or
+ * is a leaf. Each level indexes its table with 9 VA bits (the shifts come
+ * from struct pg_level):
  *
  *   63      48 47    39 38    30 29    21 20    12 11         0
  *  +----------+--------+--------+--------+--------+------------+
@@ -172,21 +185,29 @@ static bool pg_prot_ok(const struct pg_format *f, unsigned prot)
  *  +----------+--------+--------+--------+--------+------------+
  *               root     1G leaf  2M leaf  4K leaf
  */
-static unsigned pg_walk_path(const struct pg_space *s, uint64_t va,
-			     unsigned stop, uint64_t *path[PG_LEVELS])
+static void pg_walk_down(const struct pg_space *s, uint64_t va, unsigned stop,
+			 struct pg_path *p, unsigned l)
 {
 	const struct pg_format *f = s->fmt;
-	uint64_t tpa = s->root;
-	unsigned l;
 
-	for (l = 0;; l++) {
-		uint64_t *e = pg_table(s, tpa) + pg_index(f, l, va);
+	for (;; l++) {
+		uint64_t e = *p->e[l];
 
-		path[l] = e;
-		if (l == stop || !pg_present(f, l, *e) || pg_is_leaf(f, l, *e))
-			return l;
-		tpa = *e & f->addr_mask;
+		if (l == stop || !pg_present(f, l, e) || pg_is_leaf(f, l, e)) {
+			p->l = l;
+			return;
+		}
+		p->e[l + 1] = pg_table(s, e & f->addr_mask) +
+			      pg_index(f, l + 1, va);
 	}
+}
+
+/* Walk va from the root, at most to level stop: one table read per level. */
+static void pg_walk(const struct pg_space *s, uint64_t va, unsigned stop,
+		    struct pg_path *p)
+{
+	p->e[0] = pg_table(s, s->root) + pg_index(s->fmt, 0, va);
+	pg_walk_down(s, va, stop, p, 0);
 }
 
 /* True if some page of [va, last] is mapped (want = true) or unmapped. */
@@ -194,23 +215,21 @@ static bool pg_range_has(const struct pg_space *s, uint64_t va,
 			 uint64_t last, bool want)
 {
 	const struct pg_format *f = s->fmt;
-	uint64_t *path[PG_LEVELS];
+	struct pg_path p;
 
-	for (uint64_t a = va;;) {
-		unsigned l = pg_walk_path(s, a, PG_LAST, path);
-		uint64_t span = pg_span(f, l);
-		uint64_t next = ALIGN_DOWN(a, span) + span;
-
-		if (pg_present(f, l, *path[l]) == want)
+	for (uint64_t a = va, span, next;; a = next) {
+		pg_walk(s, a, PG_LAST, &p);
+		span = pg_span(f, p.l);
+		next = ALIGN_DOWN(a, span) + span;
+		if (pg_present(f, p.l, *p.e[p.l]) == want)
 			return true;
 		if (next == 0 || next - 1 >= last)
 			return false;
-		a = next;
 	}
 }
 
-/* The table holding path[l] gained or lost entries. */
-static void pg_count_add(struct pg_space *s, uint64_t *path[], unsigned l,
+/* The table holding p->e[l] gained or lost entries. */
+static void pg_count_add(struct pg_space *s, struct pg_path *p, unsigned l,
 			 int d)
 {
 	const struct pg_format *f = s->fmt;
@@ -218,15 +237,15 @@ static void pg_count_add(struct pg_space *s, uint64_t *path[], unsigned l,
 	if (l == 0)
 		s->root_count += d;
 	else
-		*path[l - 1] = pg_with_count(f, *path[l - 1],
-					     pg_count(f, *path[l - 1]) + d);
+		*p->e[l - 1] = pg_with_count(f, *p->e[l - 1],
+					     pg_count(f, *p->e[l - 1]) + d);
 }
 
 /*
- * Clear the present entry *path[l]. A table left empty is freed and the
+ * Clear the present entry *p->e[l]. A table left empty is freed and the
  * entry pointing to it cleared in turn: O(levels) per cleared entry.
  */
-static void pg_clear_entry(struct pg_space *s, uint64_t *path[], unsigned l)
+static void pg_clear_entry(struct pg_space *s, struct pg_path *p, unsigned l)
 {
 	const struct pg_format *f = s->fmt;
 
@@ -234,15 +253,15 @@ static void pg_clear_entry(struct pg_space *s, uint64_t *path[], unsigned l)
 		uint64_t up;
 		unsigned c;
 
-		*path[l] = 0;
+		*p->e[l] = 0;
 		if (l == 0) {
 			s->root_count--;
 			return;
 		}
-		up = *path[l - 1];
+		up = *p->e[l - 1];
 		c = pg_count(f, up) - 1;
 		if (c) {
-			*path[l - 1] = pg_with_count(f, up, c);
+			*p->e[l - 1] = pg_with_count(f, up, c);
 			return;
 		}
 		s->env->free_table(s->env->ctx, up & f->addr_mask);
@@ -265,28 +284,6 @@ static int pg_reserve_fill(struct pg_space *s, struct pg_reserve *r,
 	return 0;
 }
 
-/* Map one leaf at level ll; its tables are allocated before any is linked. */
-static int pg_map_leaf(struct pg_space *s, uint64_t va, uint64_t pa,
-		       unsigned ll, unsigned prot)
-{
-	const struct pg_format *f = s->fmt;
-	uint64_t *path[PG_LEVELS];
-	unsigned l = pg_walk_path(s, va, ll, path);
-	struct pg_reserve fresh;
-
-	if (pg_reserve_fill(s, &fresh, ll - l))
-		return -ENOMEM;
-	for (unsigned i = 0; l < ll; l++, i++) {
-		*path[l] = f->level[l].make_table(fresh.pa[i]);
-		pg_count_add(s, path, l, 1);
-		s->tables[l + 1]++;
-		path[l + 1] = pg_table(s, fresh.pa[i]) + pg_index(f, l + 1, va);
-	}
-	*path[ll] = f->level[ll].make_leaf(pa, prot, f->level[ll].page_size);
-	pg_count_add(s, path, ll, 1);
-	return 0;
-}
-
 static void pg_reserve_release(struct pg_space *s, struct pg_reserve *r)
 {
 	while (r->n)
@@ -294,24 +291,57 @@ static void pg_reserve_release(struct pg_space *s, struct pg_reserve *r)
 }
 
 /*
- * Splits that cutting at address a needs: the leaf holding a, if large and
- * not aligned to a, and then each smaller leaf holding a that is not
- * aligned to it either. Blocks listed in seen[] (the other edge) are free;
- * the base of each counted block is stored into seen[].
+ * Map one leaf at level ll, on the one walk that also checks its slot: a
+ * leaf met on the way or at ll, or a table at ll (never empty), means some
+ * page is mapped there already. The leaf's tables are allocated before any
+ * is linked.
  */
-static unsigned pg_edge_splits(const struct pg_space *s, uint64_t a,
-			       uint64_t seen[PG_LEVELS])
+static int pg_map_leaf(struct pg_space *s, uint64_t va, uint64_t pa,
+		       unsigned ll, unsigned prot)
 {
 	const struct pg_format *f = s->fmt;
-	uint64_t *path[PG_LEVELS];
-	unsigned l = pg_walk_path(s, a, PG_LAST, path), n = 0;
+	struct pg_reserve fresh;
+	struct pg_path p;
+	unsigned l;
 
-	if (!pg_present(f, l, *path[l]))
+	pg_walk(s, va, ll, &p);
+	l = p.l;
+	if (pg_present(f, l, *p.e[l]))
+		return -EEXIST;
+	if (pg_reserve_fill(s, &fresh, ll - l))
+		return -ENOMEM;
+	for (unsigned i = 0; l < ll; l++, i++) {
+		*p.e[l] = f->level[l].make_table(fresh.pa[i]);
+		pg_count_add(s, &p, l, 1);
+		s->tables[l + 1]++;
+		p.e[l + 1] = pg_table(s, fresh.pa[i]) + pg_index(f, l + 1, va);
+	}
+	*p.e[ll] = f->level[ll].make_leaf(pa, prot, f->level[ll].page_size);
+	pg_count_add(s, &p, ll, 1);
+	return 0;
+}
+
+/*
+ * Splits that cutting the range at its edge needs, from the walk p of
+ * address x (the first or the last byte of the range): the leaf holding x,
+ * if large and the cut (va, or last + 1) is not aligned to it, and then
+ * each smaller leaf holding x that the cut is not aligned to either.
+ * Blocks listed in seen[] (the other edge) are free; the base of each
+ * counted block is stored into seen[].
+ */
+static unsigned pg_edge_splits(const struct pg_space *s,
+			       const struct pg_path *p, uint64_t x,
+			       uint64_t cut, uint64_t seen[PG_LEVELS])
+{
+	const struct pg_format *f = s->fmt;
+	unsigned n = 0;
+
+	if (!pg_present(f, p->l, *p->e[p->l]))
 		return 0;
-	for (; l < PG_LAST; l++) {
-		uint64_t base = ALIGN_DOWN(a, f->level[l].page_size);
+	for (unsigned l = p->l; l < PG_LAST; l++) {
+		uint64_t base = ALIGN_DOWN(x, f->level[l].page_size);
 
-		if (base == a)
+		if (IS_ALIGNED(cut, f->level[l].page_size))
 			break;
 		if (seen[l] != base)
 			n++;
@@ -320,17 +350,28 @@ static unsigned pg_edge_splits(const struct pg_space *s, uint64_t a,
 	return n;
 }
 
+/*
+ * Reserve the table pages the edge splits of [va, last] need; head gets
+ * the walk of va. The walk of last is the same one if the entry va's walk
+ * stopped at covers last (a range inside one leaf, or one hole).
+ */
 static int pg_reserve_edges(struct pg_space *s, uint64_t va, uint64_t last,
-			    struct pg_reserve *r)
+			    struct pg_reserve *r, struct pg_path *head)
 {
-	uint64_t seen[PG_LEVELS];
+	uint64_t seen[PG_LEVELS], span;
+	struct pg_path tail;
 	unsigned n;
 
 	for (unsigned l = 0; l < PG_LEVELS; l++)
 		seen[l] = 1;    /* never a page base */
-	n = pg_edge_splits(s, va, seen);
-	if (last + 1 != 0 && pg_va_ok(s->fmt, last + 1))
-		n += pg_edge_splits(s, last + 1, seen);
+	pg_walk(s, va, PG_LAST, head);
+	n = pg_edge_splits(s, head, va, va, seen);
+	span = pg_span(s->fmt, head->l);
+	if (ALIGN_DOWN(va, span) + (span - 1) >= last)
+		tail = *head;
+	else
+		pg_walk(s, last, PG_LAST, &tail);
+	n += pg_edge_splits(s, &tail, last, last + 1, seen);
 	return pg_reserve_fill(s, r, n);
 }
 
@@ -359,38 +400,51 @@ static void pg_split_leaf(struct pg_space *s, uint64_t *e, unsigned l,
 
 /*
  * Unmap, or set prot on, every present page of [va, last]; splits a leaf
- * that sticks out of the range. Returns the number of leaves changed.
+ * that sticks out of the range. p holds the walk of va. Returns the
+ * number of leaves changed.
  */
 static int pg_edit_range(struct pg_space *s, uint64_t va, uint64_t last,
-			 bool unmap, unsigned prot, struct pg_reserve *r)
+			 bool unmap, unsigned prot, struct pg_reserve *r,
+			 struct pg_path *p)
 {
 	const struct pg_format *f = s->fmt;
-	const struct pg_level *lv;
-	uint64_t *path[PG_LEVELS];
 	int changed = 0;
 
 	for (uint64_t a = va;;) {
-		unsigned l = pg_walk_path(s, a, PG_LAST, path);
+		unsigned l = p->l;
 		uint64_t span = pg_span(f, l), base = ALIGN_DOWN(a, span);
-		uint64_t next = base + span, e = *path[l];
+		uint64_t next = base + span, e = *p->e[l];
 
 		if (pg_present(f, l, e)) {
 			if (base < a || next - 1 > last) {
-				pg_split_leaf(s, path[l], l, base, r);
-				continue;       /* walk a again, deeper */
+				pg_split_leaf(s, p->e[l], l, base, r);
+				pg_walk_down(s, a, PG_LAST, p, l);
+				continue;       /* a again, one level down */
 			}
-			lv = &f->level[l];
 			if (unmap)
-				pg_clear_entry(s, path, l);
+				pg_clear_entry(s, p, l);
 			else
-				*path[l] = lv->make_leaf(pg_leaf_pa(f, l, e),
-							 prot, span);
+				*p->e[l] = f->level[l].make_leaf(
+					pg_leaf_pa(f, l, e), prot, span);
 			changed++;
 		}
 		if (next == 0 || next - 1 >= last)
 			return changed;
 		a = next;
+		pg_walk(s, a, PG_LAST, p);
 	}
+}
+
+/* Unmap the leaves [va, va + size) a failed pg_map made (exact leaves: no
+ * split, no reserve); they may be cached already, so flush. */
+static void pg_map_undo(struct pg_space *s, uint64_t va, uint64_t size)
+{
+	struct pg_reserve none = { .n = 0 };
+	struct pg_path p;
+
+	pg_walk(s, va, PG_LAST, &p);
+	pg_edit_range(s, va, va + size - 1, true, 0, &none, &p);
+	pg_flush(s, va, size);
 }
 
 int pg_map(struct pg_space *s, uint64_t va, uint64_t pa, uint64_t size,
@@ -406,22 +460,19 @@ int pg_map(struct pg_space *s, uint64_t va, uint64_t pa, uint64_t size,
 	    __builtin_add_overflow(pa, size - 1, &pa_last) ||
 	    (pa_last & ~(f->addr_mask | (SZ_4K - 1))))
 		return -EINVAL;
-	if (pg_range_has(s, va, last, true))
-		return -EEXIST;
 
 	while (off < size) {
 		unsigned ll = pg_pick_level(s, va + off, pa + off, size - off);
 
 		err = pg_map_leaf(s, va + off, pa + off, ll, prot);
 		if (err) {
-			/* Exact leaves of this call: no split, no reserve. */
-			if (off) {
-				struct pg_reserve none = { .n = 0 };
-
-				pg_edit_range(s, va, va + off - 1, true, 0,
-					      &none);
-				pg_flush(s, va, off);
-			}
+			/* An overlap further on is the answer, as if checked
+			 * first (a walk on this error path only). */
+			if (err == -ENOMEM &&
+			    pg_range_has(s, va + off, last, true))
+				err = -EEXIST;
+			if (off)
+				pg_map_undo(s, va, off);
 			return err;
 		}
 		off += f->level[ll].page_size;
@@ -432,15 +483,16 @@ int pg_map(struct pg_space *s, uint64_t va, uint64_t pa, uint64_t size,
 int pg_unmap(struct pg_space *s, uint64_t va, uint64_t size)
 {
 	struct pg_reserve r;
+	struct pg_path p;
 	uint64_t last;
 	int err = pg_check_range(s, va, size, &last);
 
 	if (err)
 		return err;
-	err = pg_reserve_edges(s, va, last, &r);
+	err = pg_reserve_edges(s, va, last, &r, &p);
 	if (err)
 		return err;
-	if (pg_edit_range(s, va, last, true, 0, &r))
+	if (pg_edit_range(s, va, last, true, 0, &r, &p))
 		pg_flush(s, va, size);
 	pg_reserve_release(s, &r);
 	return 0;
@@ -449,6 +501,7 @@ int pg_unmap(struct pg_space *s, uint64_t va, uint64_t size)
 int pg_protect(struct pg_space *s, uint64_t va, uint64_t size, unsigned prot)
 {
 	struct pg_reserve r;
+	struct pg_path p;
 	uint64_t last;
 	int err = pg_check_range(s, va, size, &last);
 
@@ -458,10 +511,10 @@ int pg_protect(struct pg_space *s, uint64_t va, uint64_t size, unsigned prot)
 		return -EINVAL;
 	if (pg_range_has(s, va, last, false))
 		return -ENOENT;
-	err = pg_reserve_edges(s, va, last, &r);
+	err = pg_reserve_edges(s, va, last, &r, &p);
 	if (err)
 		return err;
-	pg_edit_range(s, va, last, false, prot, &r);
+	pg_edit_range(s, va, last, false, prot, &r, &p);
 	pg_flush(s, va, size);
 	pg_reserve_release(s, &r);
 	return 0;

@@ -123,9 +123,11 @@ int pg_init(struct pg_space *s, const struct pg_format *fmt,
 void pg_destroy(struct pg_space *s);
 
 /* Map [va, va+size) to [pa, pa+size). Uses the largest allowed leaf that
- * alignment of va, pa and the remaining size permits. -EINVAL (unaligned,
- * zero size, non-canonical, overflow), -EEXIST (any page already mapped),
- * -ENOMEM; on failure nothing has changed. */
+ * alignment of va, pa and the remaining size permits; one walk per leaf.
+ * -EINVAL (unaligned, zero size, non-canonical, overflow), -EEXIST (any
+ * page already mapped), -ENOMEM; on failure nothing has changed (leaves
+ * this call mapped before it met the overlap or ran out are unmapped
+ * again, and flushed). */
 int pg_map(struct pg_space *s, uint64_t va, uint64_t pa, uint64_t size,
 	   unsigned prot);
 /* Unmap [va, va+size); pages already unmapped are skipped. Splits a large

@@ -514,6 +514,71 @@ static void test_enomem_unmap_protect(void **state)
 	tctx_free(t);
 }
 
+/* ------------------------------------------------------------ one walk */
+
+/* A map or unmap of one leaf whose tables exist reads each table once:
+ * 4 table_ptr calls for a 4K leaf, 3 for a 2M leaf; an overlap is found on
+ * the same walk. */
+static void test_one_walk(void **state)
+{
+	struct tctx *t = tctx_new(&pg_fmt_x86, ALL_SIZES);
+	struct pg_space *s = &t->s;
+	uint64_t r0;
+
+	assert_int_equal(pg_map(s, SZ_1G, 0x3000, SZ_4K, RW), 0);
+	assert_int_equal(pg_map(s, SZ_1G + SZ_2M, SZ_2M, SZ_2M, RW), 0);
+	r0 = t->sim.reads;
+	assert_int_equal(pg_map(s, SZ_1G + SZ_4K, 0x5000, SZ_4K, RW), 0);
+	assert_int_equal(t->sim.reads - r0, 4);
+	r0 = t->sim.reads;
+	assert_int_equal(pg_unmap(s, SZ_1G + SZ_4K, SZ_4K), 0);
+	assert_int_equal(t->sim.reads - r0, 4);
+	r0 = t->sim.reads;
+	assert_int_equal(pg_map(s, SZ_1G + 2 * SZ_2M, 0, SZ_2M, RW), 0);
+	assert_int_equal(t->sim.reads - r0, 3);
+	r0 = t->sim.reads;
+	assert_int_equal(pg_unmap(s, SZ_1G + 2 * SZ_2M, SZ_2M), 0);
+	assert_int_equal(t->sim.reads - r0, 3);
+	r0 = t->sim.reads;
+	assert_int_equal(pg_map(s, SZ_1G, 0, SZ_4K, RW), -EEXIST);
+	assert_int_equal(pg_map(s, SZ_1G + SZ_2M + SZ_4K, 0, SZ_4K, RW),
+			 -EEXIST);
+	assert_int_equal(t->sim.reads - r0, 4 + 3);
+	assert_int_equal(pg_unmap(s, SZ_1G, 2 * SZ_2M), 0);
+	expect_tables(t, 1);
+	tctx_free(t);
+}
+
+/* A map that meets an overlap after mapping leaves of its own undoes them
+ * (and flushes them: they were live); -EEXIST wins over -ENOMEM. */
+static void test_map_undo(void **state)
+{
+	struct tctx *t = tctx_new(&pg_fmt_x86, ALL_SIZES);
+	struct pg_space *s = &t->s;
+	uint64_t va = SZ_1G - 2 * SZ_4K;
+	struct sim_snapshot snap;
+
+	assert_int_equal(pg_map(s, SZ_1G, 0x3000, SZ_4K, RW), 0);
+	sim_snapshot_take(&t->sim, &snap);
+	sim_flush_reset(&t->sim);
+	/* Two new leaves (in a new PD and PT), then the mapped page. */
+	assert_int_equal(pg_map(s, va, 0x10000, 3 * SZ_4K, RW), -EEXIST);
+	assert_true(sim_snapshot_same(&t->sim, &snap));
+	assert_int_equal(t->sim.nflush, 1);
+	assert_true(sim_flushed(&t->sim, va, 2 * SZ_4K));
+	expect_unmapped(s, va);
+	expect_unmapped(s, va + SZ_4K);
+	/* No table for the first leaf, and an overlap further on. */
+	sim_flush_reset(&t->sim);
+	sim_fail_after(&t->sim, 0);
+	assert_int_equal(pg_map(s, va, 0x10000, 3 * SZ_4K, RW), -EEXIST);
+	sim_fail_after(&t->sim, -1);
+	assert_true(sim_snapshot_same(&t->sim, &snap));
+	assert_int_equal(t->sim.nflush, 0);
+	sim_snapshot_free(&snap);
+	tctx_free(t);
+}
+
 /* ------------------------------------------------------------ flush */
 
 static void test_flush(void **state)
@@ -951,6 +1016,8 @@ int main(void)
 		cmocka_unit_test(test_protect_enoent),
 		cmocka_unit_test(test_enomem_map),
 		cmocka_unit_test(test_enomem_unmap_protect),
+		cmocka_unit_test(test_one_walk),
+		cmocka_unit_test(test_map_undo),
 		cmocka_unit_test(test_flush),
 		cmocka_unit_test(test_walk_va),
 		cmocka_unit_test(test_min_tables),
