@@ -9,9 +9,11 @@
  *    without overflow before anything is touched; frames are only ever
  *    reached through vm->page[], so the guest cannot name a frame it does
  *    not own;
- *  - every change that removes, moves or restricts a translation goes
- *    through ept_unmap / ept_protect, whose flush hook runs INVEPT, and a
- *    frame is freed only after that INVEPT;
+ *  - every change of an EPT entry goes through the engine (ept_map,
+ *    ept_unmap, ept_protect), which runs INVEPT through the flush hook
+ *    once per call when the change needs it (mm/paging.h): a change that
+ *    removes, moves or narrows a translation, or splits a leaf. A frame is
+ *    freed only after that INVEPT;
  *  - the demand-fault path prints nothing (vm->verbose aside) and takes one
  *    frame from the next-fit allocator.
  */
@@ -165,8 +167,11 @@ enum vm_fault_action vm_ept_fault(struct vm *vm, uint64_t gpa, uint64_t gla,
 		panic("vm_ept_fault: backed GPA 0x%llx has no EPT leaf",
 		      (unsigned long long)gpa);
 	if ((qual & EPTV_WRITE) && (*e & VM_PG_TRACKED)) {
-		/* Dirty logging: restore write on this 4 KiB page only (a
-		 * large leaf is split); the write re-executes. */
+		/* Dirty logging: restore write on this 4 KiB page only; the
+		 * write re-executes. W added to a 4 KiB leaf needs no INVEPT
+		 * (the violation dropped the stale entry; ept/ept_format.c).
+		 * A large leaf is split first, and that one change of page
+		 * size and rights together is flushed once (mm/paging.h). */
 		rc = ept_protect(&vm->ept, page, SZ_4K,
 				 (x.prot & PG_PROT_ALL) | PG_PROT_W);
 		if (rc) {

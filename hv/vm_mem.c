@@ -44,8 +44,9 @@ void vm_invept(struct vm *vm)
 		vmx_invept(INVEPT_ALL, 0);
 }
 
-/* The engine calls this after removing, moving or restricting
- * translations (unmap, protect, splitting a large leaf). */
+/* The engine calls this once per call whose changes need a flush
+ * (mm/paging.h: removed, moved, narrowed or split translations; never
+ * for EPT rights only added). */
 static void vm_flush(void *ctx, uint64_t gpa, uint64_t size)
 {
 	vm_invept(ctx);

@@ -1,6 +1,7 @@
 /*
- * The one paging engine (contract and bookkeeping in mm/paging.h).
- * SDM references are to the Intel SDM, revision 084 (June 2024).
+ * The one paging engine (contract, bookkeeping and flush policy in
+ * mm/paging.h). SDM references are to the Intel SDM, revision 084 (June
+ * 2024).
  *
  * A walk (struct pg_path) records a pointer to the entry it read at each
  * level. The count of present entries of the table at level l (l > 0) is
@@ -17,6 +18,9 @@
  * allocation fails. pg_unmap and pg_protect reserve the table pages their
  * edge splits need before changing anything. A failed call leaves the
  * tables and the allocator as they were.
+ *
+ * Flushes: a call gathers in a struct pg_change the hull of the changes
+ * that need a flush, and calls env->flush once at its end.
  */
 #include "mm/paging.h"
 #include "include/err.h"
@@ -35,6 +39,13 @@ struct pg_reserve {
 struct pg_path {
 	uint64_t *e[PG_LEVELS];
 	unsigned l;
+};
+
+/* The translations [lo, hi] (last byte included) one call changed in a way
+ * that needs a flush; flush says whether there is any. */
+struct pg_change {
+	uint64_t lo, hi;
+	bool flush;
 };
 
 static uint64_t pg_span(const struct pg_format *f, unsigned l)
@@ -77,15 +88,34 @@ static uint64_t pg_leaf_pa(const struct pg_format *f, unsigned l, uint64_t e)
 	return e & f->addr_mask & ~(f->level[l].page_size - 1);
 }
 
+/* The format's leaf bits for PG_BIT_* bits. */
+static uint64_t pg_ad_mask(const struct pg_format *f, unsigned bits)
+{
+	return ((bits & PG_BIT_A) ? f->accessed : 0) |
+	       ((bits & PG_BIT_D) ? f->dirty : 0);
+}
+
 static uint64_t *pg_table(const struct pg_space *s, uint64_t pa)
 {
 	return s->env->table_ptr(s->env->ctx, pa);
 }
 
-static void pg_flush(const struct pg_space *s, uint64_t va, uint64_t size)
+/* [lo, hi] changed in a way that needs a flush. */
+static void pg_change_add(struct pg_change *c, uint64_t lo, uint64_t hi)
 {
-	if (s->env->flush)
-		s->env->flush(s->env->ctx, va, size);
+	if (!c->flush || lo < c->lo)
+		c->lo = lo;
+	if (!c->flush || hi > c->hi)
+		c->hi = hi;
+	c->flush = true;
+}
+
+/* The one flush of a call, if its changes need it. */
+static void pg_change_flush(const struct pg_space *s,
+			    const struct pg_change *c)
+{
+	if (c->flush && s->env->flush)
+		s->env->flush(s->env->ctx, c->lo, c->hi - c->lo + 1);
 }
 
 static unsigned pg_size_bit(uint64_t ps)
@@ -377,25 +407,49 @@ static int pg_reserve_edges(struct pg_space *s, uint64_t va, uint64_t last,
 
 /*
  * Replace the large leaf *e at level l (mapping [base, base + size)) by a
- * table of next-level leaves with the same permissions. SDM 3A "Invalidation
- * of TLBs and Paging-Structure Caches" wants the old large translation
- * flushed when a page is split.
+ * table of next-level leaves with the same permissions and A/D bits. It
+ * needs a flush (mm/paging.h): the old large translation may stay cached
+ * next to the new small ones (SDM 3A "Details of TLB Use").
  */
 static void pg_split_leaf(struct pg_space *s, uint64_t *e, unsigned l,
-			  uint64_t base, struct pg_reserve *r)
+			  uint64_t base, struct pg_reserve *r,
+			  struct pg_change *c)
 {
 	const struct pg_format *f = s->fmt;
 	const struct pg_level *child = &f->level[l + 1];
 	uint64_t tpa = r->pa[--r->n], pa0 = pg_leaf_pa(f, l, *e);
+	uint64_t ad = *e & pg_ad_mask(f, PG_BIT_A | PG_BIT_D);
 	unsigned prot = f->level[l].leaf_prot(*e);
 	uint64_t *t = pg_table(s, tpa);
 
 	for (unsigned i = 0; i < PG_ENTRIES; i++)
 		t[i] = child->make_leaf(pa0 + i * child->page_size, prot,
-					child->page_size);
+					child->page_size) | ad;
 	*e = pg_with_count(f, f->level[l].make_table(tpa), PG_ENTRIES);
 	s->tables[l + 1]++;
-	pg_flush(s, base, f->level[l].page_size);
+	pg_change_add(c, base, base + (f->level[l].page_size - 1));
+}
+
+/*
+ * Does rewriting the leaf old at level l as new need a flush? Not if
+ * nothing changed; not if it only gains rights (nothing else differs) and
+ * the format does not flush widening.
+ */
+static bool pg_rewrite_flushes(const struct pg_format *f, unsigned l,
+			       uint64_t old, uint64_t new)
+{
+	const struct pg_level *lv = &f->level[l];
+	uint64_t ad = pg_ad_mask(f, PG_BIT_A | PG_BIT_D);
+	unsigned op = lv->leaf_prot(old), np = lv->leaf_prot(new);
+
+	if (old == new)
+		return false;
+	if (f->flush_widen || (op & ~np) ||
+	    (op & ~PG_PROT_ALL) != (np & ~PG_PROT_ALL))
+		return true;
+	/* Rights only added: old must hold nothing prot does not say. */
+	return lv->make_leaf(pg_leaf_pa(f, l, old), op, lv->page_size) !=
+	       (old & ~ad);
 }
 
 /*
@@ -405,27 +459,34 @@ static void pg_split_leaf(struct pg_space *s, uint64_t *e, unsigned l,
  */
 static int pg_edit_range(struct pg_space *s, uint64_t va, uint64_t last,
 			 bool unmap, unsigned prot, struct pg_reserve *r,
-			 struct pg_path *p)
+			 struct pg_path *p, struct pg_change *c)
 {
 	const struct pg_format *f = s->fmt;
+	uint64_t ad = pg_ad_mask(f, PG_BIT_A | PG_BIT_D);
 	int changed = 0;
 
 	for (uint64_t a = va;;) {
 		unsigned l = p->l;
 		uint64_t span = pg_span(f, l), base = ALIGN_DOWN(a, span);
-		uint64_t next = base + span, e = *p->e[l];
+		uint64_t next = base + span, e = *p->e[l], ne;
 
 		if (pg_present(f, l, e)) {
 			if (base < a || next - 1 > last) {
-				pg_split_leaf(s, p->e[l], l, base, r);
+				pg_split_leaf(s, p->e[l], l, base, r, c);
 				pg_walk_down(s, a, PG_LAST, p, l);
 				continue;       /* a again, one level down */
 			}
-			if (unmap)
+			if (unmap) {
 				pg_clear_entry(s, p, l);
-			else
-				*p->e[l] = f->level[l].make_leaf(
-					pg_leaf_pa(f, l, e), prot, span);
+				pg_change_add(c, base, next - 1);
+			} else {
+				ne = f->level[l].make_leaf(pg_leaf_pa(f, l, e),
+							   prot, span) |
+				     (e & ad);
+				if (pg_rewrite_flushes(f, l, e, ne))
+					pg_change_add(c, base, next - 1);
+				*p->e[l] = ne;
+			}
 			changed++;
 		}
 		if (next == 0 || next - 1 >= last)
@@ -440,11 +501,12 @@ static int pg_edit_range(struct pg_space *s, uint64_t va, uint64_t last,
 static void pg_map_undo(struct pg_space *s, uint64_t va, uint64_t size)
 {
 	struct pg_reserve none = { .n = 0 };
+	struct pg_change c = { .flush = false };
 	struct pg_path p;
 
 	pg_walk(s, va, PG_LAST, &p);
-	pg_edit_range(s, va, va + size - 1, true, 0, &none, &p);
-	pg_flush(s, va, size);
+	pg_edit_range(s, va, va + size - 1, true, 0, &none, &p, &c);
+	pg_change_flush(s, &c);
 }
 
 int pg_map(struct pg_space *s, uint64_t va, uint64_t pa, uint64_t size,
@@ -482,6 +544,7 @@ int pg_map(struct pg_space *s, uint64_t va, uint64_t pa, uint64_t size,
 
 int pg_unmap(struct pg_space *s, uint64_t va, uint64_t size)
 {
+	struct pg_change c = { .flush = false };
 	struct pg_reserve r;
 	struct pg_path p;
 	uint64_t last;
@@ -492,14 +555,15 @@ int pg_unmap(struct pg_space *s, uint64_t va, uint64_t size)
 	err = pg_reserve_edges(s, va, last, &r, &p);
 	if (err)
 		return err;
-	if (pg_edit_range(s, va, last, true, 0, &r, &p))
-		pg_flush(s, va, size);
+	pg_edit_range(s, va, last, true, 0, &r, &p, &c);
+	pg_change_flush(s, &c);
 	pg_reserve_release(s, &r);
 	return 0;
 }
 
 int pg_protect(struct pg_space *s, uint64_t va, uint64_t size, unsigned prot)
 {
+	struct pg_change c = { .flush = false };
 	struct pg_reserve r;
 	struct pg_path p;
 	uint64_t last;
@@ -514,8 +578,8 @@ int pg_protect(struct pg_space *s, uint64_t va, uint64_t size, unsigned prot)
 	err = pg_reserve_edges(s, va, last, &r, &p);
 	if (err)
 		return err;
-	pg_edit_range(s, va, last, false, prot, &r, &p);
-	pg_flush(s, va, size);
+	pg_edit_range(s, va, last, false, prot, &r, &p, &c);
+	pg_change_flush(s, &c);
 	pg_reserve_release(s, &r);
 	return 0;
 }

@@ -17,6 +17,10 @@
  * The engine is pure C. It touches memory only through struct pg_env hooks:
  * pa->pointer for table pages, table allocation/free, and a TLB flush hook.
  * That is what lets host unit tests run it on simulated physical memory.
+ * It owns every edit of an entry: callers change mappings, rights and the
+ * A/D bits only through the pg_* calls below, and the engine decides, by
+ * the format's policy, whether the change needs a flush (at most one per
+ * call).
  *
  * Bookkeeping: each non-root table's count of present entries lives in the
  * software-ignored bits [count_shift+9 : count_shift] of the entry that points
@@ -43,6 +47,10 @@
 #define PG_PROT_UC       BIT(5)   /* uncached (device memory) */
 #define PG_PROT_ALL      (PG_PROT_R | PG_PROT_W | PG_PROT_X)
 
+/* Format-independent names of the leaf bits the CPU sets. */
+#define PG_BIT_A         BIT(0)   /* accessed */
+#define PG_BIT_D         BIT(1)   /* dirty */
+
 /* Allowed leaf sizes (struct pg_space.leaf_sizes). */
 #define PG_SIZE_4K       BIT(0)
 #define PG_SIZE_2M       BIT(1)
@@ -61,11 +69,32 @@ struct pg_level {
 	unsigned (*leaf_prot)(uint64_t e);
 };
 
+/*
+ * The flush policy. Each call flushes at most once, at its end, over the
+ * hull of what it changed, if it did one of these:
+ *  - removed or moved a translation (unmap; the rollback of a failed map);
+ *  - narrowed a leaf: a right or an attribute (memory type, U/S, G) lost
+ *    or changed;
+ *  - split a large leaf: the TLB may then hold the old large translation
+ *    next to the new small ones and use either (SDM 3A "Details of TLB
+ *    Use"), and the split's leaves inside the range change - that is why
+ *    it was split - so they disagree;
+ *  - cleared an A or D bit that was set: else the CPU may not set it again
+ *    (SDM 3A "Optional Invalidation", 3C "Accessed and Dirty Flags for
+ *    EPT");
+ *  - widened a leaf (rights added, nothing else changed), only if the
+ *    format's flush_widen says so.
+ * Mapping into empty slots and setting A/D never flush.
+ */
 struct pg_format {
 	const char *name;          /* "x86-64", "EPT" */
 	uint64_t addr_mask;        /* address bits of an entry, GENMASK(51, 12) */
 	unsigned count_shift;      /* low bit of the 10-bit table entry count */
 	bool canonical;            /* VA must be canonical (else: < 2^48) */
+	uint64_t accessed, dirty;  /* a leaf's A and D bits */
+	/* A leaf that only gains rights still needs a flush: a stale,
+	 * narrower cached entry would fault in a way nothing retries. */
+	bool flush_widen;
 	struct pg_level level[PG_LEVELS];   /* [0] = root */
 };
 
@@ -77,8 +106,9 @@ struct pg_env {
 	/* A zeroed 4 KiB page for a table, or 0 if none is left. */
 	uint64_t (*alloc_table)(void *ctx);
 	void (*free_table)(void *ctx, uint64_t pa);
-	/* Called after a change that removed, moved or restricted translations
-	 * of [va, va+size). May be NULL (tables not live yet). */
+	/* Called once, at the end of a call whose changes to translations of
+	 * [va, va+size) need a flush (struct pg_format). May be NULL (tables
+	 * not live yet). */
 	void (*flush)(void *ctx, uint64_t va, uint64_t size);
 };
 
@@ -135,7 +165,8 @@ int pg_map(struct pg_space *s, uint64_t va, uint64_t pa, uint64_t size,
  * -EINVAL, -ENOMEM (split impossible); on failure nothing has changed. */
 int pg_unmap(struct pg_space *s, uint64_t va, uint64_t size);
 /* Set the permissions of [va, va+size), which must be fully mapped
- * (-ENOENT otherwise). Splits partly covered large leaves.
+ * (-ENOENT otherwise). Splits partly covered large leaves (their pieces
+ * keep its A/D bits); a rewritten leaf keeps its A/D bits.
  * -EINVAL, -ENOENT, -ENOMEM; on failure nothing has changed. */
 int pg_protect(struct pg_space *s, uint64_t va, uint64_t size, unsigned prot);
 /* Translate va. 0, or -ENOENT (not mapped), -EINVAL (non-canonical). */

@@ -614,6 +614,111 @@ static void test_flush(void **state)
 	tctx_free(t);
 }
 
+/* Every change of one call, splits included, is flushed once, over the
+ * hull of what changed. */
+static void test_flush_once(void **state)
+{
+	struct tctx *t = tctx_new(&pg_fmt_x86, ALL_SIZES);
+	struct pg_space *s = &t->s;
+	uint64_t b = 4 * SZ_1G;
+
+	assert_int_equal(pg_map(s, SZ_1G, 0, SZ_1G, RW), 0);
+	sim_flush_reset(&t->sim);
+	/* 1G -> 2M -> 4K, then the unmap: one flush of the old 1G leaf. */
+	assert_int_equal(pg_unmap(s, SZ_1G + 3 * SZ_2M + SZ_4K, SZ_4K), 0);
+	assert_int_equal(t->sim.nflush, 1);
+	assert_true(sim_flushed(&t->sim, SZ_1G, SZ_1G));
+
+	/* Across two 2M leaves: both split, both narrowed, one flush. */
+	assert_int_equal(pg_map(s, b, 0, 2 * SZ_2M, RW), 0);
+	sim_flush_reset(&t->sim);
+	assert_int_equal(pg_protect(s, b + SZ_2M - SZ_4K, 2 * SZ_4K,
+				    PG_PROT_R), 0);
+	assert_int_equal(t->sim.nflush, 1);
+	assert_true(sim_flushed(&t->sim, b, 2 * SZ_2M));
+	expect_xlate(s, b + SZ_2M - SZ_4K, SZ_2M - SZ_4K, 3, PG_PROT_R);
+	expect_xlate(s, b + SZ_2M, SZ_2M, 3, PG_PROT_R);
+	sim_flush_reset(&t->sim);
+	assert_int_equal(pg_unmap(s, b, 2 * SZ_2M), 0);
+	assert_int_equal(t->sim.nflush, 1);
+	assert_true(sim_flushed(&t->sim, b, 2 * SZ_2M));
+	assert_int_equal(pg_unmap(s, SZ_1G, SZ_1G), 0);
+	expect_tables(t, 1);
+	tctx_free(t);
+}
+
+/* Flushes per kind of change (mm/paging.h): a leaf that only gains rights
+ * is flushed on x86-64, not on EPT, unless a split went with it. */
+static void check_flush_policy(const struct pg_format *fmt)
+{
+	struct tctx *t = tctx_new(fmt, ALL_SIZES);
+	struct pg_space *s = &t->s;
+	static const struct {
+		uint64_t va, size;
+		unsigned prot, x86, ept;   /* flushes wanted */
+	} step[] = {
+		{ 0x1000, SZ_4K, RW, 1, 0 },                 /* W added */
+		{ 0x1000, SZ_4K, RW, 0, 0 },                 /* no change */
+		{ 0x1000, SZ_4K, RWX, 1, 0 },                /* X added */
+		{ 0x1000, SZ_4K, PG_PROT_R, 1, 1 },          /* narrowed */
+		{ 0x1000, SZ_4K, PG_PROT_R | PG_PROT_UC, 1, 1 }, /* type */
+		{ SZ_2M, SZ_2M, RW, 1, 0 },                  /* whole 2M leaf */
+		{ SZ_2M + SZ_4K, SZ_4K, RWX, 1, 1 },         /* split + widen */
+		{ SZ_2M + 2 * SZ_4K, SZ_4K, RWX, 1, 0 },     /* then 4K widen */
+	};
+
+	assert_int_equal(pg_map(s, 0x1000, 0x1000, SZ_4K, PG_PROT_R), 0);
+	assert_int_equal(pg_map(s, SZ_2M, SZ_2M, SZ_2M, PG_PROT_R), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(step); i++) {
+		unsigned want = fmt == &pg_fmt_x86 ? step[i].x86 : step[i].ept;
+
+		sim_flush_reset(&t->sim);
+		assert_int_equal(pg_protect(s, step[i].va, step[i].size,
+					    step[i].prot), 0);
+		print_message("%s step %zu: %llu flushes, want %u\n", fmt->name,
+			      i, (unsigned long long)t->sim.nflush, want);
+		assert_int_equal(t->sim.nflush, want);
+		expect_xlate(s, step[i].va, step[i].va,
+			     step[i].size == SZ_2M && i < 6 ? 2 : 3,
+			     step[i].prot);
+	}
+	assert_int_equal(pg_unmap(s, 0, 2 * SZ_2M), 0);
+	tctx_free(t);
+}
+
+static void test_flush_policy(void **state)
+{
+	check_flush_policy(&pg_fmt_x86);
+	check_flush_policy(&pg_fmt_ept);
+}
+
+/* The A/D bits the CPU set survive a protect and go with the pieces of a
+ * split leaf. */
+static void test_protect_keeps_ad(void **state)
+{
+	struct tctx *t = tctx_new(&pg_fmt_ept, ALL_SIZES);
+	struct pg_space *s = &t->s;
+	uint64_t ad = EPT_A | EPT_D;
+	struct pg_walk w;
+
+	assert_int_equal(pg_map(s, SZ_2M, 0, SZ_2M, RW), 0);
+	/* As the CPU does on a write through the leaf. */
+	assert_int_equal(pg_walk_va(s, SZ_2M, &w), 0);
+	*(uint64_t *)sim_ptr(&t->sim, w.step[w.nsteps - 1].entry_pa) |= ad;
+	assert_int_equal(pg_protect(s, SZ_2M, SZ_2M, RWX), 0);
+	assert_int_equal(pg_walk_va(s, SZ_2M, &w), 0);
+	assert_int_equal(w.xlate.page_size, SZ_2M);
+	assert_int_equal(w.xlate.entry & ad, ad);
+	assert_int_equal(pg_protect(s, SZ_2M + 5 * SZ_4K, SZ_4K, RW), 0);
+	for (uint64_t off = 0; off < SZ_2M; off += SZ_4K) {
+		assert_int_equal(pg_walk_va(s, SZ_2M + off, &w), 0);
+		assert_int_equal(w.xlate.page_size, SZ_4K);
+		assert_int_equal(w.xlate.entry & ad, ad);
+	}
+	assert_int_equal(pg_unmap(s, SZ_2M, SZ_2M), 0);
+	tctx_free(t);
+}
+
 /* ------------------------------------------------------------ walk */
 
 static struct sim_phys *walk_sim;
@@ -1019,6 +1124,9 @@ int main(void)
 		cmocka_unit_test(test_one_walk),
 		cmocka_unit_test(test_map_undo),
 		cmocka_unit_test(test_flush),
+		cmocka_unit_test(test_flush_once),
+		cmocka_unit_test(test_flush_policy),
+		cmocka_unit_test(test_protect_keeps_ad),
 		cmocka_unit_test(test_walk_va),
 		cmocka_unit_test(test_min_tables),
 		cmocka_unit_test(test_random_x86),
