@@ -584,6 +584,50 @@ int pg_protect(struct pg_space *s, uint64_t va, uint64_t size, unsigned prot)
 	return 0;
 }
 
+/* old[] first, then the edit, one leaf at a time; pages of an unmapped
+ * block read 0. */
+int pg_leaf_bits(struct pg_space *s, uint64_t va, uint64_t size,
+		 unsigned clear, unsigned set, uint8_t *old)
+{
+	const struct pg_format *f = s->fmt;
+	uint64_t cmask = pg_ad_mask(f, clear), smask = pg_ad_mask(f, set);
+	struct pg_change c = { .flush = false };
+	uint64_t last;
+	int err = pg_check_range(s, va, size, &last);
+
+	if (err)
+		return err;
+	if ((clear | set) & ~(PG_BIT_A | PG_BIT_D))
+		return -EINVAL;
+	for (uint64_t a = va, next;; a = next) {
+		struct pg_path p;
+		uint64_t span, base, end, e;
+		unsigned bits = 0;
+
+		pg_walk(s, a, PG_LAST, &p);
+		span = pg_span(f, p.l);
+		base = ALIGN_DOWN(a, span);
+		next = base + span;
+		end = MIN(next - 1, last);
+		e = *p.e[p.l];
+		if (pg_present(f, p.l, e)) {
+			bits = ((e & f->accessed) ? PG_BIT_A : 0) |
+			       ((e & f->dirty) ? PG_BIT_D : 0);
+			if (e & cmask)      /* a set bit cleared: flush */
+				pg_change_add(&c, base, next - 1);
+			if (((e & ~cmask) | smask) != e)
+				*p.e[p.l] = (e & ~cmask) | smask;
+		}
+		for (uint64_t i = (a - va) >> 12; old && i <= (end - va) >> 12;
+		     i++)
+			old[i] = (uint8_t)bits;
+		if (end == last)
+			break;
+	}
+	pg_change_flush(s, &c);
+	return 0;
+}
+
 int pg_walk_va(struct pg_space *s, uint64_t va, struct pg_walk *w)
 {
 	const struct pg_format *f = s->fmt;

@@ -47,7 +47,7 @@
 #define PG_PROT_UC       BIT(5)   /* uncached (device memory) */
 #define PG_PROT_ALL      (PG_PROT_R | PG_PROT_W | PG_PROT_X)
 
-/* Format-independent names of the leaf bits the CPU sets. */
+/* Format-independent names of the leaf bits the CPU sets (pg_leaf_bits). */
 #define PG_BIT_A         BIT(0)   /* accessed */
 #define PG_BIT_D         BIT(1)   /* dirty */
 
@@ -169,6 +169,15 @@ int pg_unmap(struct pg_space *s, uint64_t va, uint64_t size);
  * keep its A/D bits); a rewritten leaf keeps its A/D bits.
  * -EINVAL, -ENOENT, -ENOMEM; on failure nothing has changed. */
 int pg_protect(struct pg_space *s, uint64_t va, uint64_t size, unsigned prot);
+/* The A/D bits (PG_BIT_*) of [va, va+size): for each 4 KiB page i, old[i]
+ * (old may be NULL) gets those of the leaf that maps it, 0 if none; then
+ * every present leaf of the range has the bits in clear cleared and those
+ * in set set. No split: the bits belong to the leaf, so a large leaf only
+ * partly covered changes for all of its pages. Flushes once if a bit
+ * that was set is cleared. -EINVAL (range, or bits other than
+ * PG_BIT_A/D). */
+int pg_leaf_bits(struct pg_space *s, uint64_t va, uint64_t size,
+		 unsigned clear, unsigned set, uint8_t *old);
 /* Translate va. 0, or -ENOENT (not mapped), -EINVAL (non-canonical). */
 int pg_translate(struct pg_space *s, uint64_t va, struct pg_xlate *out);
 /* Walk va recording every entry read; returns w->result. */

@@ -176,6 +176,35 @@ static void test_widen_needs_no_invept(void **state)
 	assert_int_equal(ept_unmap(&f->ept, 0xC00000, SZ_2M), 0);
 }
 
+/* The HC_EPT_AD pattern (hv/vm_ept.c): read the flags per page, then
+ * clear them, with one INVEPT only if one was set. */
+static void test_ad_flags(void **state)
+{
+	struct fx *f = *state;
+	struct pg_walk w;
+	uint8_t ad[4];
+
+	assert_int_equal(ept_map(&f->ept, 0xE00000, 0x2000000, 4 * SZ_4K,
+				 PG_PROT_ALL), 0);
+	assert_int_equal(ept_walk(&f->ept, 0xE02000, &w), 0);
+	*(uint64_t *)sim_ptr(&f->sim, w.step[3].entry_pa) |= EPT_A | EPT_D;
+	sim_flush_reset(&f->sim);
+	assert_int_equal(ept_leaf_bits(&f->ept, 0xE00000, 4 * SZ_4K, 0, 0,
+				       ad), 0);
+	assert_int_equal(ad[0] | ad[1] | ad[3], 0);
+	assert_int_equal(ad[2], PG_BIT_A | PG_BIT_D);
+	assert_int_equal(ept_leaf_bits(&f->ept, 0xE00000, 4 * SZ_4K,
+				       PG_BIT_A | PG_BIT_D, 0, NULL), 0);
+	assert_int_equal(f->sim.nflush, 1);
+	assert_int_equal(ept_leaf_bits(&f->ept, 0xE00000, 4 * SZ_4K,
+				       PG_BIT_A | PG_BIT_D, 0, ad), 0);
+	assert_int_equal(f->sim.nflush, 1);
+	assert_int_equal(ad[2], 0);
+	assert_int_equal(ept_leaf_bits(&f->ept, EPT_GPA_LIMIT, SZ_4K, 0, 0,
+				       NULL), -EINVAL);
+	assert_int_equal(ept_unmap(&f->ept, 0xE00000, 4 * SZ_4K), 0);
+}
+
 static void test_leaf_sizes_respected(void **state)
 {
 	struct fx *f = *state;
@@ -246,6 +275,7 @@ int main(void)
 		cmocka_unit_test(test_unmap_splits_2m),
 		cmocka_unit_test(test_protect_splits_and_flushes),
 		cmocka_unit_test(test_widen_needs_no_invept),
+		cmocka_unit_test(test_ad_flags),
 		cmocka_unit_test(test_leaf_sizes_respected),
 		cmocka_unit_test(test_1g_leaf_and_walk),
 		cmocka_unit_test(test_bad_arguments),

@@ -719,6 +719,76 @@ static void test_protect_keeps_ad(void **state)
 	tctx_free(t);
 }
 
+/* ------------------------------------------------------------ A/D */
+
+/* As the CPU does: set bits in the leaf that maps va. */
+static void cpu_set_bits(struct tctx *t, uint64_t va, uint64_t bits)
+{
+	struct pg_walk w;
+
+	assert_int_equal(pg_walk_va(&t->s, va, &w), 0);
+	*(uint64_t *)sim_ptr(&t->sim, w.step[w.nsteps - 1].entry_pa) |= bits;
+}
+
+static uint64_t leaf_entry(struct tctx *t, uint64_t va)
+{
+	struct pg_walk w;
+
+	assert_int_equal(pg_walk_va(&t->s, va, &w), 0);
+	return w.xlate.entry;
+}
+
+/* pg_leaf_bits reads A/D per page, clears and sets them per leaf (no
+ * split) and flushes once, only when a set bit is cleared. */
+static void test_leaf_bits(void **state)
+{
+	struct tctx *t = tctx_new(&pg_fmt_ept, ALL_SIZES);
+	struct pg_space *s = &t->s;
+	uint64_t va = 2 * SZ_2M - 2 * SZ_4K, tables;
+	const unsigned A = PG_BIT_A, D = PG_BIT_D;
+	/* 2M leaf (2 pages), 4K leaves (3 pages), a hole. */
+	const uint8_t want0[6] = { A, A, 0, A | D, 0, 0 };
+	const uint8_t want1[6] = { D, D, D, D, D, 0 };
+	uint8_t old[6];
+
+	assert_int_equal(pg_map(s, SZ_2M, SZ_2M, SZ_2M, RW), 0);
+	assert_int_equal(pg_map(s, 2 * SZ_2M, 2 * SZ_2M, 3 * SZ_4K, RW), 0);
+	cpu_set_bits(t, SZ_2M, EPT_A);
+	cpu_set_bits(t, 2 * SZ_2M + SZ_4K, EPT_A | EPT_D);
+	tables = pg_table_pages(s);
+	sim_flush_reset(&t->sim);
+
+	assert_int_equal(pg_leaf_bits(s, va, 6 * SZ_4K, 0, 0, old), 0);
+	assert_memory_equal(old, want0, sizeof(old));
+	assert_int_equal(t->sim.nflush, 0);
+	/* Clear both: one flush over the two leaves that had bits set; the
+	 * 2M leaf loses them for all of its pages. */
+	memset(old, 0xEE, sizeof(old));
+	assert_int_equal(pg_leaf_bits(s, va, 6 * SZ_4K, A | D, 0, old), 0);
+	assert_memory_equal(old, want0, sizeof(old));
+	assert_int_equal(t->sim.nflush, 1);
+	assert_true(sim_flushed(&t->sim, SZ_2M, SZ_2M + 2 * SZ_4K));
+	assert_int_equal(leaf_entry(t, SZ_2M) & (EPT_A | EPT_D), 0);
+	assert_int_equal(leaf_entry(t, 2 * SZ_2M + SZ_4K) & (EPT_A | EPT_D), 0);
+	/* Nothing set: nothing to flush. Setting never flushes. */
+	assert_int_equal(pg_leaf_bits(s, va, 6 * SZ_4K, A | D, 0, NULL), 0);
+	assert_int_equal(pg_leaf_bits(s, va, 6 * SZ_4K, 0, D, NULL), 0);
+	assert_int_equal(t->sim.nflush, 1);
+	assert_int_equal(pg_leaf_bits(s, va, 6 * SZ_4K, 0, 0, old), 0);
+	assert_memory_equal(old, want1, sizeof(old));
+	assert_int_equal(leaf_entry(t, SZ_2M) & (EPT_A | EPT_D), EPT_D);
+	/* No split, no table touched; bad bits and ranges. */
+	assert_int_equal(pg_table_pages(s), tables);
+	assert_int_equal(pg_leaf_bits(s, va, SZ_4K, BIT(2), 0, NULL), -EINVAL);
+	assert_int_equal(pg_leaf_bits(s, va, SZ_4K, 0, BIT(5), NULL), -EINVAL);
+	assert_int_equal(pg_leaf_bits(s, va + 1, SZ_4K, A, 0, NULL), -EINVAL);
+	assert_int_equal(pg_leaf_bits(s, va, 0, A, 0, NULL), -EINVAL);
+	assert_int_equal(pg_leaf_bits(s, 1ULL << 48, SZ_4K, A, 0, NULL),
+			 -EINVAL);
+	assert_int_equal(pg_unmap(s, SZ_2M, 2 * SZ_2M), 0);
+	tctx_free(t);
+}
+
 /* ------------------------------------------------------------ walk */
 
 static struct sim_phys *walk_sim;
@@ -1127,6 +1197,7 @@ int main(void)
 		cmocka_unit_test(test_flush_once),
 		cmocka_unit_test(test_flush_policy),
 		cmocka_unit_test(test_protect_keeps_ad),
+		cmocka_unit_test(test_leaf_bits),
 		cmocka_unit_test(test_walk_va),
 		cmocka_unit_test(test_min_tables),
 		cmocka_unit_test(test_random_x86),
