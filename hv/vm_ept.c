@@ -22,7 +22,6 @@
 #include "vmx/vmcs.h"
 #include "vmx/vmx_insn.h"
 #include "hv/run.h"
-#include "ept/ept_format.h"
 #include "hv/stats.h"
 #include "hv/host.h"
 #include "hv/memlayout.h"
@@ -404,15 +403,9 @@ int64_t vm_hc_counters(struct vm *vm, uint64_t buf_gpa)
 	return vm_write(vm, buf_gpa, &c, sizeof(c));
 }
 
-/* The EPT leaf entry mapping gpa, or NULL. */
-static uint64_t *leaf_entry(struct vm *vm, uint64_t gpa)
-{
-	struct pg_walk w;
-
-	if (ept_walk(&vm->ept, gpa, &w))
-		return NULL;
-	return phys_to_virt(w.step[w.nsteps - 1].entry_pa);
-}
+/* Byte i of the result: PG_BIT_A (bit 0) and PG_BIT_D (bit 1) of the
+ * leaf mapping page i, as ept_leaf_bits gives them. */
+_Static_assert(PG_BIT_A == 1 && PG_BIT_D == 2, "HC_EPT_AD byte layout");
 
 int64_t vm_hc_ept_ad(struct vm *vm, uint64_t gpa, uint64_t pages,
 		     uint64_t out_gpa, uint64_t clear)
@@ -435,27 +428,19 @@ int64_t vm_hc_ept_ad(struct vm *vm, uint64_t gpa, uint64_t pages,
 	for (uint64_t i = 0; i < pages; i += sizeof(buf)) {
 		uint64_t n = MIN(pages - i, (uint64_t)sizeof(buf));
 
-		for (uint64_t k = 0; k < n; k++) {
-			uint64_t *le = leaf_entry(vm, gpa + ((i + k) << 12));
-
-			buf[k] = !le ? 0 : ((*le & EPT_A) ? 1 : 0) |
-					   ((*le & EPT_D) ? 2 : 0);
-		}
-		rc = vm_write(vm, out_gpa + i, buf, n);
+		rc = ept_leaf_bits(&vm->ept, gpa + (i << 12), n << 12, 0, 0,
+				   buf);
+		if (!rc)
+			rc = vm_write(vm, out_gpa + i, buf, n);
 		if (rc)
 			return rc;
 	}
-	if (clear) {
-		/* SDM 3C "Accessed and Dirty Flags for EPT": software clears
-		 * them and must invalidate so the CPU sets them again. */
-		for (uint64_t i = 0; i < pages; i++) {
-			uint64_t *le = leaf_entry(vm, gpa + (i << 12));
-
-			if (le)
-				*le &= ~(EPT_A | EPT_D);
-		}
-		vm_invept(vm);
-	}
+	/* SDM 3C "Accessed and Dirty Flags for EPT": software may clear
+	 * them; the engine then runs INVEPT (if one was set), so that the
+	 * CPU sets them again on the next access. */
+	if (clear)
+		return ept_leaf_bits(&vm->ept, gpa, pages << 12,
+				     PG_BIT_A | PG_BIT_D, 0, NULL);
 	return 0;
 }
 
