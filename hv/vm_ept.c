@@ -103,6 +103,25 @@ static uint64_t leaf_base(struct vm *vm, uint64_t gpa)
 	return ALIGN_DOWN(gpa, SZ_4K);
 }
 
+/*
+ * End write tracking of the tracked page at page, whose leaf is x: W back
+ * on that 4 KiB page alone, counted. W added to a 4 KiB leaf needs no
+ * INVEPT (a stale read-only entry only causes a violation, which drops it;
+ * ept/ept_format.c). A large leaf is split first, and that one change of
+ * page size and rights together is flushed once (mm/paging.h).
+ */
+static int track_end(struct vm *vm, uint64_t page, const struct pg_xlate *x)
+{
+	int rc = ept_protect(&vm->ept, page, SZ_4K,
+			     (x->prot & PG_PROT_ALL) | PG_PROT_W);
+
+	if (rc)
+		return rc;
+	vm->page[page >> 12] &= ~VM_PG_TRACKED;
+	vm->ctr.write_track_faults++;
+	return 0;
+}
+
 /* Does a leaf with PG_PROT_* prot permit the access in qual? */
 static bool access_allowed(unsigned prot, uint64_t qual)
 {
@@ -166,26 +185,54 @@ enum vm_fault_action vm_ept_fault(struct vm *vm, uint64_t gpa, uint64_t gla,
 		panic("vm_ept_fault: backed GPA 0x%llx has no EPT leaf",
 		      (unsigned long long)gpa);
 	if ((qual & EPTV_WRITE) && (*e & VM_PG_TRACKED)) {
-		/* Dirty logging: restore write on this 4 KiB page only; the
-		 * write re-executes. W added to a 4 KiB leaf needs no INVEPT
-		 * (the violation dropped the stale entry; ept/ept_format.c).
-		 * A large leaf is split first, and that one change of page
-		 * size and rights together is flushed once (mm/paging.h). */
-		rc = ept_protect(&vm->ept, page, SZ_4K,
-				 (x.prot & PG_PROT_ALL) | PG_PROT_W);
-		if (rc) {
+		/* Dirty logging: the write re-executes once W is back. */
+		if (track_end(vm, page, &x)) {
 			report(vm, gpa, gla, qual, rip,
 			       "cannot restore write access");
 			return VM_FAULT_INJECT_GP;
 		}
-		*e &= ~VM_PG_TRACKED;
-		vm->ctr.write_track_faults++;
 		return VM_FAULT_RESUME;
 	}
 	if (access_allowed(x.prot, qual))
 		return VM_FAULT_RESUME;     /* already allowed: stale, retry */
 	report(vm, gpa, gla, qual, rip, "access not permitted by EPT");
 	return VM_FAULT_INJECT_GP;
+}
+
+/* ------------------------------------------------------ dirty */
+
+int vm_mark_dirty(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	for (uint64_t a = ALIGN_DOWN(gpa, SZ_4K); a < gpa + len; a += SZ_4K) {
+		uint64_t w = vm->page[a >> 12], qual;
+		struct pg_xlate x;
+		int rc;
+
+		/* Only a mapped page can be tracked or have A/D. */
+		if (!(w & VM_PG_TRACKED) && !vm->ept.ad)
+			continue;
+		if (!(w & VM_PG_BACKED) || (w & (VM_PG_LAZY | VM_PG_NOACCESS)) ||
+		    ept_translate(&vm->ept, a, &x))
+			continue;
+		if (w & VM_PG_TRACKED) {
+			rc = track_end(vm, a, &x);
+			if (rc)
+				return rc;
+			qual = HC_VIOL_HV_WRITE | EPTV_WRITE |
+			       ((x.prot & PG_PROT_R) ? EPTV_READABLE : 0) |
+			       ((x.prot & PG_PROT_X) ? EPTV_EXECUTABLE : 0);
+			vlog_add(vm, MAX(gpa, a), 0, qual,
+				 ALIGN_DOWN(a, x.page_size));
+		}
+		/* As the CPU does for a write through the leaf; no flush. */
+		if (vm->ept.ad) {
+			rc = ept_leaf_bits(&vm->ept, a, SZ_4K, 0,
+					   PG_BIT_A | PG_BIT_D, NULL);
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------ validation */
@@ -234,7 +281,7 @@ int64_t vm_hc_remap(struct vm *vm, uint64_t gpa, uint64_t pattern)
 			return rc;
 		}
 		*e = hpa | VM_PG_BACKED;
-		return 0;
+		return vm_mark_dirty(vm, gpa, SZ_4K);
 	}
 	if (!(old & (VM_PG_LAZY | VM_PG_NOACCESS))) {
 		/* Mapped: move the leaf. The unmap splits a large leaf and
@@ -262,7 +309,8 @@ int64_t vm_hc_remap(struct vm *vm, uint64_t gpa, uint64_t pattern)
 	}
 	*e = hpa | (old & ~VM_PG_ADDR);
 	hv_frame_free(old & VM_PG_ADDR);
-	return 0;
+	/* New contents: dirty (a 4 KiB leaf now, so this cannot fail). */
+	return vm_mark_dirty(vm, gpa, SZ_4K);
 }
 
 /* Clear clear_prot from every leaf of [gpa, gpa+size) (fully mapped),
@@ -357,6 +405,11 @@ int64_t vm_hc_violation_log(struct vm *vm, uint64_t buf_gpa, uint64_t n)
 	uint64_t first;
 	int rc = check_buf(vm, buf_gpa, want * sizeof(struct hc_violation));
 
+	/* The buffer's own pages first: if tracked, their entries are part
+	 * of this copy, not lost to the emptying after it. */
+	if (!rc)
+		rc = vm_mark_dirty(vm, buf_gpa,
+				   want * sizeof(struct hc_violation));
 	if (rc)
 		return rc;
 	copy = MIN(want, vm->vlog_count);
@@ -394,11 +447,15 @@ int64_t vm_hc_demand(struct vm *vm, uint64_t gpa, uint64_t bytes)
 
 int64_t vm_hc_counters(struct vm *vm, uint64_t buf_gpa)
 {
-	struct hc_counters c = vm->ctr;
+	struct hc_counters c;
 	int rc = check_buf(vm, buf_gpa, sizeof(c));
 
+	/* Counted before the copy, as this write's own tracking end is. */
+	if (!rc)
+		rc = vm_mark_dirty(vm, buf_gpa, sizeof(c));
 	if (rc)
 		return rc;
+	c = vm->ctr;
 	c.exits = stats_total_exits() - vm->exits_base;
 	return vm_write(vm, buf_gpa, &c, sizeof(c));
 }
@@ -423,6 +480,9 @@ int64_t vm_hc_ept_ad(struct vm *vm, uint64_t gpa, uint64_t pages,
 	if (rc)
 		return rc;
 	rc = check_buf(vm, out_gpa, pages);
+	/* The result's own pages are written by this call: dirty first. */
+	if (!rc)
+		rc = vm_mark_dirty(vm, out_gpa, pages);
 	if (rc)
 		return rc;
 	for (uint64_t i = 0; i < pages; i += sizeof(buf)) {

@@ -353,6 +353,11 @@ static int vm_copy(struct vm *vm, uint64_t gpa, void *buf, size_t len,
 		if (e & VM_PG_BACKED) {
 			void *p = phys_to_virt((e & VM_PG_ADDR) + off);
 
+			if (op != VM_COPY_FROM) {
+				rc = vm_mark_dirty(vm, gpa, n);
+				if (rc)
+					return rc;
+			}
 			if (op == VM_COPY_TO)
 				memcpy(p, b, n);
 			else if (op == VM_COPY_FROM)
