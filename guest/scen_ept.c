@@ -191,7 +191,8 @@ static void ept_write_track_hv(void)
 {
 	const char *name = "ept.write-track-hv";
 	uint64_t pa = mm_alloc_frame(), off = 0x240;
-	const uint64_t kind = HC_VIOL_HV_WRITE | EQ_WRITE | EQ_EPT_W | EQ_GLA_OK;
+	const uint64_t kind = HC_VIOL_HV_WRITE | EQ_WRITE | EQ_EPT_W |
+			      EQ_GLA_OK;
 	static struct hc_counters c0;
 	static uint8_t ad;
 	const struct hc_violation *hit = NULL;
@@ -219,8 +220,9 @@ static void ept_write_track_hv(void)
 		rc = hc_call(HC_EPT_AD, pa, 1, mm_kernel_pa(&ad), 0);
 	n = hc_vlog(vlog, ARRAY_SIZE(vlog));
 	if (rc || n < 0) {
-		report(false, name, "HC_COUNTERS / HC_EPT_AD / HC_VIOLATION_LOG: "
-		       "%s / %s", err_name((int)rc), err_name((int)n));
+		report(false, name, "HC_COUNTERS / HC_EPT_AD / "
+		       "HC_VIOLATION_LOG: %s / %s", err_name((int)rc),
+		       err_name((int)n));
 		goto out;
 	}
 	for (long i = 0; i < n; i++)
@@ -229,9 +231,9 @@ static void ept_write_track_hv(void)
 	if (hits != 1 || hit->gpa != pa + off || hit->gla ||
 	    (hit->qual & kind) != (HC_VIOL_HV_WRITE | EQ_WRITE) ||
 	    hit->ept_leaf_gpa != pa) {
-		report(false, name, "%ld log entries for the page, want 1 with "
-		       "gpa 0x%llx, qual HC_VIOL_HV_WRITE|write, no GLA (first: "
-		       "gpa 0x%llx qual 0x%llx leaf 0x%llx)", hits,
+		report(false, name, "%ld log entries for the page, want 1 "
+		       "with gpa 0x%llx, qual HC_VIOL_HV_WRITE|write, no GLA "
+		       "(first: gpa 0x%llx qual 0x%llx leaf 0x%llx)", hits,
 		       (unsigned long long)(pa + off),
 		       (unsigned long long)(hit ? hit->gpa : 0),
 		       (unsigned long long)(hit ? hit->qual : 0),

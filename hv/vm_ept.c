@@ -211,7 +211,8 @@ int vm_mark_dirty(struct vm *vm, uint64_t gpa, uint64_t len)
 		/* Only a mapped page can be tracked or have A/D. */
 		if (!(w & VM_PG_TRACKED) && !vm->ept.ad)
 			continue;
-		if (!(w & VM_PG_BACKED) || (w & (VM_PG_LAZY | VM_PG_NOACCESS)) ||
+		if (!(w & VM_PG_BACKED) ||
+		    (w & (VM_PG_LAZY | VM_PG_NOACCESS)) ||
 		    ept_translate(&vm->ept, a, &x))
 			continue;
 		if (w & VM_PG_TRACKED) {
