@@ -667,6 +667,49 @@ int pg_walk_va(struct pg_space *s, uint64_t va, struct pg_walk *w)
 	return w->result;   /* not reached: the last level is always a leaf */
 }
 
+static int pg_leaves_in(struct pg_space *s, uint64_t tpa, unsigned l,
+			uint64_t base,
+			int (*fn)(void *ctx, const struct pg_leaf *lf),
+			void *ctx)
+{
+	const struct pg_format *f = s->fmt;
+	const uint64_t *t = pg_table(s, tpa);
+	struct pg_leaf lf = { .pa = tpa, .level = l };
+	int rc;
+
+	if (!t)
+		return fn(ctx, &lf);
+	for (unsigned i = 0; i < PG_ENTRIES; i++) {
+		uint64_t e = t[i];
+		uint64_t va = base | ((uint64_t)i << f->level[l].shift);
+
+		if (!pg_present(f, l, e))
+			continue;
+		/* The upper half of a canonical space is sign-extended. */
+		if (l == 0 && f->canonical && (va & BIT(f->level[0].shift + 8)))
+			va |= ~0ULL << (f->level[0].shift + 9);
+		if (pg_is_leaf(f, l, e)) {
+			lf = (struct pg_leaf){
+				.va = va, .pa = pg_leaf_pa(f, l, e),
+				.size = f->level[l].page_size, .level = l,
+				.prot = f->level[l].leaf_prot(e), .entry = e };
+			rc = fn(ctx, &lf);
+		} else {
+			rc = pg_leaves_in(s, e & f->addr_mask, l + 1, va, fn,
+					  ctx);
+		}
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int pg_leaves(struct pg_space *s, int (*fn)(void *ctx, const struct pg_leaf *l),
+	      void *ctx)
+{
+	return pg_leaves_in(s, s->root, 0, 0, fn, ctx);
+}
+
 int pg_translate(struct pg_space *s, uint64_t va, struct pg_xlate *out)
 {
 	struct pg_walk w;

@@ -178,6 +178,18 @@ int pg_protect(struct pg_space *s, uint64_t va, uint64_t size, unsigned prot);
  * PG_BIT_A/D). */
 int pg_leaf_bits(struct pg_space *s, uint64_t va, uint64_t size,
 		 unsigned clear, unsigned set, uint8_t *old);
+/* A present leaf, for pg_leaves; with size 0, a table at pa (level
+ * level) that table_ptr could not reach. */
+struct pg_leaf {
+	uint64_t va, pa, size;
+	unsigned level, prot;
+	uint64_t entry;
+};
+/* Call fn on every present leaf of s, in address order; a table that
+ * table_ptr cannot reach is passed as a size-0 leaf and skipped. Reads
+ * only. Stops when fn returns non-zero, and returns that; else 0. */
+int pg_leaves(struct pg_space *s, int (*fn)(void *ctx, const struct pg_leaf *l),
+	      void *ctx);
 /* Translate va. 0, or -ENOENT (not mapped), -EINVAL (non-canonical). */
 int pg_translate(struct pg_space *s, uint64_t va, struct pg_xlate *out);
 /* Walk va recording every entry read; returns w->result. */

@@ -852,6 +852,68 @@ static void test_walk_va(void **state)
 	tctx_free(t);
 }
 
+struct leaves {
+	unsigned n, stop_at;
+	struct pg_leaf l[8];
+};
+
+static int collect_leaf(void *ctx, const struct pg_leaf *l)
+{
+	struct leaves *c = ctx;
+
+	if (c->n < ARRAY_SIZE(c->l))
+		c->l[c->n] = *l;
+	return ++c->n == c->stop_at ? 7 : 0;
+}
+
+/* pg_leaves: every present leaf in address order, upper half
+ * sign-extended; an unreadable table is passed as a size-0 leaf. */
+static void test_leaves(void **state)
+{
+	struct tctx *t = tctx_new(&pg_fmt_x86, ALL_SIZES);
+	struct pg_space *s = &t->s;
+	uint64_t kva = 0xffff800040000000ULL;
+	struct leaves c = { 0 };
+
+	assert_int_equal(pg_map(s, kva, 0x200000, SZ_2M, PG_PROT_R), 0);
+	assert_int_equal(pg_map(s, 0x5000, 0x9000, 2 * SZ_4K, RW), 0);
+	assert_int_equal(pg_map(s, SZ_1G, 0, SZ_1G, RWX), 0);
+	assert_int_equal(pg_leaves(s, collect_leaf, &c), 0);
+	assert_int_equal(c.n, 4);
+	assert_int_equal(c.l[0].va, 0x5000);
+	assert_int_equal(c.l[0].pa, 0x9000);
+	assert_int_equal(c.l[0].size, SZ_4K);
+	assert_int_equal(c.l[0].prot, RW);
+	assert_int_equal(c.l[1].va, 0x6000);
+	assert_int_equal(c.l[2].va, SZ_1G);
+	assert_int_equal(c.l[2].size, SZ_1G);
+	assert_int_equal(c.l[2].level, 1);
+	assert_int_equal(c.l[3].va, kva);
+	assert_int_equal(c.l[3].pa, 0x200000);
+	assert_int_equal(c.l[3].prot, PG_PROT_R);
+	/* fn's non-zero return stops the walk and is returned. */
+	c = (struct leaves){ .stop_at = 2 };
+	assert_int_equal(pg_leaves(s, collect_leaf, &c), 7);
+	assert_int_equal(c.n, 2);
+
+	struct pg_env env = *sim_env(&t->sim);
+	const struct pg_env *old = s->env;
+	walk_sim = &t->sim;
+	env.ctx = s;
+	env.table_ptr = root_only_ptr;
+	s->env = &env;
+	c = (struct leaves){ 0 };
+	assert_int_equal(pg_leaves(s, collect_leaf, &c), 0);
+	s->env = old;
+	assert_int_equal(c.n, 2);           /* two PDPTs not readable */
+	assert_int_equal(c.l[0].size, 0);
+	assert_int_equal(c.l[0].level, 1);
+	assert_int_equal(c.l[1].size, 0);
+	assert_int_equal(pg_unmap(s, 0, 2 * SZ_1G), 0);
+	assert_int_equal(pg_unmap(s, kva, SZ_2M), 0);
+	tctx_free(t);
+}
+
 /* ------------------------------------------------------------ sizing */
 
 struct layout {
@@ -1199,6 +1261,7 @@ int main(void)
 		cmocka_unit_test(test_protect_keeps_ad),
 		cmocka_unit_test(test_leaf_bits),
 		cmocka_unit_test(test_walk_va),
+		cmocka_unit_test(test_leaves),
 		cmocka_unit_test(test_min_tables),
 		cmocka_unit_test(test_random_x86),
 		cmocka_unit_test(test_random_ept),
