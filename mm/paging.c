@@ -382,26 +382,34 @@ static unsigned pg_edge_splits(const struct pg_space *s,
 
 /*
  * Reserve the table pages the edge splits of [va, last] need; head gets
- * the walk of va. The walk of last is the same one if the entry va's walk
- * stopped at covers last (a range inside one leaf, or one hole).
+ * the walk of va. If the entry va's walk stopped at covers last too (a
+ * range inside one leaf, or in one hole), that is the walk of last as
+ * well, and a 4 KiB leaf or a hole has nothing to split.
  */
 static int pg_reserve_edges(struct pg_space *s, uint64_t va, uint64_t last,
 			    struct pg_reserve *r, struct pg_path *head)
 {
-	uint64_t seen[PG_LEVELS], span;
-	struct pg_path tail;
+	const struct pg_format *f = s->fmt;
+	const struct pg_path *tail = head;
+	uint64_t seen[PG_LEVELS];
+	struct pg_path tw;
+	uint64_t span;
 	unsigned n;
 
+	pg_walk(s, va, PG_LAST, head);
+	span = pg_span(f, head->l);
+	if (ALIGN_DOWN(va, span) + (span - 1) < last) {
+		pg_walk(s, last, PG_LAST, &tw);
+		tail = &tw;
+	} else if (head->l == PG_LAST ||
+		   !pg_present(f, head->l, *head->e[head->l])) {
+		r->n = 0;
+		return 0;
+	}
 	for (unsigned l = 0; l < PG_LEVELS; l++)
 		seen[l] = 1;    /* never a page base */
-	pg_walk(s, va, PG_LAST, head);
 	n = pg_edge_splits(s, head, va, va, seen);
-	span = pg_span(s->fmt, head->l);
-	if (ALIGN_DOWN(va, span) + (span - 1) >= last)
-		tail = *head;
-	else
-		pg_walk(s, last, PG_LAST, &tail);
-	n += pg_edge_splits(s, &tail, last, last + 1, seen);
+	n += pg_edge_splits(s, tail, last, last + 1, seen);
 	return pg_reserve_fill(s, r, n);
 }
 
