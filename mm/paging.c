@@ -9,9 +9,10 @@
  * pg_space.root_count. A table is freed as soon as its count drops to 0, so
  * a present table entry always has a mapped page below it.
  *
- * One walk per leaf: pg_map finds a leaf's slot taken on the same walk that
- * maps it, and pg_unmap and pg_protect do their first leaf on the walk that
- * counted the splits its edges need.
+ * One walk: pg_map finds a leaf's slot taken on the same walk that maps
+ * it, and pg_unmap and pg_protect do their first leaf on the walk that
+ * counted the splits its edges need. A range then moves from entry to
+ * entry within a table (pg_walk_next), so it costs one walk per table.
  *
  * Failure atomicity: pg_map allocates the tables of each leaf before
  * linking any, and unmaps what it mapped if a later leaf overlaps or an
@@ -240,6 +241,23 @@ static void pg_walk(const struct pg_space *s, uint64_t va, unsigned stop,
 	pg_walk_down(s, va, stop, p, 0);
 }
 
+/*
+ * Move the walk p on to next, the address just past the span of the entry
+ * p stopped at: the next entry of the same table, and down from there,
+ * unless next starts another table or that table is gone (!kept); then
+ * from the root. So a range costs one walk per table, not per entry.
+ */
+static void pg_walk_next(const struct pg_space *s, uint64_t next,
+			 unsigned stop, struct pg_path *p, bool kept)
+{
+	if (kept && pg_index(s->fmt, p->l, next) != 0) {
+		p->e[p->l]++;
+		pg_walk_down(s, next, stop, p, p->l);
+	} else {
+		pg_walk(s, next, stop, p);
+	}
+}
+
 /* True if some page of [va, last] is mapped (want = true) or unmapped. */
 static bool pg_range_has(const struct pg_space *s, uint64_t va,
 			 uint64_t last, bool want)
@@ -247,14 +265,15 @@ static bool pg_range_has(const struct pg_space *s, uint64_t va,
 	const struct pg_format *f = s->fmt;
 	struct pg_path p;
 
+	pg_walk(s, va, PG_LAST, &p);
 	for (uint64_t a = va, span, next;; a = next) {
-		pg_walk(s, a, PG_LAST, &p);
 		span = pg_span(f, p.l);
 		next = ALIGN_DOWN(a, span) + span;
 		if (pg_present(f, p.l, *p.e[p.l]) == want)
 			return true;
 		if (next == 0 || next - 1 >= last)
 			return false;
+		pg_walk_next(s, next, PG_LAST, &p, true);
 	}
 }
 
@@ -274,25 +293,27 @@ static void pg_count_add(struct pg_space *s, struct pg_path *p, unsigned l,
 /*
  * Clear the present entry *p->e[l]. A table left empty is freed and the
  * entry pointing to it cleared in turn: O(levels) per cleared entry.
+ * Returns whether the table that held *p->e[l] is still there.
  */
-static void pg_clear_entry(struct pg_space *s, struct pg_path *p, unsigned l)
+static bool pg_clear_entry(struct pg_space *s, struct pg_path *p, unsigned l)
 {
 	const struct pg_format *f = s->fmt;
+	bool kept = true;
 
-	for (;;) {
+	for (;; kept = false) {
 		uint64_t up;
 		unsigned c;
 
 		*p->e[l] = 0;
 		if (l == 0) {
 			s->root_count--;
-			return;
+			return kept;
 		}
 		up = *p->e[l - 1];
 		c = pg_count(f, up) - 1;
 		if (c) {
 			*p->e[l - 1] = pg_with_count(f, up, c);
-			return;
+			return kept;
 		}
 		s->env->free_table(s->env->ctx, up & f->addr_mask);
 		s->tables[l]--;
@@ -321,33 +342,31 @@ static void pg_reserve_release(struct pg_space *s, struct pg_reserve *r)
 }
 
 /*
- * Map one leaf at level ll, on the one walk that also checks its slot: a
- * leaf met on the way or at ll, or a table at ll (never empty), means some
- * page is mapped there already. The leaf's tables are allocated before any
- * is linked.
+ * Map one leaf at level ll, on the walk p of va (at most to ll) that also
+ * checks its slot: a leaf met on the way or at ll, or a table at ll (never
+ * empty), means some page is mapped there already. The leaf's tables are
+ * allocated before any is linked. On success p leads to the new leaf.
  */
 static int pg_map_leaf(struct pg_space *s, uint64_t va, uint64_t pa,
-		       unsigned ll, unsigned prot)
+		       unsigned ll, unsigned prot, struct pg_path *p)
 {
 	const struct pg_format *f = s->fmt;
 	struct pg_reserve fresh;
-	struct pg_path p;
-	unsigned l;
+	unsigned l = p->l;
 
-	pg_walk(s, va, ll, &p);
-	l = p.l;
-	if (pg_present(f, l, *p.e[l]))
+	if (pg_present(f, l, *p->e[l]))
 		return -EEXIST;
 	if (pg_reserve_fill(s, &fresh, ll - l))
 		return -ENOMEM;
 	for (unsigned i = 0; l < ll; l++, i++) {
-		*p.e[l] = f->level[l].make_table(fresh.pa[i]);
-		pg_count_add(s, &p, l, 1);
+		*p->e[l] = f->level[l].make_table(fresh.pa[i]);
+		pg_count_add(s, p, l, 1);
 		s->tables[l + 1]++;
-		p.e[l + 1] = pg_table(s, fresh.pa[i]) + pg_index(f, l + 1, va);
+		p->e[l + 1] = pg_table(s, fresh.pa[i]) + pg_index(f, l + 1, va);
 	}
-	*p.e[ll] = f->level[ll].make_leaf(pa, prot, f->level[ll].page_size);
-	pg_count_add(s, &p, ll, 1);
+	*p->e[ll] = f->level[ll].make_leaf(pa, prot, f->level[ll].page_size);
+	pg_count_add(s, p, ll, 1);
+	p->l = ll;
 	return 0;
 }
 
@@ -462,19 +481,19 @@ static bool pg_rewrite_flushes(const struct pg_format *f, unsigned l,
 
 /*
  * Unmap, or set prot on, every present page of [va, last]; splits a leaf
- * that sticks out of the range. p holds the walk of va. Returns the
- * number of leaves changed.
+ * that sticks out of the range. p holds the walk of va; c gathers what
+ * needs the flush.
  */
-static int pg_edit_range(struct pg_space *s, uint64_t va, uint64_t last,
+static void pg_edit_range(struct pg_space *s, uint64_t va, uint64_t last,
 			 bool unmap, unsigned prot, struct pg_reserve *r,
 			 struct pg_path *p, struct pg_change *c)
 {
 	const struct pg_format *f = s->fmt;
 	uint64_t ad = pg_ad_mask(f, PG_BIT_A | PG_BIT_D);
-	int changed = 0;
 
 	for (uint64_t a = va;;) {
 		unsigned l = p->l;
+		bool kept = true;
 		uint64_t span = pg_span(f, l), base = ALIGN_DOWN(a, span);
 		uint64_t next = base + span, e = *p->e[l], ne;
 
@@ -485,7 +504,7 @@ static int pg_edit_range(struct pg_space *s, uint64_t va, uint64_t last,
 				continue;       /* a again, one level down */
 			}
 			if (unmap) {
-				pg_clear_entry(s, p, l);
+				kept = pg_clear_entry(s, p, l);
 				pg_change_add(c, base, next - 1);
 			} else {
 				ne = f->level[l].make_leaf(pg_leaf_pa(f, l, e),
@@ -495,12 +514,11 @@ static int pg_edit_range(struct pg_space *s, uint64_t va, uint64_t last,
 					pg_change_add(c, base, next - 1);
 				*p->e[l] = ne;
 			}
-			changed++;
 		}
 		if (next == 0 || next - 1 >= last)
-			return changed;
+			return;
 		a = next;
-		pg_walk(s, a, PG_LAST, p);
+		pg_walk_next(s, a, PG_LAST, p, kept);
 	}
 }
 
@@ -531,10 +549,15 @@ int pg_map(struct pg_space *s, uint64_t va, uint64_t pa, uint64_t size,
 	    (pa_last & ~(f->addr_mask | (SZ_4K - 1))))
 		return -EINVAL;
 
-	while (off < size) {
+	for (struct pg_path p = { .l = PG_LEVELS }; off < size;) {
 		unsigned ll = pg_pick_level(s, va + off, pa + off, size - off);
 
-		err = pg_map_leaf(s, va + off, pa + off, ll, prot);
+		/* The slot after the last leaf, if that is in its table. */
+		if (p.l == ll)
+			pg_walk_next(s, va + off, ll, &p, true);
+		else
+			pg_walk(s, va + off, ll, &p);
+		err = pg_map_leaf(s, va + off, pa + off, ll, prot, &p);
 		if (err) {
 			/* An overlap further on is the answer, as if checked
 			 * first (a walk on this error path only). */
@@ -600,6 +623,7 @@ int pg_leaf_bits(struct pg_space *s, uint64_t va, uint64_t size,
 	const struct pg_format *f = s->fmt;
 	uint64_t cmask = pg_ad_mask(f, clear), smask = pg_ad_mask(f, set);
 	struct pg_change c = { .flush = false };
+	struct pg_path p;
 	uint64_t last;
 	int err = pg_check_range(s, va, size, &last);
 
@@ -607,12 +631,11 @@ int pg_leaf_bits(struct pg_space *s, uint64_t va, uint64_t size,
 		return err;
 	if ((clear | set) & ~(PG_BIT_A | PG_BIT_D))
 		return -EINVAL;
+	pg_walk(s, va, PG_LAST, &p);
 	for (uint64_t a = va, next;; a = next) {
-		struct pg_path p;
 		uint64_t span, base, end, e;
 		unsigned bits = 0;
 
-		pg_walk(s, a, PG_LAST, &p);
 		span = pg_span(f, p.l);
 		base = ALIGN_DOWN(a, span);
 		next = base + span;
@@ -631,6 +654,7 @@ int pg_leaf_bits(struct pg_space *s, uint64_t va, uint64_t size,
 			old[i] = (uint8_t)bits;
 		if (end == last)
 			break;
+		pg_walk_next(s, next, PG_LAST, &p, true);
 	}
 	pg_change_flush(s, &c);
 	return 0;

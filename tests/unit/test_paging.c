@@ -518,7 +518,7 @@ static void test_enomem_unmap_protect(void **state)
 
 /* A map or unmap of one leaf whose tables exist reads each table once:
  * 4 table_ptr calls for a 4K leaf, 3 for a 2M leaf; an overlap is found on
- * the same walk. */
+ * the same walk; the next leaf in the same table needs no new walk. */
 static void test_one_walk(void **state)
 {
 	struct tctx *t = tctx_new(&pg_fmt_x86, ALL_SIZES);
@@ -544,6 +544,21 @@ static void test_one_walk(void **state)
 	assert_int_equal(pg_map(s, SZ_1G + SZ_2M + SZ_4K, 0, SZ_4K, RW),
 			 -EEXIST);
 	assert_int_equal(t->sim.reads - r0, 4 + 3);
+	/* A range of leaves costs one walk per table, not per leaf: the
+	 * other 511 pages of the first page's table, then their A/D bits,
+	 * then (a walk for each edge) their unmap. */
+	r0 = t->sim.reads;
+	assert_int_equal(pg_map(s, SZ_1G + SZ_4K, 0x10000, SZ_2M - SZ_4K, RW),
+			 0);
+	assert_int_equal(t->sim.reads - r0, 4);
+	r0 = t->sim.reads;
+	assert_int_equal(pg_leaf_bits(s, SZ_1G, SZ_2M, 0, 0, NULL), 0);
+	assert_int_equal(t->sim.reads - r0, 4);
+	r0 = t->sim.reads;
+	assert_int_equal(pg_unmap(s, SZ_1G + SZ_4K, SZ_2M - SZ_4K), 0);
+	assert_int_equal(t->sim.reads - r0, 4 + 4);
+	expect_xlate(s, SZ_1G, 0x3000, 3, RW);
+	expect_unmapped(s, SZ_1G + SZ_4K);
 	assert_int_equal(pg_unmap(s, SZ_1G, 2 * SZ_2M), 0);
 	expect_tables(t, 1);
 	tctx_free(t);
