@@ -203,36 +203,31 @@ enum vm_fault_action vm_ept_fault(struct vm *vm, uint64_t gpa, uint64_t gla,
 
 int vm_mark_dirty(struct vm *vm, uint64_t gpa, uint64_t len)
 {
-	for (uint64_t a = ALIGN_DOWN(gpa, SZ_4K); a < gpa + len; a += SZ_4K) {
-		uint64_t w = vm->page[a >> 12], qual;
+	uint64_t first = ALIGN_DOWN(gpa, SZ_4K);
+	uint64_t end = ALIGN_UP(gpa + len, SZ_4K);
+
+	for (uint64_t a = first; a < end; a += SZ_4K) {
 		struct pg_xlate x;
+		uint64_t qual;
 		int rc;
 
-		/* Only a mapped page can be tracked or have A/D. */
-		if (!(w & VM_PG_TRACKED) && !vm->ept.ad)
-			continue;
-		if (!(w & VM_PG_BACKED) ||
-		    (w & (VM_PG_LAZY | VM_PG_NOACCESS)) ||
+		/* A tracked page is mapped (HC_WRITE_TRACK maps it first). */
+		if (!(vm->page[a >> 12] & VM_PG_TRACKED) ||
 		    ept_translate(&vm->ept, a, &x))
 			continue;
-		if (w & VM_PG_TRACKED) {
-			rc = track_end(vm, a, &x);
-			if (rc)
-				return rc;
-			qual = HC_VIOL_HV_WRITE | EPTV_WRITE |
-			       ((x.prot & PG_PROT_R) ? EPTV_READABLE : 0) |
-			       ((x.prot & PG_PROT_X) ? EPTV_EXECUTABLE : 0);
-			vlog_add(vm, MAX(gpa, a), 0, qual,
-				 ALIGN_DOWN(a, x.page_size));
-		}
-		/* As the CPU does for a write through the leaf; no flush. */
-		if (vm->ept.ad) {
-			rc = ept_leaf_bits(&vm->ept, a, SZ_4K, 0,
-					   PG_BIT_A | PG_BIT_D, NULL);
-			if (rc)
-				return rc;
-		}
+		rc = track_end(vm, a, &x);
+		if (rc)
+			return rc;
+		qual = HC_VIOL_HV_WRITE | EPTV_WRITE |
+		       ((x.prot & PG_PROT_R) ? EPTV_READABLE : 0) |
+		       ((x.prot & PG_PROT_X) ? EPTV_EXECUTABLE : 0);
+		vlog_add(vm, MAX(gpa, a), 0, qual, ALIGN_DOWN(a, x.page_size));
 	}
+	/* As the CPU does for a write through a leaf (no flush); pages
+	 * without a leaf are skipped. */
+	if (vm->ept.ad && end > first)
+		return ept_leaf_bits(&vm->ept, first, end - first, 0,
+				     PG_BIT_A | PG_BIT_D, NULL);
 	return 0;
 }
 
