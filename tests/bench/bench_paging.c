@@ -5,7 +5,7 @@
  * On simulated physical memory (tests/unit/sim_phys.c), for 4K leaves and
  * for 2M leaves in turn:
  *   1. map 1 GiB one leaf per pg_map call (262144 or 512 calls), then
- *      unmap it one leaf per pg_unmap call; repeated (3 or 200 rounds)
+ *      unmap it one leaf per pg_unmap call; repeated (20 or 200 rounds)
  *      and the fastest round of each kept;
  *   2. map it again and translate 1M pseudo-random addresses inside it
  *      (fixed seed);
@@ -149,7 +149,7 @@ static void run(const char *name, unsigned sizes, uint64_t leaf,
 
 int main(void)
 {
-	run("4k", PG_SIZE_4K, 1ULL << 12, 3);
+	run("4k", PG_SIZE_4K, 1ULL << 12, 20);
 	run("2m", PG_SIZE_4K | PG_SIZE_2M, 1ULL << 21, 200);
 	return 0;
 }
