@@ -77,8 +77,9 @@ struct pg_level {
  *    or changed;
  *  - split a large leaf: the TLB may then hold the old large translation
  *    next to the new small ones and use either (SDM 3A "Details of TLB
- *    Use"), and the split's leaves inside the range change - that is why
- *    it was split - so they disagree;
+ *    Use"). The pieces inside the range change (that is why it was
+ *    split), so page size and rights change together, which SDM 3A
+ *    "Recommended Invalidation" says to follow by an invalidation;
  *  - cleared an A or D bit that was set: else the CPU may not set it again
  *    (SDM 3A "Optional Invalidation", 3C "Accessed and Dirty Flags for
  *    EPT");
