@@ -55,6 +55,14 @@ int ept_protect(struct ept *e, uint64_t gpa, uint64_t size, unsigned prot)
 	return pg_protect(&e->space, gpa, size, prot);
 }
 
+int ept_leaf_bits(struct ept *e, uint64_t gpa, uint64_t size,
+		  unsigned clear, unsigned set, uint8_t *old)
+{
+	if (!ept_range_ok(gpa, size))
+		return -EINVAL;
+	return pg_leaf_bits(&e->space, gpa, size, clear, set, old);
+}
+
 int ept_translate(struct ept *e, uint64_t gpa, struct pg_xlate *x)
 {
 	if (gpa >= EPT_GPA_LIMIT)

@@ -40,10 +40,17 @@ void ept_destroy(struct ept *e);
  * WB. Errors as pg_map (-EINVAL, -EEXIST, -ENOMEM). */
 int ept_map(struct ept *e, uint64_t gpa, uint64_t hpa, uint64_t size,
 	    unsigned prot);
-/* Unmap; flushes through env->flush (INVEPT). */
+/* Unmap; flushes through env->flush (INVEPT), once. */
 int ept_unmap(struct ept *e, uint64_t gpa, uint64_t size);
-/* Change permissions of a fully mapped range; flushes. */
+/* Change permissions of a fully mapped range; flushes once, unless it only
+ * added rights to whole leaves (pg_fmt_ept.flush_widen, ept/ept_format.c). */
 int ept_protect(struct ept *e, uint64_t gpa, uint64_t size, unsigned prot);
+/* The accessed and dirty flags (PG_BIT_A/D, EPT bits 8 and 9; set by the
+ * CPU only if the EPTP enables them) of [gpa, gpa+size), per 4 KiB page
+ * into old[] (may be NULL), then cleared / set leaf by leaf; flushes once
+ * if a set flag was cleared. Errors as pg_leaf_bits. */
+int ept_leaf_bits(struct ept *e, uint64_t gpa, uint64_t size,
+		  unsigned clear, unsigned set, uint8_t *old);
 /* GPA -> HPA with leaf size and permissions; -ENOENT if unmapped. */
 int ept_translate(struct ept *e, uint64_t gpa, struct pg_xlate *x);
 /* Walk recording every entry (for EPT-misconfiguration reports). */

@@ -59,13 +59,25 @@ static unsigned ept_leaf_prot(uint64_t e)
 	.leaf_bit = (ps), .make_table = ept_make_table,                  \
 	.make_leaf = ept_make_leaf, .leaf_prot = ept_leaf_prot }
 
-/* Bit 7 is reserved in an EPT PML4E: level 0 never holds a leaf. 1 GiB
- * leaves need IA32_VMX_EPT_VPID_CAP bit 17; the caller's leaf_sizes says. */
+/*
+ * Bit 7 is reserved in an EPT PML4E: level 0 never holds a leaf. 1 GiB
+ * leaves need IA32_VMX_EPT_VPID_CAP bit 17; the caller's leaf_sizes says.
+ * flush_widen is false: a stale entry with fewer rights only causes an EPT
+ * violation, and an EPT violation invalidates the guest-physical and
+ * combined mappings used to translate the faulting access (SDM 3C
+ * "Operations that Invalidate Cached Mappings"). The hypervisor's handler
+ * finds the access allowed and resumes the guest, which retries it through
+ * the new entry (hv/vm_ept.c). So a leaf that only gains rights needs no
+ * INVEPT.
+ */
 const struct pg_format pg_fmt_ept = {
 	.name = "EPT",
 	.addr_mask = EPT_ADDR_MASK,
 	.count_shift = EPT_COUNT_SHIFT,
 	.canonical = false,
+	.accessed = EPT_A,
+	.dirty = EPT_D,
+	.flush_widen = false,
 	.level = {
 		EPT_LEVEL(0,     39, 0),        /* EPT PML4 */
 		EPT_LEVEL(SZ_1G, 30, EPT_PS),   /* EPT PDPT: 1 GiB leaf */

@@ -338,6 +338,9 @@ static void bench_walks(void)
 			return;
 		}
 	}
+	/* The kernel half, shared by hand: the engine has no shared tables.
+	 * ws is never unmapped nor destroyed, so it never edits or frees
+	 * them (they stay the kernel space's). */
 	root = mm_dm(ws.root);
 	kroot = mm_dm(guest_space.root);
 	for (unsigned i = 256; i < 512; i++)

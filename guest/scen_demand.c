@@ -124,7 +124,12 @@ rc_fail:
  * ever touched. PD[3] of the test window -> F; a read of VA walks F
  * (a paging-structure access to an unbacked GPA: backed zeroed, so the
  * PTE is absent and the guest takes #PF); then the guest writes the
- * PTE (F is backed now) -> D, and the read is a final access to D. */
+ * PTE (F is backed now) -> D, and the read is a final access to D.
+ * These two entries are written by hand, not through the paging engine:
+ * the CPU's walk must be F's first touch, and the engine links only a
+ * table page it takes from its allocator (zeroed, so touched) and writes
+ * a leaf into. Both entries are cleared again before the engine next
+ * edits this space. */
 struct full_res {
 	long rc;
 	struct fault_rec pf;

@@ -1,6 +1,7 @@
 /*
- * EPT-change scenarios (docs/guest.md): HC_EPT_REMAP, write tracking,
- * and INVVPID after a guest page-table change. Each reads the old
+ * EPT-change scenarios (docs/guest.md): HC_EPT_REMAP, write tracking (of
+ * guest writes and of the hypervisor's own), and INVVPID after a guest
+ * page-table change. Each reads the old
  * mapping first, so that a missing flush would show as the old data on
  * hardware that keeps translations across the change (not Bochs).
  */
@@ -181,6 +182,87 @@ out:
 		mm_free_frame(pa);
 }
 
+/* ept.write-track-hv: the hypervisor writing into a tracked page (here
+ * the HC_COUNTERS result) ends its tracking as a guest write would: one
+ * log entry for the page, marked HC_VIOL_HV_WRITE (write, not writable, no
+ * GLA), counted in write_track_faults; with EPT A/D the page reads as
+ * accessed and dirty. A guest write afterwards is not logged. */
+static void ept_write_track_hv(void)
+{
+	const char *name = "ept.write-track-hv";
+	uint64_t pa = mm_alloc_frame(), off = 0x240;
+	const uint64_t kind = HC_VIOL_HV_WRITE | EQ_WRITE | EQ_EPT_W |
+			      EQ_GLA_OK;
+	static struct hc_counters c0;
+	static uint8_t ad;
+	const struct hc_violation *hit = NULL;
+	const struct hc_counters *c1 = pa ? mm_dm(pa + off) : NULL;
+	long rc, n, hits = 0;
+
+	if (!scen_need_hv(name))
+		goto out;
+	if (!pa) {
+		report(false, name, "no frame");
+		goto out;
+	}
+	fill(pa, PAT_OLD);
+	rc = hc_counters(&c0);
+	if (!rc)
+		rc = hc_call(HC_WRITE_TRACK, pa, SZ_4K, 0, 0);
+	if (!rc && scen_cfg.ept_ad)         /* A/D clear from here on */
+		rc = hc_call(HC_EPT_AD, pa, 1, mm_kernel_pa(&ad), 1);
+	if (rc || !vlog_drain(name)) {
+		report(false, name, "setup: %s", err_name((int)rc));
+		goto out;
+	}
+	rc = hc_call(HC_COUNTERS, pa + off, 0, 0, 0);
+	if (!rc && scen_cfg.ept_ad)
+		rc = hc_call(HC_EPT_AD, pa, 1, mm_kernel_pa(&ad), 0);
+	n = hc_vlog(vlog, ARRAY_SIZE(vlog));
+	if (rc || n < 0) {
+		report(false, name, "HC_COUNTERS / HC_EPT_AD / "
+		       "HC_VIOLATION_LOG: %s / %s", err_name((int)rc),
+		       err_name((int)n));
+		goto out;
+	}
+	for (long i = 0; i < n; i++)
+		if (ALIGN_DOWN(vlog[i].gpa, SZ_4K) == pa && !hits++)
+			hit = &vlog[i];
+	if (hits != 1 || hit->gpa != pa + off || hit->gla ||
+	    (hit->qual & kind) != (HC_VIOL_HV_WRITE | EQ_WRITE) ||
+	    hit->ept_leaf_gpa != pa) {
+		report(false, name, "%ld log entries for the page, want 1 "
+		       "with gpa 0x%llx, qual HC_VIOL_HV_WRITE|write, no GLA "
+		       "(first: gpa 0x%llx qual 0x%llx leaf 0x%llx)", hits,
+		       (unsigned long long)(pa + off),
+		       (unsigned long long)(hit ? hit->gpa : 0),
+		       (unsigned long long)(hit ? hit->qual : 0),
+		       (unsigned long long)(hit ? hit->ept_leaf_gpa : 0));
+		goto out;
+	}
+	if (c1->write_track_faults != c0.write_track_faults + 1) {
+		report(false, name, "write_track_faults %llu -> %llu, want +1",
+		       (unsigned long long)c0.write_track_faults,
+		       (unsigned long long)c1->write_track_faults);
+		goto out;
+	}
+	if (scen_cfg.ept_ad && ad != 3) {
+		report(false, name, "EPT A/D of the page 0x%x after the "
+		       "hypervisor's write, want 3 (A and D)", ad);
+		goto out;
+	}
+	*(volatile uint64_t *)mm_dm(pa + 8) = WT_VAL;
+	n = hc_vlog(vlog, ARRAY_SIZE(vlog));
+	hits = 0;
+	for (long i = 0; i < n; i++)
+		hits += ALIGN_DOWN(vlog[i].gpa, SZ_4K) == pa;
+	report(n >= 0 && hits == 0, name, "guest write after it: %ld entries "
+	       "for the page, want 0 (no longer tracked)", hits);
+out:
+	if (pa)
+		mm_free_frame(pa);
+}
+
 /* Guest PTE change flushed by HC_INVVPID of each type. */
 static void vpid_invvpid(void)
 {
@@ -266,5 +348,6 @@ void scen_ept_run(void)
 {
 	ept_remap();
 	ept_write_track();
+	ept_write_track_hv();
 	vpid_invvpid();
 }

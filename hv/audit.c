@@ -6,7 +6,7 @@
 #include "lib/console.h"
 #include "include/err.h"
 
-/* ------------------------------------------------------------ EPT walk */
+/* ------------------------------------------------ EPT walk (the engine's) */
 
 #define AUDIT_REPORT_MAX 8
 
@@ -51,40 +51,24 @@ static void check_leaf(struct ept_audit *a, uint64_t gpa, uint64_t hpa,
 		       (unsigned long long)off, (unsigned long long)rec);
 }
 
-static void walk_table(struct ept_audit *a, const struct pg_space *s,
-		       uint64_t table_pa, unsigned level, uint64_t gpa_base)
+/* pg_leaves callback: each present leaf, or a table it could not read. */
+static int audit_leaf(void *ctx, const struct pg_leaf *l)
 {
-	const struct pg_format *f = s->fmt;
-	const struct pg_level *lv = &f->level[level];
-	const uint64_t *t = s->env->table_ptr(s->env->ctx, table_pa);
+	struct ept_audit *a = ctx;
 
-	if (!t) {
-		if (a->bad++ < AUDIT_REPORT_MAX)
-			printf("audit: BAD EPT table at HPA 0x%llx (level %u) "
-			       "not readable\n",
-			       (unsigned long long)table_pa, level);
-		return;
-	}
-	for (unsigned i = 0; i < PG_ENTRIES; i++) {
-		uint64_t e = t[i];
-		uint64_t gpa = gpa_base | ((uint64_t)i << lv->shift);
-
-		if (!(e & lv->present_mask))
-			continue;
-		if (level == PG_LEVELS - 1 || (lv->leaf_bit & e)) {
-			uint64_t size = lv->page_size;
-			check_leaf(a, gpa, e & f->addr_mask & ~(size - 1), size);
-		} else {
-			walk_table(a, s, e & f->addr_mask, level + 1, gpa);
-		}
-	}
+	if (l->size)
+		check_leaf(a, l->va, l->pa, l->size);
+	else if (a->bad++ < AUDIT_REPORT_MAX)
+		printf("audit: BAD EPT table at HPA 0x%llx (level %u) not "
+		       "readable\n", (unsigned long long)l->pa, l->level);
+	return 0;
 }
 
 uint64_t audit_ept(struct vm *vm, uint64_t *leaves, uint64_t *bytes)
 {
 	struct ept_audit a = { .vm = vm };
 
-	walk_table(&a, &vm->ept.space, vm->ept.space.root, 0, 0);
+	pg_leaves(&vm->ept.space, audit_leaf, &a);
 	if (leaves)
 		*leaves = a.leaves;
 	if (bytes)

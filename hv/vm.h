@@ -92,8 +92,9 @@ static inline bool vm_range_ok(const struct vm *vm, uint64_t gpa, uint64_t len)
  * is not backed (lazy) or gpa is outside RAM. O(1). */
 uint64_t vm_gpa_to_hpa(const struct vm *vm, uint64_t gpa);
 /* Copy to / from guest RAM (any page boundaries). 0 or -EFAULT (outside
- * RAM). vm_write backs lazy pages (not counted as guest faults); vm_read
- * reads a lazy page as zeros; vm_zero skips lazy pages. */
+ * RAM), -ENOMEM. vm_write backs lazy pages (not counted as guest faults);
+ * vm_read reads a lazy page as zeros; vm_zero skips lazy pages. vm_write
+ * and vm_zero mark each page they write dirty first (vm_mark_dirty). */
 int vm_write(struct vm *vm, uint64_t gpa, const void *src, size_t len);
 int vm_read(struct vm *vm, uint64_t gpa, void *dst, size_t len);
 int vm_zero(struct vm *vm, uint64_t gpa, size_t len);
@@ -104,6 +105,15 @@ int vm_back_page(struct vm *vm, uint64_t gpa);
 /* Make every page of [gpa, gpa+size) backed and EPT-mapped (lazy, lazy-page
  * and no-access pages get PG_PROT_ALL). Range already validated. */
 int vm_ensure_mapped(struct vm *vm, uint64_t gpa, uint64_t size);
+
+/* The hypervisor is about to write [gpa, gpa+len) of guest RAM (range
+ * checked): mark each 4 KiB page dirty for every dirty tracking in use,
+ * as a guest write would, before the write (hv/vm_ept.c). A write-tracked
+ * page ends its tracking (W restored, counted in write_track_faults,
+ * logged with qual HC_VIOL_HV_WRITE); with EPT A/D its leaf gets A and D.
+ * The one hook for dirty logging. 0, or -ENOMEM (a split found no table
+ * page: the page stays tracked, and must not be written). */
+int vm_mark_dirty(struct vm *vm, uint64_t gpa, uint64_t len);
 
 /* The lazy page: true if gpa is in it and it is still unmapped. */
 bool vm_is_lazy(const struct vm *vm, uint64_t gpa);

@@ -9,9 +9,11 @@
  *    without overflow before anything is touched; frames are only ever
  *    reached through vm->page[], so the guest cannot name a frame it does
  *    not own;
- *  - every change that removes, moves or restricts a translation goes
- *    through ept_unmap / ept_protect, whose flush hook runs INVEPT, and a
- *    frame is freed only after that INVEPT;
+ *  - every change of an EPT entry goes through the engine (ept_map,
+ *    ept_unmap, ept_protect), which runs INVEPT through the flush hook
+ *    once per call when the change needs it (mm/paging.h): a change that
+ *    removes, moves or narrows a translation, or splits a leaf. A frame is
+ *    freed only after that INVEPT;
  *  - the demand-fault path prints nothing (vm->verbose aside) and takes one
  *    frame from the next-fit allocator.
  */
@@ -21,7 +23,6 @@
 #include "vmx/vmx_exitinfo.h"
 #include "vmx/vmx_insn.h"
 #include "hv/run.h"
-#include "ept/ept_format.h"
 #include "hv/stats.h"
 #include "hv/host.h"
 #include "hv/memlayout.h"
@@ -103,6 +104,25 @@ static uint64_t leaf_base(struct vm *vm, uint64_t gpa)
 	return ALIGN_DOWN(gpa, SZ_4K);
 }
 
+/*
+ * End write tracking of the tracked page at page, whose leaf is x: W back
+ * on that 4 KiB page alone, counted. W added to a 4 KiB leaf needs no
+ * INVEPT (a stale read-only entry only causes a violation, which drops it;
+ * ept/ept_format.c). A large leaf is split first, and that one change of
+ * page size and rights together is flushed once (mm/paging.h).
+ */
+static int track_end(struct vm *vm, uint64_t page, const struct pg_xlate *x)
+{
+	int rc = ept_protect(&vm->ept, page, SZ_4K,
+			     (x->prot & PG_PROT_ALL) | PG_PROT_W);
+
+	if (rc)
+		return rc;
+	vm->page[page >> 12] &= ~VM_PG_TRACKED;
+	vm->ctr.write_track_faults++;
+	return 0;
+}
+
 /* Does a leaf with PG_PROT_* prot permit the access in qual? */
 static bool access_allowed(unsigned prot, uint64_t qual)
 {
@@ -166,23 +186,50 @@ enum vm_fault_action vm_ept_fault(struct vm *vm, uint64_t gpa, uint64_t gla,
 		panic("vm_ept_fault: backed GPA 0x%llx has no EPT leaf",
 		      (unsigned long long)gpa);
 	if ((qual & EPTV_WRITE) && (*e & VM_PG_TRACKED)) {
-		/* Dirty logging: restore write on this 4 KiB page only (a
-		 * large leaf is split); the write re-executes. */
-		rc = ept_protect(&vm->ept, page, SZ_4K,
-				 (x.prot & PG_PROT_ALL) | PG_PROT_W);
-		if (rc) {
+		/* Dirty logging: the write re-executes once W is back. */
+		if (track_end(vm, page, &x)) {
 			report(vm, gpa, gla, qual, rip,
 			       "cannot restore write access");
 			return VM_FAULT_INJECT_GP;
 		}
-		*e &= ~VM_PG_TRACKED;
-		vm->ctr.write_track_faults++;
 		return VM_FAULT_RESUME;
 	}
 	if (access_allowed(x.prot, qual))
 		return VM_FAULT_RESUME;     /* already allowed: stale, retry */
 	report(vm, gpa, gla, qual, rip, "access not permitted by EPT");
 	return VM_FAULT_INJECT_GP;
+}
+
+/* ------------------------------------------------------ dirty */
+
+int vm_mark_dirty(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	uint64_t first = ALIGN_DOWN(gpa, SZ_4K);
+	uint64_t end = ALIGN_UP(gpa + len, SZ_4K);
+
+	for (uint64_t a = first; a < end; a += SZ_4K) {
+		struct pg_xlate x;
+		uint64_t qual;
+		int rc;
+
+		/* A tracked page is mapped (HC_WRITE_TRACK maps it first). */
+		if (!(vm->page[a >> 12] & VM_PG_TRACKED) ||
+		    ept_translate(&vm->ept, a, &x))
+			continue;
+		rc = track_end(vm, a, &x);
+		if (rc)
+			return rc;
+		qual = HC_VIOL_HV_WRITE | EPTV_WRITE |
+		       ((x.prot & PG_PROT_R) ? EPTV_READABLE : 0) |
+		       ((x.prot & PG_PROT_X) ? EPTV_EXECUTABLE : 0);
+		vlog_add(vm, MAX(gpa, a), 0, qual, ALIGN_DOWN(a, x.page_size));
+	}
+	/* As the CPU does for a write through a leaf (no flush); pages
+	 * without a leaf are skipped. */
+	if (vm->ept.ad && end > first)
+		return ept_leaf_bits(&vm->ept, first, end - first, 0,
+				     PG_BIT_A | PG_BIT_D, NULL);
+	return 0;
 }
 
 /* ------------------------------------------------------ validation */
@@ -231,7 +278,7 @@ int64_t vm_hc_remap(struct vm *vm, uint64_t gpa, uint64_t pattern)
 			return rc;
 		}
 		*e = hpa | VM_PG_BACKED;
-		return 0;
+		return vm_mark_dirty(vm, gpa, SZ_4K);
 	}
 	if (!(old & (VM_PG_LAZY | VM_PG_NOACCESS))) {
 		/* Mapped: move the leaf. The unmap splits a large leaf and
@@ -259,7 +306,8 @@ int64_t vm_hc_remap(struct vm *vm, uint64_t gpa, uint64_t pattern)
 	}
 	*e = hpa | (old & ~VM_PG_ADDR);
 	hv_frame_free(old & VM_PG_ADDR);
-	return 0;
+	/* New contents: dirty (a 4 KiB leaf now, so this cannot fail). */
+	return vm_mark_dirty(vm, gpa, SZ_4K);
 }
 
 /* Clear clear_prot from every leaf of [gpa, gpa+size) (fully mapped),
@@ -354,6 +402,11 @@ int64_t vm_hc_violation_log(struct vm *vm, uint64_t buf_gpa, uint64_t n)
 	uint64_t first;
 	int rc = check_buf(vm, buf_gpa, want * sizeof(struct hc_violation));
 
+	/* The buffer's own pages first: if tracked, their entries are part
+	 * of this copy, not lost to the emptying after it. */
+	if (!rc)
+		rc = vm_mark_dirty(vm, buf_gpa,
+				   want * sizeof(struct hc_violation));
 	if (rc)
 		return rc;
 	copy = MIN(want, vm->vlog_count);
@@ -391,24 +444,22 @@ int64_t vm_hc_demand(struct vm *vm, uint64_t gpa, uint64_t bytes)
 
 int64_t vm_hc_counters(struct vm *vm, uint64_t buf_gpa)
 {
-	struct hc_counters c = vm->ctr;
+	struct hc_counters c;
 	int rc = check_buf(vm, buf_gpa, sizeof(c));
 
+	/* Counted before the copy, as this write's own tracking end is. */
+	if (!rc)
+		rc = vm_mark_dirty(vm, buf_gpa, sizeof(c));
 	if (rc)
 		return rc;
+	c = vm->ctr;
 	c.exits = stats_total_exits() - vm->exits_base;
 	return vm_write(vm, buf_gpa, &c, sizeof(c));
 }
 
-/* The EPT leaf entry mapping gpa, or NULL. */
-static uint64_t *leaf_entry(struct vm *vm, uint64_t gpa)
-{
-	struct pg_walk w;
-
-	if (ept_walk(&vm->ept, gpa, &w))
-		return NULL;
-	return phys_to_virt(w.step[w.nsteps - 1].entry_pa);
-}
+/* Byte i of the result: PG_BIT_A (bit 0) and PG_BIT_D (bit 1) of the
+ * leaf mapping page i, as ept_leaf_bits gives them. */
+_Static_assert(PG_BIT_A == 1 && PG_BIT_D == 2, "HC_EPT_AD byte layout");
 
 int64_t vm_hc_ept_ad(struct vm *vm, uint64_t gpa, uint64_t pages,
 		     uint64_t out_gpa, uint64_t clear)
@@ -426,32 +477,27 @@ int64_t vm_hc_ept_ad(struct vm *vm, uint64_t gpa, uint64_t pages,
 	if (rc)
 		return rc;
 	rc = check_buf(vm, out_gpa, pages);
+	/* The result's own pages are written by this call: dirty first. */
+	if (!rc)
+		rc = vm_mark_dirty(vm, out_gpa, pages);
 	if (rc)
 		return rc;
 	for (uint64_t i = 0; i < pages; i += sizeof(buf)) {
 		uint64_t n = MIN(pages - i, (uint64_t)sizeof(buf));
 
-		for (uint64_t k = 0; k < n; k++) {
-			uint64_t *le = leaf_entry(vm, gpa + ((i + k) << 12));
-
-			buf[k] = !le ? 0 : ((*le & EPT_A) ? 1 : 0) |
-					   ((*le & EPT_D) ? 2 : 0);
-		}
-		rc = vm_write(vm, out_gpa + i, buf, n);
+		rc = ept_leaf_bits(&vm->ept, gpa + (i << 12), n << 12, 0, 0,
+				   buf);
+		if (!rc)
+			rc = vm_write(vm, out_gpa + i, buf, n);
 		if (rc)
 			return rc;
 	}
-	if (clear) {
-		/* SDM 3C "Accessed and Dirty Flags for EPT": software clears
-		 * them and must invalidate so the CPU sets them again. */
-		for (uint64_t i = 0; i < pages; i++) {
-			uint64_t *le = leaf_entry(vm, gpa + (i << 12));
-
-			if (le)
-				*le &= ~(EPT_A | EPT_D);
-		}
-		vm_invept(vm);
-	}
+	/* SDM 3C "Accessed and Dirty Flags for EPT": software may clear
+	 * them; the engine then runs INVEPT (if one was set), so that the
+	 * CPU sets them again on the next access. */
+	if (clear)
+		return ept_leaf_bits(&vm->ept, gpa, pages << 12,
+				     PG_BIT_A | PG_BIT_D, 0, NULL);
 	return 0;
 }
 

@@ -42,8 +42,9 @@ void vm_invept(struct vm *vm)
 		vmx_invept(INVEPT_ALL, 0);
 }
 
-/* The engine calls this after removing, moving or restricting
- * translations (unmap, protect, splitting a large leaf). */
+/* The engine calls this once per call whose changes need a flush
+ * (mm/paging.h: removed, moved, narrowed or split translations; never
+ * for EPT rights only added). */
 static void vm_flush(void *ctx, uint64_t gpa, uint64_t size)
 {
 	vm_invept(ctx);
@@ -350,6 +351,11 @@ static int vm_copy(struct vm *vm, uint64_t gpa, void *buf, size_t len,
 		if (e & VM_PG_BACKED) {
 			void *p = phys_to_virt((e & VM_PG_ADDR) + off);
 
+			if (op != VM_COPY_FROM) {
+				rc = vm_mark_dirty(vm, gpa, n);
+				if (rc)
+					return rc;
+			}
 			if (op == VM_COPY_TO)
 				memcpy(p, b, n);
 			else if (op == VM_COPY_FROM)

@@ -139,6 +139,12 @@ struct hc_violation {
 	uint64_t qual;                /* raw exit qualification */
 	uint64_t ept_leaf_gpa;        /* base GPA of the EPT leaf that faulted */
 };
+/* hc_violation.qual bit 63, reserved in the SDM's exit qualification (so
+ * never set by the CPU): no EPT violation, but the hypervisor wrote this
+ * write-tracked page (a hypercall result, the guest image). The rest reads
+ * as for a guest write: bit 1 (write), bits 3 and 5 (readable, executable
+ * as the leaf was), bit 7 clear (no GLA, gla = 0). */
+#define HC_VIOL_HV_WRITE  (1ULL << 63)
 
 /* HC_COUNTERS. */
 struct hc_counters {

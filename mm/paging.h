@@ -17,6 +17,10 @@
  * The engine is pure C. It touches memory only through struct pg_env hooks:
  * pa->pointer for table pages, table allocation/free, and a TLB flush hook.
  * That is what lets host unit tests run it on simulated physical memory.
+ * It owns every edit of an entry: callers change mappings, rights and the
+ * A/D bits only through the pg_* calls below, and the engine decides, by
+ * the format's policy, whether the change needs a flush (at most one per
+ * call).
  *
  * Bookkeeping: each non-root table's count of present entries lives in the
  * software-ignored bits [count_shift+9 : count_shift] of the entry that points
@@ -43,6 +47,10 @@
 #define PG_PROT_UC       BIT(5)   /* uncached (device memory) */
 #define PG_PROT_ALL      (PG_PROT_R | PG_PROT_W | PG_PROT_X)
 
+/* Format-independent names of the leaf bits the CPU sets (pg_leaf_bits). */
+#define PG_BIT_A         BIT(0)   /* accessed */
+#define PG_BIT_D         BIT(1)   /* dirty */
+
 /* Allowed leaf sizes (struct pg_space.leaf_sizes). */
 #define PG_SIZE_4K       BIT(0)
 #define PG_SIZE_2M       BIT(1)
@@ -61,11 +69,33 @@ struct pg_level {
 	unsigned (*leaf_prot)(uint64_t e);
 };
 
+/*
+ * The flush policy. Each call flushes at most once, at its end, over the
+ * hull of what it changed, if it did one of these:
+ *  - removed or moved a translation (unmap; the rollback of a failed map);
+ *  - narrowed a leaf: a right or an attribute (memory type, U/S, G) lost
+ *    or changed;
+ *  - split a large leaf: the TLB may then hold the old large translation
+ *    next to the new small ones and use either (SDM 3A "Details of TLB
+ *    Use"). The pieces inside the range change (that is why it was
+ *    split), so page size and rights change together, which SDM 3A
+ *    "Recommended Invalidation" says to follow by an invalidation;
+ *  - cleared an A or D bit that was set: else the CPU may not set it again
+ *    (SDM 3A "Optional Invalidation", 3C "Accessed and Dirty Flags for
+ *    EPT");
+ *  - widened a leaf (rights added, nothing else changed), only if the
+ *    format's flush_widen says so.
+ * Mapping into empty slots and setting A/D never flush.
+ */
 struct pg_format {
 	const char *name;          /* "x86-64", "EPT" */
 	uint64_t addr_mask;        /* address bits of an entry, GENMASK(51, 12) */
 	unsigned count_shift;      /* low bit of the 10-bit table entry count */
 	bool canonical;            /* VA must be canonical (else: < 2^48) */
+	uint64_t accessed, dirty;  /* a leaf's A and D bits */
+	/* A leaf that only gains rights still needs a flush: a stale,
+	 * narrower cached entry would fault in a way nothing retries. */
+	bool flush_widen;
 	struct pg_level level[PG_LEVELS];   /* [0] = root */
 };
 
@@ -77,8 +107,9 @@ struct pg_env {
 	/* A zeroed 4 KiB page for a table, or 0 if none is left. */
 	uint64_t (*alloc_table)(void *ctx);
 	void (*free_table)(void *ctx, uint64_t pa);
-	/* Called after a change that removed, moved or restricted translations
-	 * of [va, va+size). May be NULL (tables not live yet). */
+	/* Called once, at the end of a call whose changes to translations of
+	 * [va, va+size) need a flush (struct pg_format). May be NULL (tables
+	 * not live yet). */
 	void (*flush)(void *ctx, uint64_t va, uint64_t size);
 };
 
@@ -123,9 +154,11 @@ int pg_init(struct pg_space *s, const struct pg_format *fmt,
 void pg_destroy(struct pg_space *s);
 
 /* Map [va, va+size) to [pa, pa+size). Uses the largest allowed leaf that
- * alignment of va, pa and the remaining size permits. -EINVAL (unaligned,
- * zero size, non-canonical, overflow), -EEXIST (any page already mapped),
- * -ENOMEM; on failure nothing has changed. */
+ * alignment of va, pa and the remaining size permits; one walk per leaf.
+ * -EINVAL (unaligned, zero size, non-canonical, overflow), -EEXIST (any
+ * page already mapped), -ENOMEM; on failure nothing has changed (leaves
+ * this call mapped before it met the overlap or ran out are unmapped
+ * again, and flushed). */
 int pg_map(struct pg_space *s, uint64_t va, uint64_t pa, uint64_t size,
 	   unsigned prot);
 /* Unmap [va, va+size); pages already unmapped are skipped. Splits a large
@@ -133,9 +166,31 @@ int pg_map(struct pg_space *s, uint64_t va, uint64_t pa, uint64_t size,
  * -EINVAL, -ENOMEM (split impossible); on failure nothing has changed. */
 int pg_unmap(struct pg_space *s, uint64_t va, uint64_t size);
 /* Set the permissions of [va, va+size), which must be fully mapped
- * (-ENOENT otherwise). Splits partly covered large leaves.
+ * (-ENOENT otherwise). Splits partly covered large leaves (their pieces
+ * keep its A/D bits); a rewritten leaf keeps its A/D bits.
  * -EINVAL, -ENOENT, -ENOMEM; on failure nothing has changed. */
 int pg_protect(struct pg_space *s, uint64_t va, uint64_t size, unsigned prot);
+/* The A/D bits (PG_BIT_*) of [va, va+size): for each 4 KiB page i, old[i]
+ * (old may be NULL) gets those of the leaf that maps it, 0 if none; then
+ * every present leaf of the range has the bits in clear cleared and those
+ * in set set. No split: the bits belong to the leaf, so a large leaf only
+ * partly covered changes for all of its pages. Flushes once if a bit
+ * that was set is cleared. -EINVAL (range, or bits other than
+ * PG_BIT_A/D). */
+int pg_leaf_bits(struct pg_space *s, uint64_t va, uint64_t size,
+		 unsigned clear, unsigned set, uint8_t *old);
+/* A present leaf, for pg_leaves; with size 0, a table at pa (level
+ * level) that table_ptr could not reach. */
+struct pg_leaf {
+	uint64_t va, pa, size;
+	unsigned level, prot;
+	uint64_t entry;
+};
+/* Call fn on every present leaf of s, in address order; a table that
+ * table_ptr cannot reach is passed as a size-0 leaf and skipped. Reads
+ * only. Stops when fn returns non-zero, and returns that; else 0. */
+int pg_leaves(struct pg_space *s, int (*fn)(void *ctx, const struct pg_leaf *l),
+	      void *ctx);
 /* Translate va. 0, or -ENOENT (not mapped), -EINVAL (non-canonical). */
 int pg_translate(struct pg_space *s, uint64_t va, struct pg_xlate *out);
 /* Walk va recording every entry read; returns w->result. */

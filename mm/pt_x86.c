@@ -60,12 +60,22 @@ static unsigned x86_leaf_prot(uint64_t e)
 	.leaf_bit = (ps), .make_table = x86_make_table,             \
 	.make_leaf = x86_make_leaf, .leaf_prot = x86_leaf_prot }
 
-/* PS is reserved in a PML4E, so level 0 never holds a leaf. */
+/*
+ * PS is reserved in a PML4E, so level 0 never holds a leaf.
+ * flush_widen: a stale entry with fewer rights than the tables now give
+ * causes a page fault, which SDM 3A "Optional Invalidation" calls spurious
+ * and harmless - for software that retries it. The hypervisor treats a #PF
+ * of its own as fatal, and the guest kernel does not expect one either, so
+ * a leaf that gains rights is flushed too.
+ */
 const struct pg_format pg_fmt_x86 = {
 	.name = "x86-64",
 	.addr_mask = PTE_ADDR_MASK,
 	.count_shift = PTE_COUNT_SHIFT,
 	.canonical = true,
+	.accessed = PTE_A,
+	.dirty = PTE_D,
+	.flush_widen = true,
 	.level = {
 		X86_LEVEL(0,     39, 0),        /* PML4 */
 		X86_LEVEL(SZ_1G, 30, PTE_PS),   /* PDPT: 1 GiB leaf */

@@ -100,8 +100,8 @@ register_test guest-alone-bochs t_guest_alone_bochs
 # off; alone they all SKIP (no hypervisor).
 GUEST_HV_SCENARIOS=(large.guest4k-ept1g large.guest4k-ept2m 2d.translate
                     large.guest2m-ept4k ept.remap ept.read-only
-                    ept.write-track vpid.invvpid ept.ad demand.buffer
-                    demand.full isolation.fresh-ram-zero
+                    ept.write-track ept.write-track-hv vpid.invvpid ept.ad
+                    demand.buffer demand.full isolation.fresh-ram-zero
                     isolation.beyond-ram)
 
 # Checks on the serial log of guest.bin under eptlab. Extra arguments are
@@ -129,8 +129,8 @@ guest_expect_eptlab() {
 _guest_eptlab_checks() {
     guest_expect_eptlab "$SERIAL" 2d.translate large.guest4k-ept2m \
         large.guest2m-ept4k ept.remap ept.read-only ept.write-track \
-        vpid.invvpid ept.ad demand.buffer isolation.fresh-ram-zero \
-        isolation.beyond-ram || return 1
+        ept.write-track-hv vpid.invvpid ept.ad demand.buffer \
+        isolation.fresh-ram-zero isolation.beyond-ram || return 1
     expect "$SERIAL" 'WALK-JSON' "the printed 2D walk (WALK-JSON line)"
 }
 t_guest_eptlab() {

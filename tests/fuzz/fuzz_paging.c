@@ -13,6 +13,10 @@
  *     of every mapped range, and at random probes (address, permissions,
  *     a leaf size that is allowed);
  *   - the engine's table count equals the frames taken from the pool;
+ *   - at most one flush per call; none for a map, one for an unmap that
+ *     removed something (else none);
+ *   - pg_leaf_bits (with the probes) reads back per page what it set or
+ *     cleared over mapped pages, 0 elsewhere, and changes no table;
  * and at the end: unmapping everything leaves only the root table, and
  * pg_destroy returns every frame to the pool.
  */
@@ -170,6 +174,27 @@ static void check_all(struct ctx *c, uint64_t va, uint64_t size)
 	}
 }
 
+/* Set (or clear) A and D over [va, va+size), then read them back: per
+ * page what was set over mapped pages, 0 over holes; no table changes. */
+static void check_bits(struct ctx *c, uint64_t va, uint64_t size, bool set)
+{
+	static uint8_t old[WIN_PAGES];
+	unsigned ad = PG_BIT_A | PG_BIT_D, want = set ? ad : 0;
+	uint64_t tables = pg_table_pages(&c->s), free0 = c->sim.pool.free;
+
+	FUZZ_CHECK(pg_leaf_bits(&c->s, va, size, set ? 0 : ad, set ? ad : 0,
+				NULL) == 0, "pg_leaf_bits");
+	FUZZ_CHECK(pg_leaf_bits(&c->s, va, size, 0, 0, old) == 0,
+		   "pg_leaf_bits read");
+	for (uint64_t i = 0; i < size / SZ_4K; i++)
+		FUZZ_CHECK(old[i] == (model_find(va + i * SZ_4K) ? want : 0),
+			   "A/D of page 0x%llx: %u, want %u",
+			   (unsigned long long)(va + i * SZ_4K), old[i],
+			   model_find(va + i * SZ_4K) ? want : 0);
+	FUZZ_CHECK(pg_table_pages(&c->s) == tables &&
+		   c->sim.pool.free == free0, "pg_leaf_bits changed tables");
+}
+
 /* Size in pages: biased towards the interesting leaf boundaries. */
 static uint64_t pick_pages(struct fuzz_in *in, bool big)
 {
@@ -212,6 +237,7 @@ static int run(struct ctx *c, struct fuzz_in *in)
 			size = WIN_PAGES * SZ_4K - va;
 		if (!size)
 			continue;
+		sim_flush_reset(&c->sim);
 		switch (kind % 6) {
 		case 0: case 1: {          /* map; pa shares va's alignment */
 			uint64_t delta = (fuzz_take(in, 1) % 16) * SZ_1G;
@@ -236,20 +262,31 @@ static int run(struct ctx *c, struct fuzz_in *in)
 						   "failed map leaked tables");
 				else if (!model_add(va, pa, size, prot))
 					return -1;
+				if (rc == 0)
+					FUZZ_CHECK(c->sim.nflush == 0,
+						   "a map flushed");
 			}
 			break;
 		}
-		case 2:                    /* unmap */
+		case 2: {                  /* unmap */
+			bool any = model_covered(va, size) != 0;
 			rc = pg_unmap(&c->s, va, size);
 			if (rc == -ENOMEM) {
 				FUZZ_CHECK(c->sim.pool.free == before,
 					   "failed unmap changed the pool");
+				FUZZ_CHECK(c->sim.nflush == 0,
+					   "failed unmap flushed");
 			} else {
 				FUZZ_CHECK(rc == 0, "unmap rc %d", rc);
+				FUZZ_CHECK(c->sim.nflush == any, "unmap of %s "
+					   "flushed %llu times",
+					   any ? "pages" : "nothing",
+					   (unsigned long long)c->sim.nflush);
 				if (!model_cut(va, size, false, 0))
 					return -1;
 			}
 			break;
+		}
 		case 3: {                  /* protect */
 			bool full = model_covered(va, size) == size;
 			rc = pg_protect(&c->s, va, size, prot);
@@ -266,10 +303,11 @@ static int run(struct ctx *c, struct fuzz_in *in)
 			}
 			break;
 		}
-		case 4:                    /* translate probes */
+		case 4:                    /* probes, A/D bits */
 			for (unsigned k = 0; k < 4; k++)
 				probe(c, (fuzz_take(in, 3) % WIN_PAGES) * SZ_4K +
 					 (fuzz_take(in, 2) & 0xFFF));
+			check_bits(c, va, size, (kind & 0x20) != 0);
 			break;
 		case 5: {                  /* invalid calls: must be -EINVAL */
 			uint64_t bad_va = fuzz_take(in, 8);
@@ -293,6 +331,8 @@ static int run(struct ctx *c, struct fuzz_in *in)
 			break;
 		}
 		}
+		FUZZ_CHECK(c->sim.nflush <= 1, "%llu flushes in one call",
+			   (unsigned long long)c->sim.nflush);
 		check_all(c, va, size);
 	}
 	return 0;

@@ -7,7 +7,10 @@
 
 static void *sim_table_ptr(void *ctx, uint64_t pa)
 {
-	return sim_ptr(ctx, pa);
+	struct sim_phys *sim = ctx;
+
+	sim->reads++;
+	return sim_ptr(sim, pa);
 }
 
 static uint64_t sim_alloc_table(void *ctx)

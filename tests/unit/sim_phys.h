@@ -2,7 +2,8 @@
  * Simulated physical memory for host unit tests: a malloc'd buffer stands
  * for physical [0, size), a frame pool covers it (built by frame_init from
  * a fake memory map), and a struct pg_env lets the paging engine keep its
- * tables in it. alloc_table can be told to fail, flushes are recorded.
+ * tables in it. alloc_table can be told to fail, flushes are recorded,
+ * table_ptr calls (the engine's table-entry reads) are counted.
  */
 #ifndef EPTLAB_SIM_PHYS_H
 #define EPTLAB_SIM_PHYS_H
@@ -26,6 +27,7 @@ struct sim_phys {
 	long fail_after;          /* allocations before failing; <0: never */
 	uint64_t allocs, frees;   /* alloc_table / free_table calls */
 	uint64_t bad_frees;       /* free_table calls frame_free rejected */
+	uint64_t reads;           /* table_ptr calls: one per table visited */
 	uint64_t nflush;          /* flush calls (log keeps the first 64) */
 	struct sim_flush flush_log[SIM_FLUSH_LOG];
 };

@@ -1,6 +1,7 @@
 /* Host unit tests for ept/ept.c on simulated physical memory: EPTP
  * format, permissions (execute-only included), large-leaf splitting,
- * translate results, flushes, argument checks. */
+ * translate results, flushes (none for a leaf that only gains rights),
+ * argument checks. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -148,6 +149,62 @@ static void test_protect_splits_and_flushes(void **state)
 	assert_int_equal(ept_unmap(&f->ept, 0x600000, SZ_2M), 0);
 }
 
+/* The write-track fault path (hv/vm_ept.c): W back on one 4K page of a
+ * read-only 2M leaf splits it and flushes once (page size and rights
+ * change together); W back on a page already split needs no INVEPT;
+ * taking W away again flushes. */
+static void test_widen_needs_no_invept(void **state)
+{
+	struct fx *f = *state;
+	unsigned rx = PG_PROT_R | PG_PROT_X;
+	struct pg_xlate x;
+
+	assert_int_equal(ept_map(&f->ept, 0xC00000, 0x1000000, SZ_2M, rx), 0);
+	sim_flush_reset(&f->sim);
+	assert_int_equal(ept_protect(&f->ept, 0xC05000, SZ_4K, PG_PROT_ALL), 0);
+	assert_int_equal(f->sim.nflush, 1);
+	assert_true(sim_flushed(&f->sim, 0xC00000, SZ_2M));
+	sim_flush_reset(&f->sim);
+	assert_int_equal(ept_protect(&f->ept, 0xC06000, SZ_4K, PG_PROT_ALL), 0);
+	assert_int_equal(f->sim.nflush, 0);
+	assert_int_equal(ept_translate(&f->ept, 0xC06000, &x), 0);
+	assert_int_equal(x.prot, PG_PROT_ALL);
+	assert_int_equal(x.page_size, SZ_4K);
+	assert_int_equal(ept_protect(&f->ept, 0xC06000, SZ_4K, rx), 0);
+	assert_int_equal(f->sim.nflush, 1);
+	assert_true(sim_flushed(&f->sim, 0xC06000, SZ_4K));
+	assert_int_equal(ept_unmap(&f->ept, 0xC00000, SZ_2M), 0);
+}
+
+/* The HC_EPT_AD pattern (hv/vm_ept.c): read the flags per page, then
+ * clear them, with one INVEPT only if one was set. */
+static void test_ad_flags(void **state)
+{
+	struct fx *f = *state;
+	struct pg_walk w;
+	uint8_t ad[4];
+
+	assert_int_equal(ept_map(&f->ept, 0xE00000, 0x2000000, 4 * SZ_4K,
+				 PG_PROT_ALL), 0);
+	assert_int_equal(ept_walk(&f->ept, 0xE02000, &w), 0);
+	*(uint64_t *)sim_ptr(&f->sim, w.step[3].entry_pa) |= EPT_A | EPT_D;
+	sim_flush_reset(&f->sim);
+	assert_int_equal(ept_leaf_bits(&f->ept, 0xE00000, 4 * SZ_4K, 0, 0,
+				       ad), 0);
+	assert_int_equal(ad[0] | ad[1] | ad[3], 0);
+	assert_int_equal(ad[2], PG_BIT_A | PG_BIT_D);
+	assert_int_equal(ept_leaf_bits(&f->ept, 0xE00000, 4 * SZ_4K,
+				       PG_BIT_A | PG_BIT_D, 0, NULL), 0);
+	assert_int_equal(f->sim.nflush, 1);
+	assert_int_equal(ept_leaf_bits(&f->ept, 0xE00000, 4 * SZ_4K,
+				       PG_BIT_A | PG_BIT_D, 0, ad), 0);
+	assert_int_equal(f->sim.nflush, 1);
+	assert_int_equal(ad[2], 0);
+	assert_int_equal(ept_leaf_bits(&f->ept, EPT_GPA_LIMIT, SZ_4K, 0, 0,
+				       NULL), -EINVAL);
+	assert_int_equal(ept_unmap(&f->ept, 0xE00000, 4 * SZ_4K), 0);
+}
+
 static void test_leaf_sizes_respected(void **state)
 {
 	struct fx *f = *state;
@@ -217,6 +274,8 @@ int main(void)
 		cmocka_unit_test(test_exec_only_is_present),
 		cmocka_unit_test(test_unmap_splits_2m),
 		cmocka_unit_test(test_protect_splits_and_flushes),
+		cmocka_unit_test(test_widen_needs_no_invept),
+		cmocka_unit_test(test_ad_flags),
 		cmocka_unit_test(test_leaf_sizes_respected),
 		cmocka_unit_test(test_1g_leaf_and_walk),
 		cmocka_unit_test(test_bad_arguments),

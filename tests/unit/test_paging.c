@@ -514,6 +514,86 @@ static void test_enomem_unmap_protect(void **state)
 	tctx_free(t);
 }
 
+/* ------------------------------------------------------------ one walk */
+
+/* A map or unmap of one leaf whose tables exist reads each table once:
+ * 4 table_ptr calls for a 4K leaf, 3 for a 2M leaf; an overlap is found on
+ * the same walk; the next leaf in the same table needs no new walk. */
+static void test_one_walk(void **state)
+{
+	struct tctx *t = tctx_new(&pg_fmt_x86, ALL_SIZES);
+	struct pg_space *s = &t->s;
+	uint64_t r0;
+
+	assert_int_equal(pg_map(s, SZ_1G, 0x3000, SZ_4K, RW), 0);
+	assert_int_equal(pg_map(s, SZ_1G + SZ_2M, SZ_2M, SZ_2M, RW), 0);
+	r0 = t->sim.reads;
+	assert_int_equal(pg_map(s, SZ_1G + SZ_4K, 0x5000, SZ_4K, RW), 0);
+	assert_int_equal(t->sim.reads - r0, 4);
+	r0 = t->sim.reads;
+	assert_int_equal(pg_unmap(s, SZ_1G + SZ_4K, SZ_4K), 0);
+	assert_int_equal(t->sim.reads - r0, 4);
+	r0 = t->sim.reads;
+	assert_int_equal(pg_map(s, SZ_1G + 2 * SZ_2M, 0, SZ_2M, RW), 0);
+	assert_int_equal(t->sim.reads - r0, 3);
+	r0 = t->sim.reads;
+	assert_int_equal(pg_unmap(s, SZ_1G + 2 * SZ_2M, SZ_2M), 0);
+	assert_int_equal(t->sim.reads - r0, 3);
+	r0 = t->sim.reads;
+	assert_int_equal(pg_map(s, SZ_1G, 0, SZ_4K, RW), -EEXIST);
+	assert_int_equal(pg_map(s, SZ_1G + SZ_2M + SZ_4K, 0, SZ_4K, RW),
+			 -EEXIST);
+	assert_int_equal(t->sim.reads - r0, 4 + 3);
+	/* A range of leaves costs one walk per table, not per leaf: the
+	 * other 511 pages of the first page's table, then their A/D bits,
+	 * then (a walk for each edge) their unmap. */
+	r0 = t->sim.reads;
+	assert_int_equal(pg_map(s, SZ_1G + SZ_4K, 0x10000, SZ_2M - SZ_4K, RW),
+			 0);
+	assert_int_equal(t->sim.reads - r0, 4);
+	r0 = t->sim.reads;
+	assert_int_equal(pg_leaf_bits(s, SZ_1G, SZ_2M, 0, 0, NULL), 0);
+	assert_int_equal(t->sim.reads - r0, 4);
+	r0 = t->sim.reads;
+	assert_int_equal(pg_unmap(s, SZ_1G + SZ_4K, SZ_2M - SZ_4K), 0);
+	assert_int_equal(t->sim.reads - r0, 4 + 4);
+	expect_xlate(s, SZ_1G, 0x3000, 3, RW);
+	expect_unmapped(s, SZ_1G + SZ_4K);
+	assert_int_equal(pg_unmap(s, SZ_1G, 2 * SZ_2M), 0);
+	expect_tables(t, 1);
+	tctx_free(t);
+}
+
+/* A map that meets an overlap after mapping leaves of its own undoes them
+ * (and flushes them: they were live); -EEXIST wins over -ENOMEM. */
+static void test_map_undo(void **state)
+{
+	struct tctx *t = tctx_new(&pg_fmt_x86, ALL_SIZES);
+	struct pg_space *s = &t->s;
+	uint64_t va = SZ_1G - 2 * SZ_4K;
+	struct sim_snapshot snap;
+
+	assert_int_equal(pg_map(s, SZ_1G, 0x3000, SZ_4K, RW), 0);
+	sim_snapshot_take(&t->sim, &snap);
+	sim_flush_reset(&t->sim);
+	/* Two new leaves (in a new PD and PT), then the mapped page. */
+	assert_int_equal(pg_map(s, va, 0x10000, 3 * SZ_4K, RW), -EEXIST);
+	assert_true(sim_snapshot_same(&t->sim, &snap));
+	assert_int_equal(t->sim.nflush, 1);
+	assert_true(sim_flushed(&t->sim, va, 2 * SZ_4K));
+	expect_unmapped(s, va);
+	expect_unmapped(s, va + SZ_4K);
+	/* No table for the first leaf, and an overlap further on. */
+	sim_flush_reset(&t->sim);
+	sim_fail_after(&t->sim, 0);
+	assert_int_equal(pg_map(s, va, 0x10000, 3 * SZ_4K, RW), -EEXIST);
+	sim_fail_after(&t->sim, -1);
+	assert_true(sim_snapshot_same(&t->sim, &snap));
+	assert_int_equal(t->sim.nflush, 0);
+	sim_snapshot_free(&snap);
+	tctx_free(t);
+}
+
 /* ------------------------------------------------------------ flush */
 
 static void test_flush(void **state)
@@ -546,6 +626,181 @@ static void test_flush(void **state)
 	s->env = old;
 	expect_unmapped(s, SZ_1G);
 	expect_xlate(s, SZ_1G + SZ_4K, SZ_4K, 3, PG_PROT_R);
+	tctx_free(t);
+}
+
+/* Every change of one call, splits included, is flushed once, over the
+ * hull of what changed. */
+static void test_flush_once(void **state)
+{
+	struct tctx *t = tctx_new(&pg_fmt_x86, ALL_SIZES);
+	struct pg_space *s = &t->s;
+	uint64_t b = 4 * SZ_1G;
+
+	assert_int_equal(pg_map(s, SZ_1G, 0, SZ_1G, RW), 0);
+	sim_flush_reset(&t->sim);
+	/* 1G -> 2M -> 4K, then the unmap: one flush of the old 1G leaf. */
+	assert_int_equal(pg_unmap(s, SZ_1G + 3 * SZ_2M + SZ_4K, SZ_4K), 0);
+	assert_int_equal(t->sim.nflush, 1);
+	assert_true(sim_flushed(&t->sim, SZ_1G, SZ_1G));
+
+	/* Across two 2M leaves: both split, both narrowed, one flush. */
+	assert_int_equal(pg_map(s, b, 0, 2 * SZ_2M, RW), 0);
+	sim_flush_reset(&t->sim);
+	assert_int_equal(pg_protect(s, b + SZ_2M - SZ_4K, 2 * SZ_4K,
+				    PG_PROT_R), 0);
+	assert_int_equal(t->sim.nflush, 1);
+	assert_true(sim_flushed(&t->sim, b, 2 * SZ_2M));
+	expect_xlate(s, b + SZ_2M - SZ_4K, SZ_2M - SZ_4K, 3, PG_PROT_R);
+	expect_xlate(s, b + SZ_2M, SZ_2M, 3, PG_PROT_R);
+	sim_flush_reset(&t->sim);
+	assert_int_equal(pg_unmap(s, b, 2 * SZ_2M), 0);
+	assert_int_equal(t->sim.nflush, 1);
+	assert_true(sim_flushed(&t->sim, b, 2 * SZ_2M));
+	assert_int_equal(pg_unmap(s, SZ_1G, SZ_1G), 0);
+	expect_tables(t, 1);
+	tctx_free(t);
+}
+
+/* Flushes per kind of change (mm/paging.h): a leaf that only gains rights
+ * is flushed on x86-64, not on EPT, unless a split went with it. */
+static void check_flush_policy(const struct pg_format *fmt)
+{
+	struct tctx *t = tctx_new(fmt, ALL_SIZES);
+	struct pg_space *s = &t->s;
+	static const struct {
+		uint64_t va, size;
+		unsigned prot, x86, ept;   /* flushes wanted */
+	} step[] = {
+		{ 0x1000, SZ_4K, RW, 1, 0 },                 /* W added */
+		{ 0x1000, SZ_4K, RW, 0, 0 },                 /* no change */
+		{ 0x1000, SZ_4K, RWX, 1, 0 },                /* X added */
+		{ 0x1000, SZ_4K, PG_PROT_R, 1, 1 },          /* narrowed */
+		{ 0x1000, SZ_4K, PG_PROT_R | PG_PROT_UC, 1, 1 }, /* type */
+		{ SZ_2M, SZ_2M, RW, 1, 0 },                  /* whole 2M leaf */
+		{ SZ_2M + SZ_4K, SZ_4K, RWX, 1, 1 },         /* split + widen */
+		{ SZ_2M + 2 * SZ_4K, SZ_4K, RWX, 1, 0 },     /* then 4K widen */
+	};
+
+	assert_int_equal(pg_map(s, 0x1000, 0x1000, SZ_4K, PG_PROT_R), 0);
+	assert_int_equal(pg_map(s, SZ_2M, SZ_2M, SZ_2M, PG_PROT_R), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(step); i++) {
+		unsigned want = fmt == &pg_fmt_x86 ? step[i].x86 : step[i].ept;
+
+		sim_flush_reset(&t->sim);
+		assert_int_equal(pg_protect(s, step[i].va, step[i].size,
+					    step[i].prot), 0);
+		print_message("%s step %zu: %llu flushes, want %u\n", fmt->name,
+			      i, (unsigned long long)t->sim.nflush, want);
+		assert_int_equal(t->sim.nflush, want);
+		expect_xlate(s, step[i].va, step[i].va,
+			     step[i].size == SZ_2M && i < 6 ? 2 : 3,
+			     step[i].prot);
+	}
+	assert_int_equal(pg_unmap(s, 0, 2 * SZ_2M), 0);
+	tctx_free(t);
+}
+
+static void test_flush_policy(void **state)
+{
+	check_flush_policy(&pg_fmt_x86);
+	check_flush_policy(&pg_fmt_ept);
+}
+
+/* The A/D bits the CPU set survive a protect and go with the pieces of a
+ * split leaf. */
+static void test_protect_keeps_ad(void **state)
+{
+	struct tctx *t = tctx_new(&pg_fmt_ept, ALL_SIZES);
+	struct pg_space *s = &t->s;
+	uint64_t ad = EPT_A | EPT_D;
+	struct pg_walk w;
+
+	assert_int_equal(pg_map(s, SZ_2M, 0, SZ_2M, RW), 0);
+	/* As the CPU does on a write through the leaf. */
+	assert_int_equal(pg_walk_va(s, SZ_2M, &w), 0);
+	*(uint64_t *)sim_ptr(&t->sim, w.step[w.nsteps - 1].entry_pa) |= ad;
+	assert_int_equal(pg_protect(s, SZ_2M, SZ_2M, RWX), 0);
+	assert_int_equal(pg_walk_va(s, SZ_2M, &w), 0);
+	assert_int_equal(w.xlate.page_size, SZ_2M);
+	assert_int_equal(w.xlate.entry & ad, ad);
+	assert_int_equal(pg_protect(s, SZ_2M + 5 * SZ_4K, SZ_4K, RW), 0);
+	for (uint64_t off = 0; off < SZ_2M; off += SZ_4K) {
+		assert_int_equal(pg_walk_va(s, SZ_2M + off, &w), 0);
+		assert_int_equal(w.xlate.page_size, SZ_4K);
+		assert_int_equal(w.xlate.entry & ad, ad);
+	}
+	assert_int_equal(pg_unmap(s, SZ_2M, SZ_2M), 0);
+	tctx_free(t);
+}
+
+/* ------------------------------------------------------------ A/D */
+
+/* As the CPU does: set bits in the leaf that maps va. */
+static void cpu_set_bits(struct tctx *t, uint64_t va, uint64_t bits)
+{
+	struct pg_walk w;
+
+	assert_int_equal(pg_walk_va(&t->s, va, &w), 0);
+	*(uint64_t *)sim_ptr(&t->sim, w.step[w.nsteps - 1].entry_pa) |= bits;
+}
+
+static uint64_t leaf_entry(struct tctx *t, uint64_t va)
+{
+	struct pg_walk w;
+
+	assert_int_equal(pg_walk_va(&t->s, va, &w), 0);
+	return w.xlate.entry;
+}
+
+/* pg_leaf_bits reads A/D per page, clears and sets them per leaf (no
+ * split) and flushes once, only when a set bit is cleared. */
+static void test_leaf_bits(void **state)
+{
+	struct tctx *t = tctx_new(&pg_fmt_ept, ALL_SIZES);
+	struct pg_space *s = &t->s;
+	uint64_t va = 2 * SZ_2M - 2 * SZ_4K, tables;
+	const unsigned A = PG_BIT_A, D = PG_BIT_D;
+	/* 2M leaf (2 pages), 4K leaves (3 pages), a hole. */
+	const uint8_t want0[6] = { A, A, 0, A | D, 0, 0 };
+	const uint8_t want1[6] = { D, D, D, D, D, 0 };
+	uint8_t old[6];
+
+	assert_int_equal(pg_map(s, SZ_2M, SZ_2M, SZ_2M, RW), 0);
+	assert_int_equal(pg_map(s, 2 * SZ_2M, 2 * SZ_2M, 3 * SZ_4K, RW), 0);
+	cpu_set_bits(t, SZ_2M, EPT_A);
+	cpu_set_bits(t, 2 * SZ_2M + SZ_4K, EPT_A | EPT_D);
+	tables = pg_table_pages(s);
+	sim_flush_reset(&t->sim);
+
+	assert_int_equal(pg_leaf_bits(s, va, 6 * SZ_4K, 0, 0, old), 0);
+	assert_memory_equal(old, want0, sizeof(old));
+	assert_int_equal(t->sim.nflush, 0);
+	/* Clear both: one flush over the two leaves that had bits set; the
+	 * 2M leaf loses them for all of its pages. */
+	memset(old, 0xEE, sizeof(old));
+	assert_int_equal(pg_leaf_bits(s, va, 6 * SZ_4K, A | D, 0, old), 0);
+	assert_memory_equal(old, want0, sizeof(old));
+	assert_int_equal(t->sim.nflush, 1);
+	assert_true(sim_flushed(&t->sim, SZ_2M, SZ_2M + 2 * SZ_4K));
+	assert_int_equal(leaf_entry(t, SZ_2M) & (EPT_A | EPT_D), 0);
+	assert_int_equal(leaf_entry(t, 2 * SZ_2M + SZ_4K) & (EPT_A | EPT_D), 0);
+	/* Nothing set: nothing to flush. Setting never flushes. */
+	assert_int_equal(pg_leaf_bits(s, va, 6 * SZ_4K, A | D, 0, NULL), 0);
+	assert_int_equal(pg_leaf_bits(s, va, 6 * SZ_4K, 0, D, NULL), 0);
+	assert_int_equal(t->sim.nflush, 1);
+	assert_int_equal(pg_leaf_bits(s, va, 6 * SZ_4K, 0, 0, old), 0);
+	assert_memory_equal(old, want1, sizeof(old));
+	assert_int_equal(leaf_entry(t, SZ_2M) & (EPT_A | EPT_D), EPT_D);
+	/* No split, no table touched; bad bits and ranges. */
+	assert_int_equal(pg_table_pages(s), tables);
+	assert_int_equal(pg_leaf_bits(s, va, SZ_4K, BIT(2), 0, NULL), -EINVAL);
+	assert_int_equal(pg_leaf_bits(s, va, SZ_4K, 0, BIT(5), NULL), -EINVAL);
+	assert_int_equal(pg_leaf_bits(s, va + 1, SZ_4K, A, 0, NULL), -EINVAL);
+	assert_int_equal(pg_leaf_bits(s, va, 0, A, 0, NULL), -EINVAL);
+	assert_int_equal(pg_leaf_bits(s, 1ULL << 48, SZ_4K, A, 0, NULL),
+			 -EINVAL);
+	assert_int_equal(pg_unmap(s, SZ_2M, 2 * SZ_2M), 0);
 	tctx_free(t);
 }
 
@@ -609,6 +864,68 @@ static void test_walk_va(void **state)
 	assert_int_equal(pg_walk_va(s, va, &w), -EFAULT);
 	assert_int_equal(w.nsteps, 1);
 	s->env = old;
+	tctx_free(t);
+}
+
+struct leaves {
+	unsigned n, stop_at;
+	struct pg_leaf l[8];
+};
+
+static int collect_leaf(void *ctx, const struct pg_leaf *l)
+{
+	struct leaves *c = ctx;
+
+	if (c->n < ARRAY_SIZE(c->l))
+		c->l[c->n] = *l;
+	return ++c->n == c->stop_at ? 7 : 0;
+}
+
+/* pg_leaves: every present leaf in address order, upper half
+ * sign-extended; an unreadable table is passed as a size-0 leaf. */
+static void test_leaves(void **state)
+{
+	struct tctx *t = tctx_new(&pg_fmt_x86, ALL_SIZES);
+	struct pg_space *s = &t->s;
+	uint64_t kva = 0xffff800040000000ULL;
+	struct leaves c = { 0 };
+
+	assert_int_equal(pg_map(s, kva, 0x200000, SZ_2M, PG_PROT_R), 0);
+	assert_int_equal(pg_map(s, 0x5000, 0x9000, 2 * SZ_4K, RW), 0);
+	assert_int_equal(pg_map(s, SZ_1G, 0, SZ_1G, RWX), 0);
+	assert_int_equal(pg_leaves(s, collect_leaf, &c), 0);
+	assert_int_equal(c.n, 4);
+	assert_int_equal(c.l[0].va, 0x5000);
+	assert_int_equal(c.l[0].pa, 0x9000);
+	assert_int_equal(c.l[0].size, SZ_4K);
+	assert_int_equal(c.l[0].prot, RW);
+	assert_int_equal(c.l[1].va, 0x6000);
+	assert_int_equal(c.l[2].va, SZ_1G);
+	assert_int_equal(c.l[2].size, SZ_1G);
+	assert_int_equal(c.l[2].level, 1);
+	assert_int_equal(c.l[3].va, kva);
+	assert_int_equal(c.l[3].pa, 0x200000);
+	assert_int_equal(c.l[3].prot, PG_PROT_R);
+	/* fn's non-zero return stops the walk and is returned. */
+	c = (struct leaves){ .stop_at = 2 };
+	assert_int_equal(pg_leaves(s, collect_leaf, &c), 7);
+	assert_int_equal(c.n, 2);
+
+	struct pg_env env = *sim_env(&t->sim);
+	const struct pg_env *old = s->env;
+	walk_sim = &t->sim;
+	env.ctx = s;
+	env.table_ptr = root_only_ptr;
+	s->env = &env;
+	c = (struct leaves){ 0 };
+	assert_int_equal(pg_leaves(s, collect_leaf, &c), 0);
+	s->env = old;
+	assert_int_equal(c.n, 2);           /* two PDPTs not readable */
+	assert_int_equal(c.l[0].size, 0);
+	assert_int_equal(c.l[0].level, 1);
+	assert_int_equal(c.l[1].size, 0);
+	assert_int_equal(pg_unmap(s, 0, 2 * SZ_1G), 0);
+	assert_int_equal(pg_unmap(s, kva, SZ_2M), 0);
 	tctx_free(t);
 }
 
@@ -951,8 +1268,15 @@ int main(void)
 		cmocka_unit_test(test_protect_enoent),
 		cmocka_unit_test(test_enomem_map),
 		cmocka_unit_test(test_enomem_unmap_protect),
+		cmocka_unit_test(test_one_walk),
+		cmocka_unit_test(test_map_undo),
 		cmocka_unit_test(test_flush),
+		cmocka_unit_test(test_flush_once),
+		cmocka_unit_test(test_flush_policy),
+		cmocka_unit_test(test_protect_keeps_ad),
+		cmocka_unit_test(test_leaf_bits),
 		cmocka_unit_test(test_walk_va),
+		cmocka_unit_test(test_leaves),
 		cmocka_unit_test(test_min_tables),
 		cmocka_unit_test(test_random_x86),
 		cmocka_unit_test(test_random_ept),
