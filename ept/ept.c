@@ -28,8 +28,9 @@ void ept_destroy(struct ept *e)
 	e->eptp = 0;
 }
 
-/* Rights plus the EPT leaf attributes (#VE, SPP). */
-#define EPT_PROT_OK (PG_PROT_ALL | PG_PROT_VE | PG_PROT_SPP)
+/* Rights plus the EPT leaf attributes (memory type UC, #VE, SPP): what
+ * leaf_prot reads back, so that a leaf can be rewritten as it was. */
+#define EPT_PROT_OK (PG_PROT_ALL | PG_PROT_UC | PG_PROT_VE | PG_PROT_SPP)
 
 static bool ept_range_ok(uint64_t gpa, uint64_t size)
 {

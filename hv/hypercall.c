@@ -33,12 +33,14 @@ static int64_t hc_invept(struct vcpu *v, uint64_t type)
 		return -EINVAL;
 	if (!vmx_has_invept(v->caps, (unsigned)type))
 		return -EOPNOTSUPP;
-	vmx_invept((unsigned)type, type == INVEPT_SINGLE ? ept_eptp(&vm->ept) : 0);
+	uint64_t eptp = ept_eptp(&vm->view[vcpu_view(v)].ept);
+
+	vmx_invept((unsigned)type, type == INVEPT_SINGLE ? eptp : 0);
 	vm->ctr.invept++;
 	if (inv_logged[0][type]++ < INV_LOG_MAX)
 		printf("hc: INVEPT %s executed (EPTP 0x%llx)\n",
 	       type == INVEPT_SINGLE ? "single-context" : "all-context",
-	       (unsigned long long)ept_eptp(&vm->ept));
+	       (unsigned long long)eptp);
 	return 0;
 }
 
@@ -77,9 +79,10 @@ void hc_print_last_walk(void)
 	walk2d_print(&last_walk, false);
 }
 
-/* HC_TRANSLATE: the 2D walk of gva under the guest's current CR3. */
+/* HC_TRANSLATE: the 2D walk of gva under the guest's current CR3, in the
+ * view the vCPU runs in, or in view rsi (HC_WALK_VIEW). */
 static int64_t hc_translate(struct vcpu *v, uint64_t gva, uint64_t buf,
-			    uint64_t flags)
+			    uint64_t flags, uint64_t view)
 {
 	uint64_t cr0 = vmcs_readnat(VMCS_GUEST_CR0);
 	uint64_t cr4 = vmcs_readnat(VMCS_GUEST_CR4);
@@ -88,15 +91,20 @@ static int64_t hc_translate(struct vcpu *v, uint64_t gva, uint64_t buf,
 	struct vm *vm = v->vm;
 	struct hc_walk w;
 
-	if (flags & ~(uint64_t)HC_WALK_PRINT)
+	if (flags & ~(uint64_t)(HC_WALK_PRINT | HC_WALK_VIEW))
 		return -EINVAL;
+	if (!(flags & HC_WALK_VIEW))
+		view = vcpu_view(v);
+	else if (view >= VM_VIEWS || !vm->view[view].live)
+		return -ENOENT;
 	if (!vm_range_ok(vm, buf, sizeof(w)))
 		return -EFAULT;
 	/* The walker knows 4-level IA-32e paging only (no 32-bit, PAE
 	 * without LMA or 5-level paging). */
 	if (paging && (!(efer & EFER_LMA) || (cr4 & CR4_LA57)))
 		return -EOPNOTSUPP;
-	walk2d(&vm->ept.space, vmcs_readnat(VMCS_GUEST_CR3), paging, gva, &w);
+	walk2d(&vm->view[view].ept.space, vmcs_readnat(VMCS_GUEST_CR3), paging,
+	       gva, &w);
 	if (flags & HC_WALK_PRINT) {
 		exit_com1_flush(v);
 		walk2d_print(&w, true);
@@ -113,7 +121,7 @@ static __attribute__((noinline)) int64_t hc_probe_gpa(struct vm *vm,
 {
 	struct pg_xlate x;
 
-	return ept_translate(&vm->ept, gpa, &x) ? -ENOENT : 0;
+	return ept_translate(vm_ept0(vm), gpa, &x) ? -ENOENT : 0;
 }
 
 /* Every hypercall but the trivial ones (see handle_vmcall). */
@@ -137,7 +145,7 @@ static __attribute__((noinline)) int64_t hc_dispatch(struct vcpu *v)
 		ret = 0;
 		break;
 	case HC_TRANSLATE:
-		ret = hc_translate(v, a1, a2, a3);
+		ret = hc_translate(v, a1, a2, a3, a4);
 		break;
 	case HC_INVEPT:
 		ret = hc_invept(v, a1);
@@ -178,6 +186,9 @@ static __attribute__((noinline)) int64_t hc_dispatch(struct vcpu *v)
 	default:
 		if (r[GPR_RAX] >= HC_BENCH_FIRST && r[GPR_RAX] <= HC_BENCH_LAST)
 			ret = bench_hypercall(v, r[GPR_RAX]);
+		else if (r[GPR_RAX] >= HC_VIEW_CREATE &&
+			 r[GPR_RAX] <= HC_SPP_SET)
+			ret = hc_ept_dispatch(v);     /* hv/ept_view_hc.c */
 		else
 			ret = -ENOSYS;
 		break;

@@ -10,6 +10,7 @@
 #include "vmx/vmx_caps.h"
 #include "vmx/guest_regs.h"
 #include "vmx/vmcs_setup.h"
+#include "hv/ept_view.h"
 
 struct vm;
 
@@ -23,6 +24,7 @@ struct vcpu {
 	uint64_t vmcs_pa;
 	struct vmcs_ctls ctl;       /* controls and CR masks in the VMCS */
 	uint64_t apic_base;         /* virtual IA32_APIC_BASE */
+	struct vcpu_ept ept;        /* its EPT view, #VE, PML (hv/ept_view.h) */
 } __attribute__((aligned(16)));    /* HOST_RSP: 16-byte aligned */
 _Static_assert(offsetof(struct vcpu, regs) == 0, "stub: regs at 0");
 _Static_assert(sizeof(struct vcpu) % 16 == 0, "HOST_RSP alignment");

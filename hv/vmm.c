@@ -16,6 +16,7 @@
 #include "hv/host.h"
 #include "hv/vcpu.h"
 #include "hv/vm.h"
+#include "hv/vm_spp.h"
 #include "hv/options.h"
 #include "hv/contain.h"
 #include "hv/stats.h"
@@ -162,7 +163,9 @@ static void vcpu_vmcs_setup(struct vcpu *v, const struct guest_entry *ge)
 {
 	struct vmcs_params p = {
 		.caps = v->caps,
-		.eptp = ept_eptp(&v->vm->ept),
+		.eptp = ept_eptp(vm_ept0(v->vm)),
+		.eptp_list = v->vm->eptp_list_pa,
+		.spptp = vm_spptp(v->vm),
 		.vpid = hv_opts.vpid,
 		.preempt_ticks = contain_watchdog_ticks(v->caps),
 		.io_bitmap_a = io_bitmap_a.pa,
@@ -182,6 +185,7 @@ static void vcpu_vmcs_setup(struct vcpu *v, const struct guest_entry *ge)
 		       "set to 9 (available 32-bit TSS) on purpose\n");
 	if (vmcs_setup(&p, &v->ctl))
 		run_end(RUN_FAIL, "required VMX control missing");
+	vcpu_ept_setup(v);          /* view 0; #VE and PML off */
 }
 
 /* The guest as it boots: image in guest RAM, vCPU registers and VMCS

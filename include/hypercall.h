@@ -64,6 +64,32 @@ enum hc_number {
 	HC_AUDIT        = 16,  /* hypervisor self-audit (hv/audit.h): .text +
 	                          .rodata unchanged since boot and every EPT
 	                          leaf in the VM's own frames -> 0, else -EIO */
+	/* 17..27: EPT views, #VE, dirty logging, sub-page permissions
+	 * (docs/ept-views.md; view = 0..HC_VIEWS-1, 0 the default view). */
+	HC_VIEW_CREATE  = 17,  /* rbx = PG_SIZE_* leaf sizes allowed (0: the
+	                          VM's) -> index of a new view, a copy of view
+	                          0; -ENOSPC if all HC_VIEWS exist */
+	HC_VIEW_DESTROY = 18,  /* rbx = view (not 0) -> 0; the vCPU moves to
+	                          view 0 if it ran there */
+	HC_VIEW_SELECT  = 19,  /* rbx = view -> 0: run in it from now on (the
+	                          fallback for VMFUNC; works on every CPU) */
+	HC_VIEW_PROTECT = 20,  /* rbx = view, rcx = GPA, rdx = bytes, rsi =
+	                          HC_EPT_R|W|X (0: no access) in that view
+	                          only -> 0 */
+	HC_VIEW_VE      = 21,  /* rbx = view, rcx = GPA, rdx = bytes, rsi = 1:
+	                          EPT violations there become a guest #VE
+	                          (suppress-#VE cleared), 0: they exit -> 0;
+	                          -EOPNOTSUPP without #VE */
+	HC_VE_INFO      = 22,  /* rbx = GPA of the #VE information area (a page,
+	                          pinned; struct hc_ve_info), 0: #VE off -> 0 */
+	HC_VIEW_INFO    = 23,  /* rbx = GPA of struct hc_view_info -> 0 */
+	HC_DIRTY_START  = 24,  /* rbx = GPA, rcx = bytes (0: stop), rdx =
+	                          HC_DIRTY_AUTO|PML|WP -> the back end used */
+	HC_DIRTY_LOG    = 25,  /* rbx = GPA of uint64_t[rcx] -> count of GPAs
+	                          written since the last call (ascending, page
+	                          aligned); those are cleared, the rest kept */
+	HC_SPP_SET      = 26,  /* rbx = GPA (a page), rcx = bit i: sub-page i
+	                          (128 bytes) writable, rdx = HC_SPP_* -> 0 */
 	HC_MAX,
 	/* 32..47: benchmark support (hv/bench.c, docs/benchmarks.md). */
 	HC_BENCH_FIRST  = 32,
@@ -94,6 +120,7 @@ struct hc_config {
 
 /* HC_TRANSLATE flags (rdx). */
 #define HC_WALK_PRINT  1   /* also draw the walk on the console + WALK-JSON */
+#define HC_WALK_VIEW   2   /* walk view rsi (else the view the vCPU is in) */
 
 /* EPT permission bits for HC_EPT_PROTECT (same as the EPT entry bits). */
 #define HC_EPT_R   1
@@ -156,5 +183,62 @@ struct hc_counters {
 	uint64_t write_track_faults;
 	uint64_t invept, invvpid;     /* executed by the hypervisor */
 };
+
+/* ------------------------------------------------ EPT views */
+
+#define HC_VIEWS          8
+
+/* HC_VIEW_INFO features. */
+#define HC_VF_VMFUNC      BIT(0)   /* VMFUNC(0, view) switches views, no exit */
+#define HC_VF_VE          BIT(1)   /* EPT-violation #VE */
+#define HC_VF_PML         BIT(2)   /* page-modification logging (+ EPT A/D) */
+#define HC_VF_SPP         BIT(3)   /* sub-page write permissions */
+
+struct hc_view_counters {
+	uint64_t vmfunc_ud;       /* VMFUNC exits (bad function or view): #UD */
+	uint64_t view_selects;    /* HC_VIEW_SELECT */
+	uint64_t ve_busy;         /* convertible violations that exited: the
+	                             #VE information area was busy */
+	uint64_t pml_full;        /* PML log-full exits */
+	uint64_t pml_logged;      /* PML entries drained */
+	uint64_t spp_denied;      /* writes refused by sub-page permissions */
+	uint64_t spp_misses;      /* SPPT misses resolved (HC_SPP_LAZY) */
+};
+
+struct hc_view_info {
+	uint32_t active;          /* the view the vCPU runs in (read from the
+	                             VMCS: VMFUNC switches without an exit) */
+	uint32_t live;            /* bit i: view i exists */
+	uint32_t features;        /* HC_VF_* */
+	uint32_t views;           /* HC_VIEWS */
+	uint64_t eptp[HC_VIEWS];  /* EPTP of each view, 0 if none */
+	struct hc_view_counters ctr;
+};
+
+/* The virtualization-exception information area (HC_VE_INFO): the CPU's
+ * layout, SDM 3C "Virtualization-Exception Information". The CPU writes
+ * it before delivering #VE (vector 20) and sets `busy` to 0xFFFFFFFF;
+ * while busy is not 0 a convertible violation exits instead. The guest's
+ * handler re-arms it by writing 0 to busy. */
+struct hc_ve_info {
+	uint32_t reason;          /* 48 (EPT violation) */
+	uint32_t busy;            /* the semaphore */
+	uint64_t qual;            /* as the exit qualification */
+	uint64_t gla;
+	uint64_t gpa;
+	uint16_t eptp_index;      /* the view the violation happened in */
+};
+#define HC_VE_VECTOR      20
+
+/* HC_DIRTY_START back ends. */
+#define HC_DIRTY_AUTO     0   /* PML where the CPU has it, else WP */
+#define HC_DIRTY_PML      1   /* page-modification logging */
+#define HC_DIRTY_WP       2   /* write protection (write tracking) */
+
+/* HC_SPP_SET flags (rdx). */
+#define HC_SPP_CLEAR      1   /* sub-page permissions off for the page */
+#define HC_SPP_LAZY       2   /* build the SPP-table path of the page's
+                                 2 MiB block on its first SPPT miss (an
+                                 SPP-related exit) instead of now */
 
 #endif
