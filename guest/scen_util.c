@@ -240,4 +240,9 @@ void scen_hv_run(void)
 	scen_ept_run();
 	scen_mem_run();         /* ept.ad, then isolation.* */
 	scen_demand_run();
+	views_setup();          /* guest/views.c, docs/ept-views.md */
+	scen_views_run();
+	scen_ve_run();
+	scen_dirty_run();
+	scen_spp_run();
 }

@@ -102,7 +102,10 @@ GUEST_HV_SCENARIOS=(large.guest4k-ept1g large.guest4k-ept2m 2d.translate
                     large.guest2m-ept4k ept.remap ept.read-only
                     ept.write-track ept.write-track-hv vpid.invvpid ept.ad
                     demand.buffer demand.full isolation.fresh-ram-zero
-                    isolation.beyond-ram)
+                    isolation.beyond-ram views.create views.protect
+                    views.vmfunc views.select views.demand
+                    views.destroy-active views.ve-hook dirty.pml dirty.wp
+                    spp.subpage spp.lazy)
 
 # Checks on the serial log of guest.bin under eptlab. Extra arguments are
 # scenarios that must PASS here (not SKIP). The callers boot with

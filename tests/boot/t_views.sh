@@ -1,0 +1,97 @@
+# EPT views, VMFUNC, #VE, dirty logging and sub-page permissions
+# (docs/ept-views.md), each under the CPU model that has them and the ones
+# that do not. Sourced by scripts/test.sh; helpers in tests/README.md; the
+# common guest checks are guest_expect_eptlab from t_guest.sh.
+#
+#   model             VMFUNC  #VE  PML  SPP   expected
+#   tigerlake         yes     yes  yes  yes   every scenario PASS
+#   corei7_skylake_x  yes     yes  yes  no    spp.* SKIP (no SPP)
+#   sandy_bridge      no      no   no   no    views by HC_VIEW_SELECT,
+#                                             dirty by write protection;
+#                                             the rest SKIP with its reason
+
+# Scenarios of guest/scen_{views,ve,dirty,spp}.c.
+VIEWS_ALWAYS=(views.create views.protect views.select views.demand
+              views.destroy-active dirty.wp)
+
+# $1 log, then "name" (must PASS) or "name=reason regex" (must SKIP so).
+views_expect() {
+    local log=$1 s name why
+    shift
+    for s in "$@"; do
+        name=${s%%=*}
+        if [ "$name" = "$s" ]; then
+            expect "$log" "^guest: PASS: $(guest_re "$name")\$" "PASS: $name" || return 1
+        else
+            why=${s#*=}
+            expect "$log" "^guest: SKIP: $(guest_re "$name") \\($why" \
+                "SKIP: $name with its reason ($why)" || return 1
+        fi
+    done
+}
+
+_views_tgl_checks() {
+    guest_expect_eptlab "$SERIAL" || return 1
+    views_expect "$SERIAL" "${VIEWS_ALWAYS[@]}" views.vmfunc views.ve-hook \
+        dirty.pml spp.subpage spp.lazy || return 1
+    expect_all "$SERIAL" \
+        '^vmx: caps: .*VMFUNC 0x1 \(EPTP switching yes\), #VE yes, PML yes, SPP yes$' \
+            "the caps line naming all four features" \
+        '^views: VMFUNC \(EAX 0, ECX 9\) exited at rip 0x[0-9a-f]+: EPTP-list entry 0: no such view; #UD injected$' \
+            "the decoded VMFUNC exit" \
+        'sub-page write permissions: write to sub-page 16 \(bytes 0x800-0x87f\) refused by the SPP table \(writable sub-pages 0x0000ffff\); #GP\(0\) injected$' \
+            "the SPP violation decoded by name" \
+        '^spp: SPP-related exit \(reason 66\): SPPT miss at GPA 0x[0-9a-f]+ \(qualification 0x800\): path built' \
+            "the SPPT-miss exit decoded" \
+        'convertible, but no #VE \(the #VE information area is busy' \
+            "the busy #VE area exiting instead" || return 1
+    expect_not "$SERIAL" '^guest: SKIP: (views|dirty|spp)\.' "a view scenario skipped on Tiger Lake"
+}
+t_views_tigerlake() {
+    boot_pass --what "EPTLAB-END: PASS" views-tigerlake "" "$GUEST_BIN" "" \
+        --cpu tigerlake --megs 512 -- _views_tgl_checks
+}
+register_test views-tigerlake t_views_tigerlake
+
+_views_skx_checks() {
+    guest_expect_eptlab "$SERIAL" || return 1
+    views_expect "$SERIAL" "${VIEWS_ALWAYS[@]}" views.vmfunc views.ve-hook \
+        dirty.pml "spp.subpage=no sub-page write permissions on this CPU model" \
+        "spp.lazy=no sub-page write permissions on this CPU model" || return 1
+    expect_all "$SERIAL" \
+        '^vmx: caps: .*\(EPTP switching yes\), #VE yes, PML yes, SPP no$' \
+            "the caps line: no SPP" \
+        '^spp: CPU lacks sub-page write permissions \(secondary control bit 23\): HC_SPP_SET returns -EOPNOTSUPP$' \
+            "the no-SPP message" || return 1
+}
+t_views_skylake() {
+    boot_pass --what "EPTLAB-END: PASS" views-skylake "" "$GUEST_BIN" "" \
+        --megs 512 -- _views_skx_checks
+}
+register_test views-skylake t_views_skylake
+
+_views_snb_checks() {
+    # No INVPCID on this model: not guest_expect_eptlab's PCID rows.
+    expect "$SERIAL" '^guest: hypervisor: eptlab$' "the guest detecting eptlab" || return 1
+    expect_not "$SERIAL" '^guest: FAIL:' "a guest scenario failed" || return 1
+    expect "$SERIAL" '^guest: SUMMARY: [0-9]+ passed, 0 failed, [0-9]+ skipped$' \
+        "the guest summary with 0 failed" || return 1
+    views_expect "$SERIAL" "${VIEWS_ALWAYS[@]}" \
+        "views.vmfunc=no VMFUNC EPTP switching \\(the CPU model lacks" \
+        "views.ve-hook=no EPT-violation #VE or no VMFUNC EPTP switching" \
+        "dirty.pml=no page-modification logging on this CPU model" \
+        "spp.subpage=no sub-page write permissions" \
+        "spp.lazy=no sub-page write permissions" || return 1
+    expect_all "$SERIAL" \
+        '^vmx: caps: .*VMFUNC 0x0 \(EPTP switching no\), #VE no, PML no, SPP no$' \
+            "the caps line: none of the four" \
+        '^views: CPU lacks VMFUNC EPTP switching: views switch by HC_VIEW_SELECT \(one VM exit each\)$' \
+            "the hypervisor naming the fallback" \
+        '^guest: views: 8 views; VMFUNC EPTP switching no \(views switch by HC_VIEW_SELECT, one VM exit each\)' \
+            "the guest naming the fallback" || return 1
+}
+t_views_snb() {
+    boot_pass --what "EPTLAB-END: PASS" views-sandy-bridge "" "$GUEST_BIN" "" \
+        --cpu corei7_sandy_bridge_2600k --megs 512 -- _views_snb_checks
+}
+register_test views-sandy-bridge t_views_snb
