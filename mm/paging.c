@@ -343,6 +343,10 @@ static void pg_table_clear(const struct pg_space *s, uint64_t tpa)
 
 	if (!s->fmt->empty)
 		return;
+	if (s->env->fill_table) {
+		s->env->fill_table(s->env->ctx, tpa, s->fmt->empty);
+		return;
+	}
 	t = pg_table(s, tpa);
 	for (unsigned i = 0; i < PG_ENTRIES; i++)
 		t[i] = s->fmt->empty;

@@ -121,6 +121,10 @@ struct pg_env {
 	/* A zeroed 4 KiB page for a table, or 0 if none is left. */
 	uint64_t (*alloc_table)(void *ctx);
 	void (*free_table)(void *ctx, uint64_t pa);
+	/* Optional: set all 512 entries of the table page at pa to value (the
+	 * format's empty value, when it is not 0), faster than the engine's
+	 * own loop (e.g. REP STOSQ). NULL: the engine stores them itself. */
+	void (*fill_table)(void *ctx, uint64_t pa, uint64_t value);
 	/* Called once, at the end of a call whose changes to translations of
 	 * [va, va+size) need a flush (struct pg_format). May be NULL (tables
 	 * not live yet). */

@@ -1282,6 +1282,46 @@ static void test_empty_checked(void **state)
 	sim_fini(&sim);
 }
 
+/* An env with a fill_table hook: the engine hands it every new table of a
+ * format whose empty value is not 0, and stores nothing itself. */
+static struct sim_phys *fill_sim;
+static unsigned fills;
+
+static void fill_hook(void *ctx, uint64_t pa, uint64_t value)
+{
+	uint64_t *t = sim_ptr(fill_sim, pa);
+
+	fills++;
+	for (unsigned i = 0; i < PG_ENTRIES; i++)
+		t[i] = value;
+}
+
+static void test_empty_fill_hook(void **state)
+{
+	struct sim_phys sim;
+	struct pg_env env;
+	struct pg_space s;
+
+	assert_int_equal(sim_init(&sim, SIM_SIZE), 0);
+	fill_sim = &sim;
+	env = *sim_env(&sim);
+	env.fill_table = fill_hook;
+	fills = 0;
+	assert_int_equal(pg_init(&s, &pg_fmt_ept, &env, ALL_SIZES), 0);
+	assert_int_equal(fills, 1);                  /* the root */
+	assert_int_equal(pg_map(&s, 0x5000, 0x9000, SZ_4K, RW), 0);
+	assert_int_equal(fills, 4);                  /* PDPT, PD, PT */
+	expect_holes_empty(&s, 4 * 511);
+	pg_destroy(&s);
+	/* x86-64's empty value is 0: nothing to fill. */
+	fills = 0;
+	assert_int_equal(pg_init(&s, &pg_fmt_x86, &env, ALL_SIZES), 0);
+	assert_int_equal(pg_map(&s, 0x5000, 0x9000, SZ_4K, RW), 0);
+	assert_int_equal(fills, 0);
+	pg_destroy(&s);
+	sim_fini(&sim);
+}
+
 #define RND_OPS 3000
 
 /* EPTLAB_OPS overrides the number of random operations. */
@@ -1347,6 +1387,7 @@ int main(void)
 		cmocka_unit_test(test_min_tables),
 		cmocka_unit_test(test_empty_x86),
 		cmocka_unit_test(test_empty_checked),
+		cmocka_unit_test(test_empty_fill_hook),
 		cmocka_unit_test(test_random_x86),
 		cmocka_unit_test(test_random_ept),
 	};
