@@ -8,6 +8,7 @@
  */
 #include "hv/bench.h"
 #include "hv/vm.h"
+#include "hv/vm_pml.h"
 #include "ept/ept_format.h"
 #include "hv/host.h"
 #include "hv/cpu.h"
@@ -175,6 +176,9 @@ int64_t bench_hypercall(struct vcpu *v, uint64_t nr)
 		report_boot(v);
 		return 0;
 	}
+	case HC_BENCH_VIEWS:
+		put("hv_pml_full_drain_ticks", pml_full_drain_ticks);
+		return 0;
 	default:
 		return -ENOSYS;
 	}

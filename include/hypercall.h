@@ -103,6 +103,9 @@ enum hc_number {
  * own figures as `BENCH: key=value` lines -> 0; once per run (-EBUSY
  * after). */
 #define HC_BENCH_REPORT   32
+/* HC_BENCH_VIEWS: prints `BENCH: hv_pml_full_drain_ticks=N`, the ticks of
+ * the last drain of a full PML log (hv/vm_pml.c) -> 0. */
+#define HC_BENCH_VIEWS    33
 
 /* HC_CONFIG: how the hypervisor set this guest up. */
 #define HC_DEMAND_OFF     0   /* all guest RAM backed at boot */

@@ -95,3 +95,23 @@ t_views_snb() {
         --cpu corei7_sandy_bridge_2600k --megs 512 -- _views_snb_checks
 }
 register_test views-sandy-bridge t_views_snb
+
+# The EPT-view figures of `make bench` (docs/benchmarks.md), short form:
+# every key present and a number, through scripts/bench_report.py --smoke.
+# No timing assertions here; the targets are make bench's.
+_views_bench_checks() {
+    local dir=$TESTDIR/views-bench-smoke
+    expect "$SERIAL" '^BENCH: hv_pml_full_drain_ticks=[0-9]+' \
+        "the hypervisor's drain figure" || return 1
+    expect_not "$SERIAL" '^guest: (FAIL|SKIP):' "a failed or skipped benchmark check" || return 1
+    if ! python3 "$ROOT/scripts/bench_report.py" --smoke --views "$SERIAL" \
+            --json "$dir/bench.json" >"$dir/report.out" 2>&1; then
+        fail_reason "$(grep '^bench: ' "$dir/report.out" | head -n 4 | tr '\n' ' ')"
+        return 1
+    fi
+}
+t_views_bench_smoke() {
+    boot_pass views-bench-smoke "" "$GUEST_BIN" "bench bench_short bench_views" \
+        --cpu tigerlake --megs 512 -- _views_bench_checks
+}
+register_test views-bench-smoke t_views_bench_smoke
