@@ -448,15 +448,15 @@ int vcpu_view_select(struct vcpu *v, uint64_t i)
 
 void vcpu_ept_setup(struct vcpu *v)
 {
-	uint64_t pml = v->ept.pml_pa;      /* the log frame is kept */
-
+	/* A restart: PML is off in the fresh VMCS, its log frame goes back. */
+	if (v->ept.pml_pa)
+		hv_frame_free(v->ept.pml_pa);
 	v->ept = (struct vcpu_ept){
 		.vmfunc = (v->ctl.proc2 & PROC2_ENABLE_VMFUNC) &&
 			  v->vm->eptp_list,
 		/* The EPTP-index field exists where "EPT-violation #VE" may
 		 * be 1 (SDM 3C "Controls for Virtualization Exceptions"). */
 		.index_field = vmx_proc2_allowed(v->caps, PROC2_EPT_VE),
-		.pml_pa = pml,
 	};
 	if (v->ept.index_field)
 		vmcs_write16(VMCS_EPTP_INDEX, 0);

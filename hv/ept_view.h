@@ -60,7 +60,8 @@ struct vcpu_ept {
 	bool vmfunc;               /* EPTP switching by VMFUNC is on */
 	bool index_field;          /* the EPTP-index field exists (#VE) */
 	uint64_t ve_gpa;           /* #VE information area, 0: #VE off */
-	uint64_t pml_pa;           /* PML log page (host frame), 0: none */
+	uint64_t pml_pa;           /* PML log page (host frame, until a
+	                              restart), 0: none */
 };
 
 /* hv/ept_view.c ------------------------------------------------ */

@@ -24,6 +24,7 @@
 #include "vmx/vmx_insn.h"
 #include "include/x86.h"
 #include "include/err.h"
+#include "hv/run.h"
 
 uint64_t pml_full_drain_ticks;
 
@@ -75,7 +76,7 @@ void handle_pml_full(struct vcpu *v)
 static int pml_enable(struct vcpu *v, bool on)
 {
 	if (on && !v->ept.pml_pa) {
-		v->ept.pml_pa = hv_frame_alloc_zeroed();   /* kept for good */
+		v->ept.pml_pa = hv_frame_alloc_zeroed();   /* until a restart */
 		if (!v->ept.pml_pa)
 			return -ENOMEM;
 	}
@@ -88,7 +89,16 @@ static int pml_enable(struct vcpu *v, bool on)
 
 void vm_dirty_reset(struct vm *vm)
 {
-	vm->dirty.lo = vm->dirty.hi = 0;   /* the VMCS is set up afresh */
+	struct vm_dirty *d = &vm->dirty;
+
+	/* Off (the VMCS is set up afresh); the bitmap goes back to the pool,
+	 * as every frame the guest caused (hv/contain.c counts them). */
+	d->lo = d->hi = 0;
+	if (d->bitmap && frame_free_run(&hv_frames, virt_to_phys(d->bitmap),
+					d->bitmap_bytes))
+		panic("dirty bitmap: cannot free its frames");
+	d->bitmap = NULL;
+	d->bitmap_bytes = 0;
 }
 
 static int dirty_stop(struct vcpu *v)

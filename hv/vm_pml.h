@@ -24,7 +24,7 @@ struct vcpu;
 /* Pages of [gpa, gpa+size) were (or are about to be) written: note those
  * inside the logged range. */
 void vm_dirty_note(struct vm *vm, uint64_t gpa, uint64_t size);
-/* Guest restart: logging off (the bitmap frame is kept). */
+/* Guest restart: logging off, the bitmap's frames freed. */
 void vm_dirty_reset(struct vm *vm);
 /* PML is offered and usable: the control may be 1 and EPT A/D is on (PML
  * logs a page when the CPU sets its EPT D bit; no A/D, no log). */

@@ -178,6 +178,21 @@ int64_t vm_hc_spp_set(struct vm *vm, uint64_t gpa, uint64_t writable,
 		rc = spp_set(&vm->spp.table, gpa, (uint32_t)writable);
 		if (rc)
 			return rc;
+		lazy_drop(vm, lazy_find(vm, gpa));
+		/* The path now exists for the whole 2 MiB block: a lazy page
+		 * there can no longer miss, so its leaf is written now. */
+		for (unsigned i = 0; i < vm->spp.nlazy;) {
+			if (ALIGN_DOWN(vm->spp.lazy[i].gpa, SZ_2M) !=
+			    ALIGN_DOWN(gpa, SZ_2M)) {
+				i++;
+				continue;
+			}
+			rc = spp_set(&vm->spp.table, vm->spp.lazy[i].gpa,
+				     vm->spp.lazy[i].writable);
+			if (rc)
+				return rc;
+			lazy_drop(vm, (int)i);
+		}
 		if (*e & VM_PG_SPP) {
 			/* New permissions for a protected page: the CPU may
 			 * hold the old ones with the translation. */
