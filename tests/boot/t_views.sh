@@ -115,3 +115,30 @@ t_views_bench_smoke() {
         --cpu tigerlake --megs 512 -- _views_bench_checks
 }
 register_test views-bench-smoke t_views_bench_smoke
+
+# A guest that leaves views, a view permission, #VE, PML logging and SPP
+# behind and crashes in view 2 (crash=views): each restart starts it in
+# view 0 afresh, and every frame that state took comes back.
+_views_restart_checks() {
+    expect_all "$SERIAL" \
+        '^guest: crash: views: views 1 and 2; HC_VIEW_PROTECT 0, HC_DIRTY_START 1, HC_VE_INFO 0, HC_SPP_SET 0$' \
+            "the state made (PML, #VE and SPP on Tiger Lake)" \
+        '^guest: crash: views: in view 2 \(OK\); now as triple$' "the switch to view 2" \
+        '^contain: restart 2: free frames ([0-9]+) \(\1 at first launch\)$' \
+            "restart 2 with as many free frames as at the first launch" \
+        '^contain: after 2 restarts free frames ([0-9]+) == \1 at first launch$' \
+            "no frame leaked" \
+        '^contain: guest crashed 3 times \(triple fault\), hypervisor survived$' \
+            "three crashes, the hypervisor alive" || return 1
+    local n
+    n=$(tr -d '\r' <"$SERIAL" | grep -c '^guest: crash: views: views 1 and 2;')
+    if [ "$n" -ne 3 ]; then
+        fail_reason "the guest made its views $n times, want 3 (each restart from view 0)"
+        return 1
+    fi
+}
+t_views_restart() {
+    boot_pass views-restart "expect_crash=1 restarts=2" "$GUEST_BIN" "crash=views" \
+        --cpu tigerlake --megs 512 -- _views_restart_checks
+}
+register_test views-restart t_views_restart
