@@ -186,7 +186,7 @@ test: deps
 # (build/fuzz/corpus/NAME) and prints its execution count.
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
-FUZZ_NAMES   := mb1 options paging
+FUZZ_NAMES   := mb1 linux options paging
 FUZZ_BIN     := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
 FUZZ_LIB_SRC := $(wildcard mm/*.c ept/*.c hv/loader/*.c) lib/errname.c \
                 hv/options.c tests/unit/sim_phys.c
