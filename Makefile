@@ -100,7 +100,13 @@ $(BUILD)/tests/mini.o: tests/kernels/mini.asm
 $(BUILD)/tests/mini.elf: $(BUILD)/tests/mini.o tests/kernels/mini.ld
 	$(LD) -m elf_i386 -T tests/kernels/mini.ld -o $@ $<
 
-all: $(BUILD)/tests/mini.elf
+# A minimal bzImage whose "kernel" checks the Linux 32-bit entry state
+# (tests/kernels/linux_stub.asm, tests/boot/t_linux.sh).
+$(BUILD)/tests/linux_stub.bzImage: tests/kernels/linux_stub.asm
+	@mkdir -p $(dir $@)
+	$(NASM) -f bin $< -o $@
+
+all: $(BUILD)/tests/mini.elf $(BUILD)/tests/linux_stub.bzImage
 
 # ---------------------------------------------------------------- ISO
 # scripts/mkiso.sh writes grub.cfg with HVARGS and the guest module.

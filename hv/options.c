@@ -139,7 +139,8 @@ static int opt_one(struct hv_options *o, unsigned *seen, struct span w,
 	static const unsigned leaf_size[] = { PG_SIZE_4K, PG_SIZE_2M,
 					      PG_SIZE_1G, 0 };
 	static const char *const onoff_v[] = { "off", "on", NULL };
-	static const char *const guest_v[] = { "auto", "builtin", "module", NULL };
+	static const char *const guest_v[] = { "auto", "builtin", "module",
+					       "linux", NULL };
 	static const char *const corrupt_v[] = { "none", "tr_type", NULL };
 	static const char *const bit_v[] = { "0", "1", NULL };
 	static const char *const demand_v[] = { "off", "buffer", "full", NULL };
@@ -193,7 +194,8 @@ static int opt_one(struct hv_options *o, unsigned *seen, struct span w,
 	case K_GUEST:
 		if ((i = pick(v, guest_v)) < 0)
 			return opt_err(err, errlen, w,
-				       "guest must be auto, builtin or module");
+				       "guest must be auto, builtin, module or "
+				       "linux");
 		o->guest = (enum opt_guest)i;
 		break;
 	case K_TEST_CORRUPT:
@@ -336,7 +338,8 @@ static void fmt_add(char *buf, size_t buflen, size_t *pos, const char *fmt, ...)
 
 int options_format(const struct hv_options *o, char *buf, size_t buflen)
 {
-	static const char *const gname[] = { "auto", "builtin", "module" };
+	static const char *const gname[] = { "auto", "builtin", "module",
+					     "linux" };
 	static const char *const dname[] = { "off", "buffer", "full" };
 	size_t pos = 0;
 
@@ -378,7 +381,7 @@ void options_parse(const char *cmdline)
 		return;
 	printf("options: %s\n", err);
 	printf("options: known: ept_leaf=4k|2m|1g|auto vpid=on|off "
-	       "guest_mem=<N>M|<N>G guest=auto|builtin|module "
+	       "guest_mem=<N>M|<N>G guest=auto|builtin|module|linux "
 	       "demand=off|buffer|full test_corrupt=none|tr_type "
 	       "skip_check=0|1 selftest=<name> watchdog=off|<N>ms "
 	       "restarts=<N> expect_crash=0|1\n");
