@@ -48,7 +48,8 @@ cp "$hv" "$stage/boot/eptlab.elf"
             exit 1
         fi
         cp "$initrd" "$stage/boot/initrd.img"
-        echo "    module2 /boot/initrd.img initrd"
+        # --nounzip: GRUB would gunzip a gzip'd initramfs otherwise.
+        echo "    module2 --nounzip /boot/initrd.img initrd"
     fi
     echo "    boot"
     echo "}"
