@@ -42,6 +42,8 @@ struct hv_options {
 	                            VM exit before it is stopped; 0 = off */
 	uint32_t restarts;       /* restarts=N: restart a crashed guest N times */
 	bool expect_crash;       /* expect_crash=1: crashes make the run PASS */
+	bool no_initrd;          /* initrd=none: a Linux guest's second module
+	                            is not its initramfs (default auto) */
 };
 
 extern struct hv_options hv_opts;

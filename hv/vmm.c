@@ -272,7 +272,8 @@ void vmm_main(struct boot_info *bi)
 		       linux_is_bzimage(phys_to_virt(guest_module->start),
 					(size_t)(guest_module->end -
 						 guest_module->start)));
-	guest_initrd = guest_linux && bi->nmod > 1 ? &bi->mod[1] : NULL;
+	guest_initrd = guest_linux && bi->nmod > 1 && !hv_opts.no_initrd ?
+		       &bi->mod[1] : NULL;
 
 	memset(v, 0, sizeof(*v));
 	v->caps = &vmx_caps;

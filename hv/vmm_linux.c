@@ -1,7 +1,7 @@
 /*
  * A Linux guest (docs/linux-guest.md): the first module is a bzImage,
  * loaded by the Linux/x86 boot protocol (hv/loader/linux.h); the second
- * module, if there is one, is the initramfs. The kernel command line is
+ * module, if there is one, is the initramfs (unless initrd=none). The kernel command line is
  * the first module's string without its first word (GRUB's module2 puts
  * the module's name there, as argv[0]); empty, it is LINUX_CMDLINE_DEFAULT.
  *
@@ -95,7 +95,8 @@ void vmm_load_linux(struct vm *vm, const struct boot_module *k,
 		       (unsigned long long)img.initrd_size,
 		       (unsigned long long)img.initrd_gpa);
 	else
-		printf("vm: Linux initramfs: none (no second module)\n");
+		printf("vm: Linux initramfs: none (no second module, or "
+		       "initrd=none)\n");
 	for (size_t i = 0; i < img.ne820; i++)
 		printf("vm: Linux e820: [0x%llx, 0x%llx) %s\n",
 		       (unsigned long long)img.e820[i].base,
