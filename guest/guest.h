@@ -126,5 +126,8 @@ void scen_xlate_run(void);
 void scen_ept_run(void);
 void scen_mem_run(void);
 void scen_demand_run(void);
+/* guest/scen_user.c: the hypercall policy at CPL 3 (test-window slots
+ * 40-42). */
+void scen_user_run(void);
 
 #endif

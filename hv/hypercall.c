@@ -4,6 +4,11 @@
  * trusted: every guest-physical range is checked against guest RAM
  * without overflow (hv/vm_ept.c), and results are written through
  * vm_write, which handles structures that cross a page.
+ *
+ * A caller at CPL > 0 (SS.DPL) may make only the calls that read and
+ * report (hc_allowed_at_cpl3, include/hypercall.h); HC_TRANSLATE then
+ * writes its result by guest-virtual address, after checking through the
+ * guest's own page tables that the buffer is user-writable.
  */
 #include "hv/hypercall.h"
 #include "hv/exit.h"
@@ -77,9 +82,46 @@ void hc_print_last_walk(void)
 	walk2d_print(&last_walk, false);
 }
 
-/* HC_TRANSLATE: the 2D walk of gva under the guest's current CR3. */
+/* SDM 3A "Privilege Levels": the CPL is CS.RPL, and equals SS.DPL; the
+ * VMCS keeps SS's DPL in bits 6:5 of its access rights (SDM 3C "Guest
+ * Register State"). */
+static unsigned guest_cpl(void)
+{
+	return (vmcs_read32(VMCS_GUEST_SS_AR) >> 5) & 3;
+}
+
+/* A CPL > 0 caller's result buffer: [gva, gva + len) must be
+ * user-writable in the guest's tables under cr3 and writable in EPT, each
+ * page of it (walk2d_user_writable); then it is written page by page.
+ * Nothing is written unless every page passes. */
+static int64_t hc_user_write(struct vm *vm, uint64_t cr3, uint64_t gva,
+			     const void *src, size_t len)
+{
+	static struct hc_walk bw;     /* one vCPU: no stack for 512 bytes */
+	uint64_t gpa[2], first = SZ_4K - (gva & (SZ_4K - 1));
+	size_t n0 = len < first ? len : (size_t)first;
+	unsigned pages = n0 < len ? 2 : 1;
+	int rc;
+
+	for (unsigned i = 0; i < pages; i++) {
+		uint64_t va = i ? gva + n0 : gva;
+
+		walk2d(&vm->ept.space, cr3, true, va, &bw);
+		rc = walk2d_user_writable(&bw);
+		if (rc)
+			return rc;
+		gpa[i] = bw.gpa;
+	}
+	rc = vm_write(vm, gpa[0], src, n0);
+	if (!rc && pages == 2)
+		rc = vm_write(vm, gpa[1], (const uint8_t *)src + n0, len - n0);
+	return rc;
+}
+
+/* HC_TRANSLATE: the 2D walk of gva under the guest's current CR3. At
+ * CPL 0 buf is a GPA; at CPL > 0 a user-writable GVA (hc_user_write). */
 static int64_t hc_translate(struct vcpu *v, uint64_t gva, uint64_t buf,
-			    uint64_t flags)
+			    uint64_t flags, bool user)
 {
 	uint64_t cr0 = vmcs_readnat(VMCS_GUEST_CR0);
 	uint64_t cr4 = vmcs_readnat(VMCS_GUEST_CR4);
@@ -90,8 +132,10 @@ static int64_t hc_translate(struct vcpu *v, uint64_t gva, uint64_t buf,
 
 	if (flags & ~(uint64_t)HC_WALK_PRINT)
 		return -EINVAL;
-	if (!vm_range_ok(vm, buf, sizeof(w)))
+	if (!user && !vm_range_ok(vm, buf, sizeof(w)))
 		return -EFAULT;
+	if (user && !paging)
+		return -EACCES;     /* no page tables to check the buffer with */
 	/* The walker knows 4-level IA-32e paging only (no 32-bit, PAE
 	 * without LMA or 5-level paging). */
 	if (paging && (!(efer & EFER_LMA) || (cr4 & CR4_LA57)))
@@ -103,6 +147,9 @@ static int64_t hc_translate(struct vcpu *v, uint64_t gva, uint64_t buf,
 		last_walk = w;
 		have_walk = true;
 	}
+	if (user)
+		return hc_user_write(vm, vmcs_readnat(VMCS_GUEST_CR3), buf, &w,
+				     sizeof(w));
 	return vm_write(vm, buf, &w, sizeof(w));
 }
 
@@ -124,7 +171,10 @@ static __attribute__((noinline)) int64_t hc_dispatch(struct vcpu *v)
 	uint64_t a1 = r[GPR_RBX], a2 = r[GPR_RCX], a3 = r[GPR_RDX];
 	uint64_t a4 = r[GPR_RSI];
 	int64_t ret;
+	bool user = guest_cpl() != 0;
 
+	if (user && !hc_allowed_at_cpl3(r[GPR_RAX]))
+		return -EPERM;
 	switch (r[GPR_RAX]) {
 	case HC_DUMP_STATE:
 		exit_com1_flush(v);
@@ -137,7 +187,7 @@ static __attribute__((noinline)) int64_t hc_dispatch(struct vcpu *v)
 		ret = 0;
 		break;
 	case HC_TRANSLATE:
-		ret = hc_translate(v, a1, a2, a3);
+		ret = hc_translate(v, a1, a2, a3, user);
 		break;
 	case HC_INVEPT:
 		ret = hc_invept(v, a1);

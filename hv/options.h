@@ -17,7 +17,11 @@
 
 #include "include/types.h"
 
-enum opt_guest { OPT_GUEST_AUTO, OPT_GUEST_BUILTIN, OPT_GUEST_MODULE };
+/* auto: the first module by its format (a bzImage by the Linux boot
+ * protocol, else Multiboot v1); module: Multiboot v1; linux: the Linux
+ * boot protocol (docs/linux-guest.md). */
+enum opt_guest { OPT_GUEST_AUTO, OPT_GUEST_BUILTIN, OPT_GUEST_MODULE,
+		 OPT_GUEST_LINUX };
 enum opt_corrupt { OPT_CORRUPT_NONE, OPT_CORRUPT_TR_TYPE };
 
 #define OPT_WORD_MAX      128   /* longest accepted key=value word */
@@ -38,6 +42,8 @@ struct hv_options {
 	                            VM exit before it is stopped; 0 = off */
 	uint32_t restarts;       /* restarts=N: restart a crashed guest N times */
 	bool expect_crash;       /* expect_crash=1: crashes make the run PASS */
+	bool no_initrd;          /* initrd=none: a Linux guest's second module
+	                            is not its initramfs (default auto) */
 };
 
 extern struct hv_options hv_opts;

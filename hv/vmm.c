@@ -7,9 +7,12 @@
  * A crashed guest may be restarted from its boot state (`restarts=N`,
  * hv/contain.c): vmm_guest_reset, then vmm_guest_launch again.
  *
- * The guest is either the built-in test guest (hv/testguest.asm) or a
- * Multiboot v1 kernel passed as the first multiboot2 module (loaded by
- * hv/loader/). Both start in 32-bit protected mode, paging off.
+ * The guest is the built-in test guest (hv/testguest.asm), or the first
+ * multiboot2 module: a Multiboot v1 kernel, or a Linux bzImage (setup
+ * header magic "HdrS", hv/vmm_linux.c) with the second module as its
+ * initramfs, each loaded by hv/loader/. All start in 32-bit protected
+ * mode, paging off; the boot protocol chooses the segments
+ * (hv/vmm_guest.h).
  */
 #include "hv/vmm.h"
 #include "hv/cpu.h"
@@ -20,6 +23,8 @@
 #include "hv/contain.h"
 #include "hv/stats.h"
 #include "hv/loader/mb1.h"
+#include "hv/loader/linux.h"
+#include "hv/vmm_guest.h"
 #include "hv/exit.h"
 #include "hv/entry_fail.h"
 #include "hv/memlayout.h"
@@ -85,20 +90,14 @@ static void vmm_bitmaps(void)
 	exit_msr_bitmap(msr_bitmap.va);
 }
 
-struct guest_entry {
-	uint64_t rip, rsp, rax, rbx;
-};
-
 static void load_builtin(struct vm *vm, struct guest_entry *ge)
 {
 	size_t len = (size_t)(testguest_end - testguest_start);
 
 	if (vm_write(vm, TG_LOAD_GPA, testguest_start, len))
 		panic("built-in guest does not fit in guest RAM");
-	ge->rip = TG_LOAD_GPA;
-	ge->rsp = GUEST_STACK;
-	ge->rax = 0;
-	ge->rbx = vm->ram_size;
+	*ge = (struct guest_entry){ .rip = TG_LOAD_GPA, .rsp = GUEST_STACK,
+				    .rbx = vm->ram_size, GUEST_ENTRY_MB1_SEGS };
 	printf("vm: built-in test guest (%zu bytes) at GPA 0x%llx\n", len,
 	       (unsigned long long)TG_LOAD_GPA);
 }
@@ -143,10 +142,9 @@ static void load_module(struct vm *vm, const struct boot_module *m,
 		printf("vm: cannot build the Multiboot info block: %s\n", err);
 		run_end(RUN_FAIL, "multiboot info block");
 	}
-	ge->rip = img.entry;
-	ge->rsp = GUEST_STACK;
-	ge->rax = MB1_BOOT_MAGIC;
-	ge->rbx = (uint64_t)info;
+	*ge = (struct guest_entry){ .rip = img.entry, .rsp = GUEST_STACK,
+				    .rax = MB1_BOOT_MAGIC,
+				    .rbx = (uint64_t)info, GUEST_ENTRY_MB1_SEGS };
 	printf("vm: Multiboot v1 guest module loaded at GPA 0x%llx-0x%llx, "
 	       "entry 0x%x, info at 0x%llx\n", (unsigned long long)img.lo,
 	       (unsigned long long)img.hi, img.entry,
@@ -155,6 +153,8 @@ static void load_module(struct vm *vm, const struct boot_module *m,
 
 /* Which guest to (re)load: set once by vmm_main. */
 static const struct boot_module *guest_module;    /* NULL: built-in */
+static const struct boot_module *guest_initrd;    /* Linux: 2nd module */
+static bool guest_linux;
 
 /* What the VM gets, from the options, for vmcs_setup (vmx/vmcs_setup.h):
  * the VMX layer writes the VMCS; the choices are made here. */
@@ -171,6 +171,8 @@ static void vcpu_vmcs_setup(struct vcpu *v, const struct guest_entry *ge)
 		.host_rsp = (uint64_t)(uintptr_t)&v->regs,
 		.rip = ge->rip,
 		.rsp = ge->rsp,
+		.cs_sel = ge->cs, .ds_sel = ge->ds, .tr_sel = ge->tr,
+		.gdtr_base = ge->gdtr_base, .gdtr_limit = ge->gdtr_limit,
 		.corrupt = hv_opts.corrupt == OPT_CORRUPT_TR_TYPE ?
 			   VMCS_CORRUPT_TR_TYPE : VMCS_CORRUPT_NONE,
 	};
@@ -191,7 +193,9 @@ static void guest_load(struct vcpu *v)
 {
 	struct guest_entry ge;
 
-	if (guest_module)
+	if (guest_module && guest_linux)
+		vmm_load_linux(v->vm, guest_module, guest_initrd, &ge);
+	else if (guest_module)
 		load_module(v->vm, guest_module, &ge);
 	else
 		load_builtin(v->vm, &ge);
@@ -200,6 +204,7 @@ static void guest_load(struct vcpu *v)
 	vcpu_vmcs_setup(v, &ge);
 	v->regs.gpr[GPR_RAX] = ge.rax;
 	v->regs.gpr[GPR_RBX] = ge.rbx;
+	v->regs.gpr[GPR_RSI] = ge.rsi;
 }
 
 /* Restart path (hv/contain.h): guest RAM back to its boot state, then
@@ -260,6 +265,15 @@ void vmm_main(struct boot_info *bi)
 		run_end(RUN_FAIL, "no guest module");
 	}
 	guest_module = module ? &bi->mod[0] : NULL;
+	/* guest=auto: a bzImage by the Linux boot protocol, anything else
+	 * by Multiboot v1; guest=linux / guest=module force one. */
+	guest_linux = hv_opts.guest == OPT_GUEST_LINUX ||
+		      (hv_opts.guest == OPT_GUEST_AUTO && guest_module &&
+		       linux_is_bzimage(phys_to_virt(guest_module->start),
+					(size_t)(guest_module->end -
+						 guest_module->start)));
+	guest_initrd = guest_linux && bi->nmod > 1 && !hv_opts.no_initrd ?
+		       &bi->mod[1] : NULL;
 
 	memset(v, 0, sizeof(*v));
 	v->caps = &vmx_caps;

@@ -157,4 +157,22 @@ struct hc_counters {
 	uint64_t invept, invvpid;     /* executed by the hypervisor */
 };
 
+/* ---- Calls at CPL > 0 (docs/hypercalls.md "Calls from CPL > 0").
+ * The caller's CPL is SS.DPL, bits 6:5 of the guest's SS access rights in
+ * the VMCS. At CPL > 0 only the calls that read and report are allowed:
+ * HC_VERSION, HC_ECHO, HC_DUMP_STATE, HC_EXIT_STATS, HC_TRANSLATE and
+ * HC_PROBE_GPA. Every other number (those that change EPT, flush, write a
+ * result to a guest-physical address or change the hypervisor's state)
+ * returns -EPERM and does nothing. No call writes a caller-chosen
+ * guest-physical address at CPL > 0: HC_TRANSLATE then takes RCX as the
+ * guest-virtual address of its struct hc_walk, and writes it only if every
+ * page of it is user-writable through the guest's own page tables (P, R/W
+ * and U/S at every level, under the current CR3, PCID bits masked) and
+ * writable in EPT; otherwise it returns -EACCES (-EFAULT: not mapped). */
+static inline bool hc_allowed_at_cpl3(uint64_t nr)
+{
+	return nr == HC_VERSION || nr == HC_ECHO || nr == HC_DUMP_STATE ||
+	       nr == HC_EXIT_STATS || nr == HC_TRANSLATE || nr == HC_PROBE_GPA;
+}
+
 #endif

@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # Build a BIOS+UEFI hybrid GRUB ISO that boots the hypervisor.
 #
-#   scripts/mkiso.sh OUT.iso HV.elf GUESTFILE "HVARGS" ["GUESTARGS"]
+#   scripts/mkiso.sh OUT.iso HV.elf GUESTFILE "HVARGS" ["GUESTARGS"] [INITRD]
 #
 # grub.cfg: timeout=0, `multiboot2 /boot/eptlab.elf HVARGS`, and, if
 # GUESTFILE exists, `module2 /boot/guest.bin guest GUESTARGS` (the module's
-# command line becomes the guest's Multiboot command line). Quiet unless it
-# fails.
+# command line becomes the guest's Multiboot or Linux command line), then,
+# if INITRD is given, `module2 /boot/initrd.img initrd` (a Linux guest's
+# initramfs, docs/linux-guest.md). Quiet unless it fails.
 set -euo pipefail
 
-if [ $# -lt 2 ] || [ $# -gt 5 ]; then
-    echo "usage: $0 OUT.iso HV.elf [GUESTFILE] [HVARGS] [GUESTARGS]" >&2
+if [ $# -lt 2 ] || [ $# -gt 6 ]; then
+    echo "usage: $0 OUT.iso HV.elf [GUESTFILE] [HVARGS] [GUESTARGS] [INITRD]" >&2
     exit 2
 fi
-out=$1 hv=$2 guest=${3:-} hvargs=${4:-} guestargs=${5:-}
+out=$1 hv=$2 guest=${3:-} hvargs=${4:-} guestargs=${5:-} initrd=${6:-}
 
 if [ ! -f "$hv" ]; then
     echo "mkiso: hypervisor image '$hv' not found" >&2
@@ -40,6 +41,15 @@ cp "$hv" "$stage/boot/eptlab.elf"
     if [ -n "$guest" ] && [ -f "$guest" ]; then
         cp "$guest" "$stage/boot/guest.bin"
         echo "    module2 /boot/guest.bin guest $guestargs"
+    fi
+    if [ -n "$initrd" ]; then
+        if [ ! -f "$initrd" ]; then
+            echo "mkiso: initramfs '$initrd' not found" >&2
+            exit 1
+        fi
+        cp "$initrd" "$stage/boot/initrd.img"
+        # --nounzip: GRUB would gunzip a gzip'd initramfs otherwise.
+        echo "    module2 --nounzip /boot/initrd.img initrd"
     fi
     echo "    boot"
     echo "}"

@@ -93,8 +93,8 @@ fail_reason() {
 }
 
 mkiso() {
-    local out=$1 args=${2:-} guest=${3:-} gargs=${4:-}
-    if ! "$ROOT/scripts/mkiso.sh" "$out" "$HV_ELF" "$guest" "$args" "$gargs" >"$out.log" 2>&1; then
+    local out=$1 args=${2:-} guest=${3:-} gargs=${4:-} initrd=${5:-}
+    if ! "$ROOT/scripts/mkiso.sh" "$out" "$HV_ELF" "$guest" "$args" "$gargs" ${initrd:+"$initrd"} >"$out.log" 2>&1; then
         fail_reason "mkiso $out failed: $(tail -n 3 "$out.log" | tr '\n' ' ')"
         return 1
     fi
@@ -132,7 +132,8 @@ boot_qemu() {
 
 # boot_run NAME "HVARGS" GUESTFILE "GUESTARGS" [run-bochs args...]
 # Builds $TESTDIR/NAME.iso (mkiso) and boots it under Bochs as NAME
-# (boot_bochs). Returns 1 only if the ISO could not be built: a run that
+# (boot_bochs). With BOOT_INITRD=FILE set, FILE is a second module (a
+# Linux guest's initramfs). Returns 1 only if the ISO could not be built: a run that
 # is meant to FAIL is checked by the caller.
 boot_run() {
     if [ $# -lt 4 ]; then
@@ -140,7 +141,7 @@ boot_run() {
         return 1
     fi
     local name=$1 iso=$TESTDIR/$1.iso
-    mkiso "$iso" "$2" "$3" "$4" || return 1
+    mkiso "$iso" "$2" "$3" "$4" "${BOOT_INITRD:-}" || return 1
     shift 4
     boot_bochs "$name" "$iso" "$@"
     return 0

@@ -275,12 +275,12 @@ static void setup_guest(const struct vmcs_params *p, struct vmcs_ctls *o)
 	vmcs_writenat(VMCS_GUEST_RIP, p->rip);
 	vmcs_writenat(VMCS_GUEST_RFLAGS, RFLAGS_FIXED);
 
-	guest_seg(VMCS_GUEST_CS_SEL, 0x08, AR_CODE32);
-	guest_seg(VMCS_GUEST_SS_SEL, 0x10, AR_DATA32);
-	guest_seg(VMCS_GUEST_DS_SEL, 0x10, AR_DATA32);
-	guest_seg(VMCS_GUEST_ES_SEL, 0x10, AR_DATA32);
-	guest_seg(VMCS_GUEST_FS_SEL, 0x10, AR_DATA32);
-	guest_seg(VMCS_GUEST_GS_SEL, 0x10, AR_DATA32);
+	guest_seg(VMCS_GUEST_CS_SEL, p->cs_sel, AR_CODE32);
+	guest_seg(VMCS_GUEST_SS_SEL, p->ds_sel, AR_DATA32);
+	guest_seg(VMCS_GUEST_DS_SEL, p->ds_sel, AR_DATA32);
+	guest_seg(VMCS_GUEST_ES_SEL, p->ds_sel, AR_DATA32);
+	guest_seg(VMCS_GUEST_FS_SEL, p->ds_sel, AR_DATA32);
+	guest_seg(VMCS_GUEST_GS_SEL, p->ds_sel, AR_DATA32);
 
 	vmcs_write16(VMCS_GUEST_LDTR_SEL, 0);
 	vmcs_writenat(VMCS_GUEST_LDTR_BASE, 0);
@@ -289,14 +289,14 @@ static void setup_guest(const struct vmcs_params *p, struct vmcs_ctls *o)
 
 	/* SDM 3C "Checks on Guest Segment Registers": TR must be usable,
 	 * S = 0, type 11 (busy 32-bit TSS) or 3 (busy 16-bit, not IA-32e). */
-	vmcs_write16(VMCS_GUEST_TR_SEL, 0x18);
+	vmcs_write16(VMCS_GUEST_TR_SEL, p->tr_sel);
 	vmcs_writenat(VMCS_GUEST_TR_BASE, 0);
 	vmcs_write32(VMCS_GUEST_TR_LIMIT, 0x67);
 	vmcs_write32(VMCS_GUEST_TR_AR, p->corrupt == VMCS_CORRUPT_TR_TYPE ?
 		     AR_TSS32_AVAIL : AR_TSS32_BUSY);
 
-	vmcs_writenat(VMCS_GUEST_GDTR_BASE, 0);
-	vmcs_write32(VMCS_GUEST_GDTR_LIMIT, 0);
+	vmcs_writenat(VMCS_GUEST_GDTR_BASE, p->gdtr_base);
+	vmcs_write32(VMCS_GUEST_GDTR_LIMIT, p->gdtr_limit);
 	vmcs_writenat(VMCS_GUEST_IDTR_BASE, 0);
 	vmcs_write32(VMCS_GUEST_IDTR_LIMIT, 0);
 

@@ -32,6 +32,14 @@ struct vmcs_params {
 	                              of its exit stack (vmx/vmx_stub.h) */
 	uint64_t rip, rsp;         /* guest entry: 32-bit protected mode,
 	                              paging off, unrestricted guest */
+	/* The entry's segments, chosen by the guest's boot protocol: CS
+	 * (flat 32-bit code), DS = ES = SS = FS = GS (flat 32-bit data), TR
+	 * (busy 32-bit TSS, base 0, limit 0x67), all base 0, and the GDTR
+	 * the guest finds (limit 0: none). Multiboot: 0x08, 0x10, 0x18 with
+	 * no GDT; Linux: 0x10, 0x18 in a GDT in guest RAM. */
+	uint16_t cs_sel, ds_sel, tr_sel;
+	uint64_t gdtr_base;
+	uint32_t gdtr_limit;
 	enum vmcs_corrupt corrupt;
 };
 

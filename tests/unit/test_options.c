@@ -71,6 +71,24 @@ static void test_all_keys(void **state)
 	assert_int_equal(o.demand, HC_DEMAND_OFF);
 	assert_int_equal(o.guest, OPT_GUEST_MODULE);
 	assert_int_equal(o.guest_mem, 3ULL << 30);
+	assert_int_equal(options_parse_str("guest=linux", &o, err,
+					   sizeof(err)), 0);
+	assert_int_equal(o.guest, OPT_GUEST_LINUX);
+	assert_false(o.no_initrd);
+	options_format(&o, line, sizeof(line));
+	assert_non_null(strstr(line, " guest=linux "));
+	assert_null(strstr(line, "initrd="));
+	assert_int_equal(options_parse_str("initrd=none", &o, err,
+					   sizeof(err)), 0);
+	assert_true(o.no_initrd);
+	options_format(&o, line, sizeof(line));
+	assert_non_null(strstr(line, " initrd=none"));
+	assert_int_equal(options_parse_str("initrd=auto", &o, err,
+					   sizeof(err)), 0);
+	assert_false(o.no_initrd);
+	assert_int_equal(options_parse_str("initrd=maybe", &o, err,
+					   sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "initrd must be auto or none"));
 	assert_int_equal(options_parse_str("watchdog=500ms restarts=3 "
 					   "expect_crash=1", &o, err,
 					   sizeof(err)), 0);
