@@ -30,6 +30,7 @@ void exit_inject_exception(struct vcpu *v, unsigned vec, bool has_err,
 		vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR, err);
 	}
 	vmcs_write32(VMCS_ENTRY_INTR_INFO, info);
+	exit_mark_progress();
 }
 
 void exit_inject_gp(struct vcpu *v)

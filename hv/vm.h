@@ -127,7 +127,10 @@ void vm_invept(struct vm *vm);
 
 /* What the exit handler does after vm_ept_fault. */
 enum vm_fault_action {
-	VM_FAULT_RESUME,        /* resolved (demand, tracking, lazy): retry */
+	VM_FAULT_RESUME,        /* resolved (demand, tracking, lazy), the EPT
+	                           changed: retry */
+	VM_FAULT_RETRY,         /* nothing to change (a stale entry): retry
+	                           as it was, no progress (hv/exit.h) */
 	VM_FAULT_INJECT_GP,     /* outside RAM or not permitted: #GP(0), or
 	                           a stop if delivering an event */
 };

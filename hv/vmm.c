@@ -232,6 +232,7 @@ void vmm_guest_launch(struct vcpu *v)
 	       (unsigned long long)v->vmcs_pa);
 	if (!exit_stats.first_entry_tsc)
 		exit_stats.first_entry_tsc = rdtsc();
+	exit_mark_progress();       /* the no-progress count starts full */
 	vmx_launch(&v->regs);
 }
 

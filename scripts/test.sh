@@ -76,6 +76,7 @@ fail_prereq() { selected "$1"; echo "FAIL: $1 ($2)"; nfail=$((nfail + 1)); }
 # ------------------------------------------------------------ helpers
 # Documented in tests/README.md; t_*.sh files rely on these exact names.
 REASON_FILE=$TESTDIR/.reason
+TIMEOUT_FILE=$TESTDIR/.timeouts
 TEST_NAMES=()
 TEST_FUNCS=()
 
@@ -90,6 +91,13 @@ register_test() {
 
 fail_reason() {
     printf '%s\n' "$*" >"$REASON_FILE"
+}
+
+# An emulator run killed at its time limit: recorded for the test that
+# ran it, which then fails with "TIMEOUT after N s" whatever its checks
+# said (no test may depend on a run being killed).
+note_timeout() {   # NAME SECONDS
+    printf 'TIMEOUT after %s s (%s)\n' "$2" "$1" >>"$TIMEOUT_FILE"
 }
 
 mkiso() {
@@ -110,6 +118,10 @@ _boot_engine() {
     SERIAL=$dir/serial.log
     "$ROOT/scripts/run-$engine.sh" --timeout "$BOOT_TIMEOUT" --log-dir "$dir" "$@" "$iso" \
         >"$dir/run.out" 2>&1
+    local rc=$? t
+    t=$(grep -a -m1 -o -E 'TIMEOUT after [0-9]+ s' "$dir/run.out")
+    [ -n "$t" ] && note_timeout "$name" "$(tr -dc 0-9 <<<"$t")"
+    return $rc
 }
 
 boot_bochs() {
@@ -322,13 +334,21 @@ for i in "${boot_selected[@]}"; do
         continue
     fi
     : >"$REASON_FILE"
+    : >"$TIMEOUT_FILE"
     # A subshell keeps one test's variables and `cd` away from the next.
     ( "$func" )
     rc=$?
-    if [ $rc -eq 0 ]; then
+    why=$(cat "$REASON_FILE")
+    if [ -s "$TIMEOUT_FILE" ]; then
+        tmo=$(paste -s -d ';' "$TIMEOUT_FILE")
+        if [ $rc -eq 0 ]; then
+            fail "$name" "$tmo, although its checks passed"
+        else
+            fail "$name" "$tmo; ${why:-returned $rc}"
+        fi
+    elif [ $rc -eq 0 ]; then
         pass "$name"
     else
-        why=$(cat "$REASON_FILE")
         fail "$name" "${why:-returned $rc}"
     fi
 done
