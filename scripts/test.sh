@@ -221,6 +221,99 @@ expect_not() {
     fi
 }
 
+# expect_features LOG [MODEL]: no silent degradation. What the CPU model
+# offers (the `vmx: caps` line must say it: FEATURES_<model> below) and
+# the options request (`options:` line) must be what the run uses: VPID
+# and INVPCID in the `vmx: controls` line (proc2 bits 5 and 12, vpid=N),
+# 1G leaves and EPT A/D in the EPT line (leaf sizes, EPTP bit 6), and, if
+# the guest printed it, the same in its HC_CONFIG line (`hc: config`).
+# MODEL is the Bochs CPU model (default corei7_skylake_x).
+declare -A FEATURES_MODEL=(
+    [corei7_skylake_x]='2M yes, 1G yes, A/D yes;VPID yes;INVPCID yes'
+    [corei7_sandy_bridge_2600k]='2M yes, 1G no, A/D no;VPID yes;INVPCID no'
+)
+expect_features() {
+    local log=$1 model=${2:-corei7_skylake_x} spec caps opts ctl eptl cfg
+    local want_ept want_vpid want_invpcid cpu_1g cpu_ad cpu_vpid cpu_invpcid
+    local vpid_opt leaf_opt proc2 vpid eptp leaves want_leaves want_mask
+    spec=${FEATURES_MODEL[$model]:-}
+    if [ -z "$spec" ]; then
+        fail_reason "expect_features: no feature row for CPU model $model"
+        return 1
+    fi
+    IFS=';' read -r want_ept want_vpid want_invpcid <<<"$spec"
+    caps=$(tr -d '\r' <"$log" | grep -a -m1 '^vmx: caps: ')
+    opts=$(tr -d '\r' <"$log" | grep -a -m1 '^options: ')
+    ctl=$(tr -d '\r' <"$log" | grep -a -m1 '^vmx: controls ')
+    eptl=$(tr -d '\r' <"$log" | grep -a -m1 -E '^vm: guest RAM .*EPT leaves ')
+    cfg=$(tr -d '\r' <"$log" | grep -a -m1 '^guest: hc: config ')
+    if [ -z "$caps" ] || [ -z "$opts" ] || [ -z "$ctl" ] || [ -z "$eptl" ]; then
+        fail_reason "expect_features: caps, options, controls or EPT line missing in $log"
+        return 1
+    fi
+    # What the model offers, as the hypervisor read it.
+    for w in "EPT yes ($want_ept," "$want_vpid," "$want_invpcid"; do
+        case $caps in
+        *"$w"*) ;;
+        *) fail_reason "$model offers '$w', but the caps line says: $caps"; return 1 ;;
+        esac
+    done
+    cpu_1g=no; cpu_ad=no; cpu_vpid=no; cpu_invpcid=no
+    [[ $caps == *"1G yes"* ]] && cpu_1g=yes
+    [[ $caps == *"A/D yes"* ]] && cpu_ad=yes
+    [[ $caps == *"VPID yes"* ]] && cpu_vpid=yes
+    [[ $caps == *"INVPCID yes"* ]] && cpu_invpcid=yes
+    vpid_opt=$(sed -n -E 's/.* vpid=(on|off).*/\1/p' <<<"$opts")
+    leaf_opt=$(sed -n -E 's/.* ?ept_leaf=([a-z0-9]+).*/\1/p' <<<"$opts")
+    proc2=$(( $(sed -n -E 's/.* proc2=(0x[0-9a-f]+).*/\1/p' <<<"$ctl") ))
+    vpid=$(sed -n -E 's/.* vpid=([0-9]+)$/\1/p' <<<"$ctl")
+    eptp=$(( $(sed -n -E 's/.*EPTP (0x[0-9a-f]+).*/\1/p' <<<"$eptl") ))
+    leaves=$(sed -n -E 's/.*EPT leaves ([0-9KMG ]+),.*/\1/p' <<<"$eptl")
+    # VPID: on exactly when asked for and offered.
+    if [ "$vpid_opt" = on ] && [ $cpu_vpid = yes ]; then
+        if [ "${vpid:-0}" = 0 ] || [ $((proc2 & 0x20)) -eq 0 ]; then
+            fail_reason "vpid=on and the CPU offers VPID, but VPID is not in use: $ctl"
+            return 1
+        fi
+    elif [ "${vpid:-0}" != 0 ] || [ $((proc2 & 0x20)) -ne 0 ]; then
+        fail_reason "VPID in use though vpid=$vpid_opt, caps VPID $cpu_vpid: $ctl"
+        return 1
+    fi
+    # INVPCID: enabled exactly when offered (the guest then has it).
+    if [ $cpu_invpcid = yes ] && [ $((proc2 & 0x1000)) -eq 0 ]; then
+        fail_reason "the CPU offers INVPCID, but 'enable INVPCID' is off: $ctl"
+        return 1
+    elif [ $cpu_invpcid = no ] && [ $((proc2 & 0x1000)) -ne 0 ]; then
+        fail_reason "'enable INVPCID' on though the caps line says INVPCID no: $ctl"
+        return 1
+    fi
+    # EPT A/D: EPTP bit 6 exactly when offered.
+    if [ $cpu_ad = yes ] && [ $((eptp & 0x40)) -eq 0 ]; then
+        fail_reason "the CPU offers EPT A/D, but EPTP bit 6 is clear: $eptl"
+        return 1
+    elif [ $cpu_ad = no ] && [ $((eptp & 0x40)) -ne 0 ]; then
+        fail_reason "EPTP bit 6 set though the CPU lacks EPT A/D: $eptl"
+        return 1
+    fi
+    # Leaf sizes: up to the option's size, or the largest offered (auto).
+    case $leaf_opt in
+    4k) want_leaves="4K" ;;
+    2m) want_leaves="4K 2M" ;;
+    *)  if [ $cpu_1g = yes ]; then want_leaves="4K 2M 1G"; else want_leaves="4K 2M"; fi ;;
+    esac
+    if [ "$leaves" != "$want_leaves" ]; then
+        fail_reason "EPT leaves '$leaves', want '$want_leaves' (ept_leaf=$leaf_opt, 1G $cpu_1g): $eptl"
+        return 1
+    fi
+    # The guest's view (HC_CONFIG), when it printed one.
+    [ -n "$cfg" ] || return 0
+    want_mask=$(( 1 | (${#want_leaves} > 2 ? 2 : 0) | (${#want_leaves} > 5 ? 4 : 0) ))
+    if [[ ! $cfg =~ " ept_leaf_sizes 0x$(printf '%x' $want_mask) vpid ${vpid:-0} ept_ad $([ $cpu_ad = yes ] && echo 1 || echo 0) " ]]; then
+        fail_reason "HC_CONFIG disagrees with the run (want ept_leaf_sizes 0x$(printf '%x' $want_mask), vpid ${vpid:-0}, ept_ad for A/D $cpu_ad): $cfg"
+        return 1
+    fi
+}
+
 bochs_log_clean() {
     expect_not "${BOCHSLOG:-/nonexistent}" 'VMFAIL|VMENTER FAIL|PANIC' \
         "Bochs reported a VMX failure or panic"
