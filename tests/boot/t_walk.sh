@@ -47,7 +47,8 @@ _walk_violations_agree() {
 
 # The guest's own verdict on a walk run.
 _walk_guest_ok() {
-    expect_not "$SERIAL" '^guest: FAIL' "a guest check failed"
+    expect_not "$SERIAL" '^guest: FAIL' "a guest check failed" || return 1
+    expect_features "$SERIAL"
 }
 
 _walk_4k_checks() {
