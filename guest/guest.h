@@ -146,5 +146,6 @@ void scen_xlate_run(void);
 void scen_ept_run(void);
 void scen_mem_run(void);
 void scen_demand_run(void);
+void scen_audit_run(void);
 
 #endif

@@ -1,6 +1,7 @@
 /*
- * Guest-RAM scenarios (docs/guest.md): EPT accessed/dirty flags and
- * isolation (beyond guest RAM, fresh RAM reads as zero). Demand paging is
+ * Guest-RAM scenarios (docs/guest.md): EPT accessed/dirty flags,
+ * isolation (beyond guest RAM, fresh RAM reads as zero) and, last of all,
+ * the hypervisor's audit. Demand paging is
  * in guest/scen_demand.c. All use pages of the reserved scenario chunk
  * (guest.h SCEN_*), which the guest touches only where said here.
  */
@@ -277,6 +278,21 @@ static void beyond_ram(void)
 out:
 	if (fa)
 		mm_free_frame(fa);
+}
+
+/* hv.audit, after every other scenario: HC_AUDIT finds the hypervisor's
+ * .text and .rodata as they were at boot and every EPT leaf inside the
+ * VM's own frames, whatever the scenarios did to the EPT. */
+void scen_audit_run(void)
+{
+	const char *name = "hv.audit";
+	long rc;
+
+	if (!scen_need_hv(name))
+		return;
+	rc = hc_call(HC_AUDIT, 0, 0, 0, 0);
+	report(rc == 0, name, "HC_AUDIT: %s (the hypervisor's audit: lines "
+	       "name what it found)", err_name((int)rc));
 }
 
 void scen_mem_run(void)

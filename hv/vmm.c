@@ -18,6 +18,7 @@
 #include "hv/vm.h"
 #include "hv/options.h"
 #include "hv/contain.h"
+#include "hv/audit.h"
 #include "hv/stats.h"
 #include "hv/loader/mb1.h"
 #include "hv/exit.h"
@@ -270,6 +271,7 @@ void vmm_main(struct boot_info *bi)
 	v->vmcs_pa = vmcs.pa;
 	vmx_vmcs_create(&vmcs);
 	guest_load(v);
+	audit_test_corrupt(vm);     /* test_corrupt=rodata|text|ept_hv_frame */
 	contain_first_launch();
 	vmm_guest_launch(v);
 }

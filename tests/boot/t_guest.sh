@@ -14,8 +14,8 @@ GUEST_PCID_SCENARIOS=(tlb.invpcid-0 tlb.invpcid-1 tlb.invpcid-3
 GUEST_HV_SCENARIOS=(large.guest4k-ept1g large.guest4k-ept2m 2d.translate
                     large.guest2m-ept4k ept.remap ept.read-only
                     ept.write-track ept.write-track-hv vpid.invvpid ept.ad
-                    demand.buffer demand.full isolation.fresh-ram-zero
-                    isolation.beyond-ram)
+                    isolation.fresh-ram-zero isolation.beyond-ram
+                    demand.buffer demand.full hv.audit)
 # Every scenario, in the order the guest runs them.
 GUEST_SCENARIOS=("${GUEST_ALWAYS_PASS[@]}" "${GUEST_PCID_SCENARIOS[@]}"
                  hv.detect "${GUEST_HV_SCENARIOS[@]}")
