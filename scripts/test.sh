@@ -174,11 +174,26 @@ boot_pass() {
     done
     [ $# -gt 0 ] && shift
     boot_run "${run[@]}" || return 1
+    # A run that ended FAIL fails here, with its own reason (and the
+    # first guest failure or the no-progress line, if any), before the
+    # test's checks would name only the first line they miss.
+    _run_failed "$SERIAL" && return 1
     if [ $# -gt 0 ]; then
         "$@" || return 1
     fi
     expect "$SERIAL" '^EPTLAB-END: PASS' "$what" || return 1
     bochs_log_clean
+}
+
+# True (and the reason recorded) if LOG holds an EPTLAB-END: FAIL marker.
+_run_failed() {
+    local log=$1 end first
+    [ -f "$log" ] || return 1
+    end=$(tr -d '\r' <"$log" | grep -a -m1 '^EPTLAB-END: FAIL')
+    [ -n "$end" ] || return 1
+    first=$(tr -d '\r' <"$log" | grep -a -m1 -E '^guest: FAIL:|^contain: no progress:|^audit: FAIL:|^\*\*\* EXCEPTION')
+    fail_reason "the run ended '$end'${first:+; first: '$first'}"
+    return 0
 }
 
 # Serial logs have CRLF line ends; they are matched without the CR.
