@@ -22,9 +22,11 @@
  *  - change other VMCS guest state the guest runs on.
  * Each helper that does one calls exit_mark_progress: that is the whole
  * definition. An exit that retries the guest's instruction unchanged (a
- * stale EPT entry, hv/vm_ept.c) makes none. A guest that idles in HLT,
- * polls the UART (IN advances RIP) or runs a REP string instruction over
- * demand pages (each fault backs a page) makes progress at every exit.
+ * stale EPT entry, hv/vm_ept.c) makes none. A guest that polls the UART
+ * (IN advances RIP) or runs a REP string instruction over demand pages
+ * (each fault backs a page) makes progress at every exit, and so does one
+ * that idles in HLT (today HLT ends the run; emulated, it advances RIP or
+ * sets the HLT activity state).
  *
  * The dispatcher (hv/exit.c) stops a guest after EXIT_NO_PROGRESS_MAX
  * exits in a row without progress, naming the RIP, the exit reason and the
