@@ -12,6 +12,8 @@
 #   make bench      Bochs cost figures -> table + build/bench.json (docs/benchmarks.md)
 #   make linux      boot Debian's kernel + a busybox initramfs (docs/linux-guest.md)
 #   make linux-artifacts  fetch the kernel and busybox, build the initramfs
+#   make doc-figures  rewrite the figures README.md and docs/benchmarks.md
+#                   quote from the demo run and `make bench`
 #   make clean
 #
 # Variables: BUILD (output dir), HVARGS (hypervisor options), GUEST (guest
@@ -282,6 +284,21 @@ $(BUILD)/bench/bench_paging: $(BENCH_HOST_OBJ)
 
 bench: deps all $(BUILD)/bench/bench_paging
 	@BUILD=$(BUILD) scripts/bench.sh
+
+# The regions of README.md and docs/benchmarks.md between figures: markers,
+# made from a real run (scripts/update-doc-figures.py): the demo (guest.bin,
+# default options) and a `make bench` run. `make test` (doc-figures) fails
+# while they differ from what the code gives.
+.PHONY: doc-figures
+doc-figures: deps all $(BUILD)/bench/bench_paging
+	@scripts/mkiso.sh $(BUILD)/doc-figures/demo.iso $(BUILD)/eptlab.elf \
+		$(BUILD)/guest/guest.bin "" "" >/dev/null
+	@scripts/run-bochs.sh --log-dir $(BUILD)/doc-figures \
+		$(BUILD)/doc-figures/demo.iso >/dev/null
+	@BUILD=$(BUILD) scripts/bench.sh --out $(BUILD)/doc-figures/bench >/dev/null
+	python3 scripts/update-doc-figures.py --write \
+		--run $(BUILD)/doc-figures/serial.log \
+		--bench $(BUILD)/doc-figures/bench/bench.json
 
 clean:
 	rm -rf $(BUILD)

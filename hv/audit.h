@@ -26,8 +26,16 @@ uint64_t audit_ept(struct vm *vm, uint64_t *leaves, uint64_t *bytes);
 /* Hash .text and .rodata; call once at boot, before any guest runs. */
 void audit_init(void);
 
-/* Run both checks on vm, print "audit: ..." lines. 0 or -EIO. */
+/* Run both checks on vm, print "audit: ..." lines naming what changed
+ * (the section whose hash differs, each bad EPT leaf and whose frame it
+ * maps). 0 or -EIO. Run by HC_AUDIT and at the end of every guest run
+ * (guest_end, hv/exit_guest.c). */
 int hv_audit(struct vm *vm);
+
+/* Test only (test_corrupt=rodata|text|ept_hv_frame, hv/options.h): break
+ * what the audit guards, once, after audit_init and before the first
+ * VMLAUNCH, and say so; nothing for any other value. */
+void audit_test_corrupt(struct vm *vm);
 
 /* Mix RDRAND (if CPUID.1:ECX[30]) into the stack-protector guard that
  * hv/entry.asm seeded from RDTSC. Call from hv_main only, which never

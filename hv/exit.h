@@ -12,11 +12,45 @@
 #include "vmx/vmx_insn.h"
 #include "vmx/vmcs.h"
 
+/* ------------------------------------------------ progress
+ *
+ * An exit makes progress when its handler does at least one of:
+ *  - advance the guest RIP (exit_advance_rip, exit_skip_insn);
+ *  - inject an event (exit_inject_exception);
+ *  - change the EPT for the guest's access: a demand page backed, write
+ *    access restored, the lazy page mapped (hv/exit_ept.c);
+ *  - change other VMCS guest state the guest runs on.
+ * Each helper that does one calls exit_mark_progress: that is the whole
+ * definition. An exit that retries the guest's instruction unchanged (a
+ * stale EPT entry, hv/vm_ept.c) makes none. A guest that polls the UART
+ * (IN advances RIP) or runs a REP string instruction over demand pages
+ * (each fault backs a page) makes progress at every exit, and so does one
+ * that idles in HLT (today HLT ends the run; emulated, it advances RIP or
+ * sets the HLT activity state).
+ *
+ * The dispatcher (hv/exit.c) stops a guest after EXIT_NO_PROGRESS_MAX
+ * exits in a row without progress, naming the RIP, the exit reason and the
+ * count: a handler that forgets to advance RIP, or an EPT violation it
+ * never resolves, is a hang the watchdog cannot see (every VM entry
+ * reloads the preemption timer). The count lives in exit_progress_left,
+ * per physical CPU like the exit statistics: a progressing exit refills it
+ * with one store, every exit takes one from it (docs/containment.md "No
+ * progress"). */
+#define EXIT_NO_PROGRESS_MAX 100000u
+
+extern uint32_t exit_progress_left;
+
+static inline void exit_mark_progress(void)
+{
+	exit_progress_left = EXIT_NO_PROGRESS_MAX + 1;
+}
+
 /* Advance the guest RIP past the exiting instruction: by len bytes, or by
  * the VM-exit instruction length. Inline: two or three VMCS accesses. */
 static inline void exit_advance_rip(uint64_t len)
 {
 	vmcs_writenat(VMCS_GUEST_RIP, vmcs_readnat(VMCS_GUEST_RIP) + len);
+	exit_mark_progress();
 }
 
 static inline void exit_skip_insn(void)

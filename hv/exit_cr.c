@@ -21,7 +21,7 @@ void exit_vpid_flush(struct vcpu *v)
 {
 	if (v->ctl.vpid) {
 		vmx_invvpid(INVVPID_SINGLE, v->ctl.vpid, 0);
-		v->vm->ctr.invvpid++;
+		vm_count_invvpid(v->vm, INVVPID_SINGLE);
 	}
 }
 

@@ -8,6 +8,7 @@
 #include "hv/hypercall.h"
 #include "hv/stats.h"
 #include "hv/contain.h"
+#include "hv/audit.h"
 #include "hv/run.h"
 #include "vmx/vmcs_setup.h"
 #include "vmx/vmx_err.h"
@@ -30,6 +31,7 @@ void exit_inject_exception(struct vcpu *v, unsigned vec, bool has_err,
 		vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR, err);
 	}
 	vmcs_write32(VMCS_ENTRY_INTR_INFO, info);
+	exit_mark_progress();
 }
 
 void exit_inject_gp(struct vcpu *v)
@@ -110,6 +112,13 @@ void guest_end(struct vcpu *v, int status, const char *why)
 	       (unsigned long long)vm->ctr.write_track_faults,
 	       (unsigned long long)vm->ctr.invept,
 	       (unsigned long long)vm->ctr.invvpid);
+	/* The end-of-run audit (docs/hardening.md): a changed image or an
+	 * EPT leaf outside the VM's frames fails the run, whatever the
+	 * guest said. */
+	if (hv_audit(v->vm)) {
+		status = RUN_FAIL;
+		why = "hypervisor audit failed";
+	}
 	run_end(status, why);
 }
 

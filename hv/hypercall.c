@@ -39,7 +39,7 @@ static int64_t hc_invept(struct vcpu *v, uint64_t type)
 	if (!vmx_has_invept(v->caps, (unsigned)type))
 		return -EOPNOTSUPP;
 	vmx_invept((unsigned)type, type == INVEPT_SINGLE ? ept_eptp(&vm->ept) : 0);
-	vm->ctr.invept++;
+	vm_count_invept(vm, (unsigned)type);
 	if (inv_logged[0][type]++ < INV_LOG_MAX)
 		printf("hc: INVEPT %s executed (EPTP 0x%llx)\n",
 	       type == INVEPT_SINGLE ? "single-context" : "all-context",
@@ -56,14 +56,20 @@ static int64_t hc_invvpid(struct vcpu *v, uint64_t type, uint64_t gva)
 		return -EINVAL;
 	if (!vmx_has_invvpid(v->caps, (unsigned)type))
 		return -EOPNOTSUPP;
-	/* Without VPID the guest runs with VPID 0: only all-context applies. */
-	if (!v->ctl.vpid && type != INVVPID_ALL)
+	/* VPID off: the guest runs as VPID 0000H. Types 0, 1 and 3 cannot
+	 * name it (SDM 2C "INVVPID": a VPID operand of 0 fails), and
+	 * all-context invalidates "all VPIDs except VPID 0000H", so no type
+	 * reaches this guest's translations. None is needed either: every VM
+	 * exit and entry, this VMCALL's own included, invalidates the
+	 * mappings of VPID 0000H (SDM 3C "Virtual Processor Identifiers
+	 * (VPIDs)"). Nothing is executed or counted. */
+	if (!v->ctl.vpid)
 		return -EOPNOTSUPP;
 	if (type == INVVPID_ADDR &&
 	    (uint64_t)((int64_t)(gva << 16) >> 16) != gva)
 		return -EINVAL;          /* non-canonical: INVVPID would fail */
 	vmx_invvpid((unsigned)type, v->ctl.vpid, gva);
-	v->vm->ctr.invvpid++;
+	vm_count_invvpid(v->vm, (unsigned)type);
 	if (inv_logged[1][type]++ < INV_LOG_MAX)
 		printf("hc: INVVPID %s executed (VPID %u%s)\n", name[type], v->ctl.vpid,
 	       type == INVVPID_ADDR ? ", one address" : "");

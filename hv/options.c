@@ -34,6 +34,14 @@ void options_defaults(struct hv_options *o)
 
 /* ------------------------------------------------------------ the core */
 
+const char *const opt_corrupt_name[OPT_CORRUPT_COUNT + 1] = {
+	[OPT_CORRUPT_NONE] = "none", [OPT_CORRUPT_TR_TYPE] = "tr_type",
+	[OPT_CORRUPT_DEMAND_RETRY] = "demand_retry",
+	[OPT_CORRUPT_RODATA] = "rodata", [OPT_CORRUPT_TEXT] = "text",
+	[OPT_CORRUPT_EPT_HV_FRAME] = "ept_hv_frame",
+	[OPT_CORRUPT_COUNT] = NULL,
+};
+
 /* Keys, in the order the "seen" bit mask uses. */
 enum opt_key {
 	K_EPT_LEAF, K_VPID, K_GUEST_MEM, K_GUEST, K_TEST_CORRUPT,
@@ -141,7 +149,6 @@ static int opt_one(struct hv_options *o, unsigned *seen, struct span w,
 	static const char *const onoff_v[] = { "off", "on", NULL };
 	static const char *const guest_v[] = { "auto", "builtin", "module",
 					       "linux", NULL };
-	static const char *const corrupt_v[] = { "none", "tr_type", NULL };
 	static const char *const bit_v[] = { "0", "1", NULL };
 	static const char *const demand_v[] = { "off", "buffer", "full", NULL };
 	size_t klen = 0;
@@ -199,9 +206,10 @@ static int opt_one(struct hv_options *o, unsigned *seen, struct span w,
 		o->guest = (enum opt_guest)i;
 		break;
 	case K_TEST_CORRUPT:
-		if ((i = pick(v, corrupt_v)) < 0)
-			return opt_err(err, errlen, w,
-				       "test_corrupt must be none or tr_type");
+		if ((i = pick(v, opt_corrupt_name)) < 0)
+			return opt_err(err, errlen, w, "test_corrupt must be "
+				       "none, tr_type, demand_retry, rodata, "
+				       "text or ept_hv_frame");
 		o->corrupt = (enum opt_corrupt)i;
 		break;
 	case K_SKIP_CHECK:
@@ -360,8 +368,9 @@ int options_format(const struct hv_options *o, char *buf, size_t buflen)
 		(unsigned long long)(o->guest_mem >> 20),
 		(unsigned)o->guest < ARRAY_SIZE(gname) ? gname[o->guest] : "?",
 		o->demand < ARRAY_SIZE(dname) ? dname[o->demand] : "?");
-	if (o->corrupt == OPT_CORRUPT_TR_TYPE)
-		fmt_add(buf, buflen, &pos, " test_corrupt=tr_type");
+	if (o->corrupt != OPT_CORRUPT_NONE && o->corrupt < OPT_CORRUPT_COUNT)
+		fmt_add(buf, buflen, &pos, " test_corrupt=%s",
+			opt_corrupt_name[o->corrupt]);
 	if (o->skip_check)
 		fmt_add(buf, buflen, &pos, " skip_check=1");
 	if (o->selftest)
@@ -392,7 +401,8 @@ void options_parse(const char *cmdline)
 	printf("options: %s\n", err);
 	printf("options: known: ept_leaf=4k|2m|1g|auto vpid=on|off "
 	       "guest_mem=<N>M|<N>G guest=auto|builtin|module|linux "
-	       "demand=off|buffer|full test_corrupt=none|tr_type "
+	       "demand=off|buffer|full test_corrupt=none|tr_type|"
+	       "demand_retry|rodata|text|ept_hv_frame "
 	       "skip_check=0|1 selftest=<name> watchdog=off|<N>ms "
 	       "restarts=<N> expect_crash=0|1 initrd=auto|none\n");
 	run_end(RUN_FAIL, "bad hypervisor option");

@@ -25,6 +25,7 @@
 #include "hv/run.h"
 #include "hv/stats.h"
 #include "hv/host.h"
+#include "hv/options.h"
 #include "hv/memlayout.h"
 #include "lib/console.h"
 #include "include/x86.h"
@@ -150,6 +151,9 @@ enum vm_fault_action vm_ept_fault(struct vm *vm, uint64_t gpa, uint64_t gla,
 	if (!(*e & VM_PG_BACKED)) {
 		/* Demand paging: the hot path. */
 		vlog_add(vm, gpa, gla, qual, page);
+		if (__builtin_expect(hv_opts.corrupt == OPT_CORRUPT_DEMAND_RETRY,
+				     0))
+			return VM_FAULT_RETRY;  /* test only: never backed */
 		rc = vm_back_page(vm, page);
 		if (rc) {
 			report(vm, gpa, gla, qual, rip,
@@ -195,7 +199,7 @@ enum vm_fault_action vm_ept_fault(struct vm *vm, uint64_t gpa, uint64_t gla,
 		return VM_FAULT_RESUME;
 	}
 	if (access_allowed(x.prot, qual))
-		return VM_FAULT_RESUME;     /* already allowed: stale, retry */
+		return VM_FAULT_RETRY;      /* already allowed: stale, retry */
 	report(vm, gpa, gla, qual, rip, "access not permitted by EPT");
 	return VM_FAULT_INJECT_GP;
 }

@@ -34,12 +34,12 @@ static void vm_free_table(void *ctx, uint64_t pa)
 
 void vm_invept(struct vm *vm)
 {
+	unsigned type = vmx_has_invept(&vmx_caps, INVEPT_SINGLE) ?
+			INVEPT_SINGLE : INVEPT_ALL;
+
 	vm->ept_flushes++;
-	vm->ctr.invept++;
-	if (vmx_has_invept(&vmx_caps, INVEPT_SINGLE))
-		vmx_invept(INVEPT_SINGLE, ept_eptp(&vm->ept));
-	else
-		vmx_invept(INVEPT_ALL, 0);
+	vm_count_invept(vm, type);
+	vmx_invept(type, type == INVEPT_SINGLE ? ept_eptp(&vm->ept) : 0);
 }
 
 /* The engine calls this once per call whose changes need a flush
@@ -270,9 +270,8 @@ int vm_mem_reset(struct vm *vm)
 		panic("vm_mem_reset: %llu EPT tables left after unmapping all",
 		      (unsigned long long)pg_table_pages(&vm->ept.space));
 	vm_build(vm);
-	vm_ept_state_clear(vm);
 	vm_invept(vm);
-	vm->ctr.invept = 0;
+	vm_ept_state_clear(vm);     /* counters from zero, after that flush */
 	return 0;
 }
 

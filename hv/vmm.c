@@ -21,6 +21,7 @@
 #include "hv/vm.h"
 #include "hv/options.h"
 #include "hv/contain.h"
+#include "hv/audit.h"
 #include "hv/stats.h"
 #include "hv/loader/mb1.h"
 #include "hv/loader/linux.h"
@@ -237,6 +238,7 @@ void vmm_guest_launch(struct vcpu *v)
 	       (unsigned long long)v->vmcs_pa);
 	if (!exit_stats.first_entry_tsc)
 		exit_stats.first_entry_tsc = rdtsc();
+	exit_mark_progress();       /* the no-progress count starts full */
 	vmx_launch(&v->regs);
 }
 
@@ -283,6 +285,7 @@ void vmm_main(struct boot_info *bi)
 	v->vmcs_pa = vmcs.pa;
 	vmx_vmcs_create(&vmcs);
 	guest_load(v);
+	audit_test_corrupt(vm);     /* test_corrupt=rodata|text|ept_hv_frame */
 	contain_first_launch();
 	vmm_guest_launch(v);
 }

@@ -146,7 +146,8 @@ struct hc_violation {
  * as the leaf was), bit 7 clear (no GLA, gla = 0). */
 #define HC_VIOL_HV_WRITE  (1ULL << 63)
 
-/* HC_COUNTERS. */
+/* HC_COUNTERS. Fields are only ever appended (a guest built against an
+ * older header reads a prefix). */
 struct hc_counters {
 	uint64_t exits;
 	uint64_t ept_violations;
@@ -155,6 +156,11 @@ struct hc_counters {
 	                                 accesses (qual bit 8 = 0) */
 	uint64_t write_track_faults;
 	uint64_t invept, invvpid;     /* executed by the hypervisor */
+	/* invept by type: single-context (1) and all-context (2). */
+	uint64_t invept_single, invept_all;
+	/* invvpid by type 0..3 (individual address, single-context,
+	 * all-context, single-context retaining globals). */
+	uint64_t invvpid_type[4];
 };
 
 /* ---- Calls at CPL > 0 (docs/hypercalls.md "Calls from CPL > 0").

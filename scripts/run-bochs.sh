@@ -93,7 +93,7 @@ else
         </dev/null >"$logdir/bochs.stdout" 2>&1
     status=$?
     if [ $status -eq 137 ]; then
-        echo "run-bochs: TIMEOUT after ${tmo}s (killed)"
+        echo "run-bochs: TIMEOUT after ${tmo} s (killed)"
     fi
 fi
 

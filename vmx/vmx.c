@@ -82,10 +82,16 @@ void vmx_print_caps(const struct vmx_caps *c)
 	uint64_t e = c->ept_vpid;
 	bool ept = vmx_proc2_allowed(c, PROC2_ENABLE_EPT);
 	bool vpid = vmx_proc2_allowed(c, PROC2_ENABLE_VPID);
+	/* INVPCID in a guest needs the CPU's INVPCID and the "enable
+	 * INVPCID" control (SDM 3C "Secondary Processor-Based VM-Execution
+	 * Controls"). */
+	bool invpcid = vmx_proc2_allowed(c, PROC2_ENABLE_INVPCID) &&
+		       cpuid(0, 0).eax >= 7 &&
+		       (cpuid(7, 0).ebx & CPUID_7_EBX_INVPCID);
 
 	printf("vmx: caps: rev 0x%x, EPT %s (2M %s, 1G %s, A/D %s, exec-only %s),"
 	       " VPID %s, unrestricted guest %s,"
-	       " INVEPT%s%s, INVVPID%s%s%s%s, VMFUNC 0x%llx\n",
+	       " INVEPT%s%s, INVVPID%s%s%s%s, VMFUNC 0x%llx, INVPCID %s\n",
 	       VMX_BASIC_REVISION(c->basic), ept ? "yes" : "no",
 	       (e & EPT_CAP_2M_PAGES) ? "yes" : "no",
 	       (e & EPT_CAP_1G_PAGES) ? "yes" : "no",
@@ -99,7 +105,7 @@ void vmx_print_caps(const struct vmx_caps *c)
 	       vmx_has_invvpid(c, INVVPID_SINGLE) ? " single" : "",
 	       vmx_has_invvpid(c, INVVPID_ALL) ? " all" : "",
 	       vmx_has_invvpid(c, INVVPID_SINGLE_NG) ? " single-nonglobal" : "",
-	       (unsigned long long)c->vmfunc);
+	       (unsigned long long)c->vmfunc, invpcid ? "yes" : "no");
 	if (!vmx_proc2_allowed(c, PROC2_ENABLE_VMFUNC))
 		printf("vmx: VM functions not offered: IA32_VMX_VMFUNC (0x491) "
 		       "not read\n");
