@@ -15,7 +15,9 @@ GUEST_HV_SCENARIOS=(large.guest4k-ept1g large.guest4k-ept2m 2d.translate
                     large.guest2m-ept4k ept.remap ept.read-only
                     ept.write-track ept.write-track-hv vpid.invvpid ept.ad
                     isolation.fresh-ram-zero isolation.beyond-ram
-                    demand.buffer demand.full hv.audit)
+                    demand.buffer demand.full cpl3.read-only-call
+                    cpl3.ept-call-refused cpl3.translate-kernel-buffer
+                    cpl3.translate-user-buffer hv.audit)
 # Every scenario, in the order the guest runs them.
 GUEST_SCENARIOS=("${GUEST_ALWAYS_PASS[@]}" "${GUEST_PCID_SCENARIOS[@]}"
                  hv.detect "${GUEST_HV_SCENARIOS[@]}")
