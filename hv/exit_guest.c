@@ -18,6 +18,27 @@
 #define VEC_UD 6
 #define VEC_GP 13
 
+/* SDM 3C "Guest Non-Register State": after an instruction that the
+ * hypervisor emulated, a pending single-step trap if TF = 1 (unless BTF
+ * restricts single-stepping to branches, and no emulated instruction is
+ * one), and no STI or MOV SS blocking, which lasts one instruction. */
+__attribute__((cold))
+void exit_skip_slow(void)
+{
+	uint64_t rflags = vmcs_readnat(VMCS_GUEST_RFLAGS);
+	uint32_t intr = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
+
+	if ((rflags & RFLAGS_TF) &&
+	    !(vmcs_read64(VMCS_GUEST_IA32_DEBUGCTL) & DEBUGCTL_BTF))
+		vmcs_writenat(VMCS_GUEST_PENDING_DBG,
+			      vmcs_readnat(VMCS_GUEST_PENDING_DBG) |
+			      PENDING_DBG_BS);
+	if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
+		vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY,
+			     intr & ~(uint32_t)(INTERRUPTIBILITY_STI |
+						INTERRUPTIBILITY_MOV_SS));
+}
+
 void exit_inject_exception(struct vcpu *v, unsigned vec, bool has_err,
 			   uint32_t err)
 {

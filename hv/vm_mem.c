@@ -36,7 +36,9 @@ void vm_invept(struct vm *vm)
 {
 	vm->ept_flushes++;
 	vm->ctr.invept++;
-	if (vmx_has_invept(&vmx_caps, INVEPT_SINGLE))
+	/* Single-context, or all-context where the CPU lacks it; one of
+	 * them is required at boot (hv/vmm.c). */
+	if (vmx_invept_type(&vmx_caps, INVEPT_SINGLE) == INVEPT_SINGLE)
 		vmx_invept(INVEPT_SINGLE, ept_eptp(&vm->ept));
 	else
 		vmx_invept(INVEPT_ALL, 0);

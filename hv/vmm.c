@@ -22,6 +22,8 @@
 #include "hv/loader/mb1.h"
 #include "hv/exit.h"
 #include "hv/entry_fail.h"
+#include "hv/tsc.h"
+#include "hv/vcpu_setup.h"
 #include "hv/memlayout.h"
 #include "hv/run.h"
 #include "vmx/vmx.h"
@@ -55,6 +57,33 @@ static struct vmx_page vmm_page(const char *what)
 	return (struct vmx_page){ pa, phys_to_virt(pa) };
 }
 
+/* What eptlab requires of the CPU beyond the controls (those are checked
+ * by vmcs_ctls_compute), each with its reason. */
+static void vmm_check_caps(const struct vmx_caps *c)
+{
+	/* SDM 3D A.6 "Miscellaneous Data": bit 5 = VM exits store EFER.LMA
+	 * into the "IA-32e mode guest" entry control. A guest that enables
+	 * long mode itself (CR0.PG is its own bit) depends on it; the SDM
+	 * says every CPU with unrestricted guest sets it. */
+	if (!(c->misc & BIT(5))) {
+		printf("vmx: IA32_VMX_MISC = 0x%llx has bit 5 clear: VM exits "
+		       "would not store EFER.LMA into the IA-32e mode guest "
+		       "control, which eptlab requires (a guest enables long "
+		       "mode without a CR0 exit)\n",
+		       (unsigned long long)c->misc);
+		run_end(RUN_FAIL, "IA32_VMX_MISC bit 5 is required");
+	}
+	/* Every EPT change that removes or restricts a translation needs an
+	 * INVEPT (hv/vm_mem.c): single-context, or all-context instead. */
+	if (vmx_invept_type(c, INVEPT_SINGLE) < 0) {
+		printf("vmx: IA32_VMX_EPT_VPID_CAP = 0x%llx offers neither "
+		       "single-context nor all-context INVEPT: EPT changes "
+		       "could not be flushed\n",
+		       (unsigned long long)c->ept_vpid);
+		run_end(RUN_FAIL, "INVEPT required");
+	}
+}
+
 /* VT-x on, or the run ends naming why (vmx_enable prints the details). */
 static void vmm_vmx_on(void)
 {
@@ -69,10 +98,12 @@ static void vmm_vmx_on(void)
 		run_end(RUN_FAIL, "VT-x locked off in IA32_FEATURE_CONTROL");
 	if (rc)
 		run_end(RUN_FAIL, "VMXON failed");
+	vmm_check_caps(&vmx_caps);
 }
 
 /* The exit bitmaps, made once and kept across guest restarts: every I/O
- * port exits (hv/exit_io.c), and so do the MSRs hv/exit_msr.c handles. */
+ * port exits (hv/exit_io.c); the MSR bitmap is filled from the MSR table
+ * by vcpu_setup_boot (hv/vcpu_setup.c). */
 static struct vmx_page io_bitmap_a, io_bitmap_b, msr_bitmap;
 
 static void vmm_bitmaps(void)
@@ -82,7 +113,6 @@ static void vmm_bitmaps(void)
 	msr_bitmap = vmm_page("MSR bitmap");
 	memset(io_bitmap_a.va, 0xFF, SZ_4K);
 	memset(io_bitmap_b.va, 0xFF, SZ_4K);
-	exit_msr_bitmap(msr_bitmap.va);
 }
 
 struct guest_entry {
@@ -156,32 +186,57 @@ static void load_module(struct vm *vm, const struct boot_module *m,
 /* Which guest to (re)load: set once by vmm_main. */
 static const struct boot_module *guest_module;    /* NULL: built-in */
 
-/* What the VM gets, from the options, for vmcs_setup (vmx/vmcs_setup.h):
- * the VMX layer writes the VMCS; the choices are made here. */
-static void vcpu_vmcs_setup(struct vcpu *v, const struct guest_entry *ge)
+/* VPID as the option asks, if the CPU can also flush it: the
+ * hypervisor's own flushes need INVVPID single- or all-context. */
+static bool vmm_vpid(const struct vmx_caps *c)
 {
-	struct vmcs_params p = {
+	if (!hv_opts.vpid)
+		return false;
+	if (vmx_proc2_allowed(c, PROC2_ENABLE_VPID) &&
+	    vmx_invvpid_type(c, INVVPID_SINGLE) < 0) {
+		printf("vmx: VPID off: the CPU offers VPID without INVVPID "
+		       "single- or all-context (IA32_VMX_EPT_VPID_CAP 0x%llx)\n",
+		       (unsigned long long)c->ept_vpid);
+		return false;
+	}
+	return true;
+}
+
+/* What the VM gets, from the options and the virtual CPU, for vmcs_setup
+ * (vmx/vmcs_setup.h): the VMX layer writes the VMCS; the choices are made
+ * here and in hv/vcpu_setup.c. */
+static bool use_vpid;               /* decided once by vmm_main */
+static uint32_t preempt_ticks;
+
+static struct vmcs_params vmm_params(struct vcpu *v)
+{
+	return (struct vmcs_params){
 		.caps = v->caps,
 		.eptp = ept_eptp(&v->vm->ept),
-		.vpid = hv_opts.vpid,
-		.preempt_ticks = contain_watchdog_ticks(v->caps),
+		.vpid = use_vpid,
+		.preempt_ticks = preempt_ticks,
 		.io_bitmap_a = io_bitmap_a.pa,
 		.io_bitmap_b = io_bitmap_b.pa,
 		.msr_bitmap = msr_bitmap.pa,
 		.host_rsp = (uint64_t)(uintptr_t)&v->regs,
-		.rip = ge->rip,
-		.rsp = ge->rsp,
 		.corrupt = hv_opts.corrupt == OPT_CORRUPT_TR_TYPE ?
 			   VMCS_CORRUPT_TR_TYPE : VMCS_CORRUPT_NONE,
 	};
+}
 
+static void vcpu_vmcs_setup(struct vcpu *v, const struct guest_entry *ge)
+{
+	struct vmcs_params p = vmm_params(v);
+
+	p.rip = ge->rip;
+	p.rsp = ge->rsp;
+	vcpu_setup_params(v, &p);
 	if (!hv_opts.vpid)
 		printf("vmx: VPID off (vpid=off)\n");
 	if (p.corrupt == VMCS_CORRUPT_TR_TYPE)
 		printf("vmcs: test_corrupt=tr_type: guest TR access rights type "
 		       "set to 9 (available 32-bit TSS) on purpose\n");
-	if (vmcs_setup(&p, &v->ctl))
-		run_end(RUN_FAIL, "required VMX control missing");
+	vmcs_setup(&p, &v->ctl);
 }
 
 /* The guest as it boots: image in guest RAM, vCPU registers and VMCS
@@ -196,7 +251,7 @@ static void guest_load(struct vcpu *v)
 	else
 		load_builtin(v->vm, &ge);
 	memset(&v->regs, 0, sizeof(v->regs));
-	v->apic_base = 0xFEE00000 | BIT(8) | BIT(11);   /* BSP, enabled */
+	vcpu_setup_reset(v);
 	vcpu_vmcs_setup(v, &ge);
 	v->regs.gpr[GPR_RAX] = ge.rax;
 	v->regs.gpr[GPR_RBX] = ge.rbx;
@@ -247,6 +302,7 @@ void vmm_main(struct boot_info *bi)
 	bool module;
 
 	vmm_vmx_on();
+	tsc_calibrate();
 	contain_init();
 	vm_mem_init(vm, hv_opts.guest_mem);
 	exit_io_init(vm);
@@ -265,6 +321,12 @@ void vmm_main(struct boot_info *bi)
 	v->caps = &vmx_caps;
 	v->vm = vm;
 	vmm_bitmaps();
+	use_vpid = vmm_vpid(v->caps);
+	preempt_ticks = contain_watchdog_ticks(v->caps);
+	{
+		struct vmcs_params base = vmm_params(v);
+		vcpu_setup_boot(v, &base);
+	}
 	vmcs = vmm_page("VMCS region");
 	v->vmcs_pa = vmcs.pa;
 	vmx_vmcs_create(&vmcs);
