@@ -135,13 +135,15 @@ int hv_audit(struct vm *vm)
 {
 	struct ept_audit a = { .vm = vm };
 	uint64_t h = image_hash();
-	bool image_ok = have_boot_hash && h == boot_hash;
+	bool image_ok = have_boot_hash && h == boot_hash, msr_ok;
 
 	a.bad = audit_ept(vm, &a.leaves, &a.bytes);
+	msr_ok = audit_msr_check() == 0;
 	/* One line on success (guests may call this often), details else. */
 	printf("audit: %s: .text+.rodata hash 0x%016llx %s boot 0x%016llx; "
 	       "EPT %llu leaves, %llu KiB, %llu outside the VM's frames\n",
-	       image_ok && !a.bad ? "PASS" : "FAIL", (unsigned long long)h,
+	       image_ok && !a.bad && msr_ok ? "PASS" : "FAIL",
+	       (unsigned long long)h,
 	       image_ok ? "==" : "!=", (unsigned long long)boot_hash,
 	       (unsigned long long)a.leaves,
 	       (unsigned long long)(a.bytes >> 10),
@@ -150,7 +152,7 @@ int hv_audit(struct vm *vm)
 		printf("audit: no boot-time hash (audit_init was not run)\n");
 	else if (!image_ok)
 		printf("audit: HYPERVISOR IMAGE MODIFIED since boot\n");
-	return image_ok && !a.bad ? 0 : -EIO;
+	return image_ok && !a.bad && msr_ok ? 0 : -EIO;
 }
 
 /* ------------------------------------------------------ stack canary */

@@ -9,6 +9,7 @@
 #include "hv/stats.h"
 #include "hv/contain.h"
 #include "hv/run.h"
+#include "hv/audit.h"
 #include "vmx/vmcs_setup.h"
 #include "vmx/vmx_err.h"
 #include "vmx/vmx_exitinfo.h"
@@ -118,6 +119,7 @@ void guest_end(struct vcpu *v, int status, const char *why)
 {
 	const struct vm *vm = v->vm;
 
+
 	exit_com1_flush(v);
 	hc_print_last_walk();
 	stats_print("guest ended");
@@ -131,6 +133,12 @@ void guest_end(struct vcpu *v, int status, const char *why)
 	       (unsigned long long)vm->ctr.write_track_faults,
 	       (unsigned long long)vm->ctr.invept,
 	       (unsigned long long)vm->ctr.invvpid);
+	/* No guest write may have reached the host's PAT, MTRRs or
+	 * TSC_ADJUST (hv/audit_msr.c): a change fails any run. */
+	if (audit_msr_check()) {
+		status = RUN_FAIL;
+		why = "a host MSR changed (PAT, MTRR or TSC_ADJUST)";
+	}
 	run_end(status, why);
 }
 
