@@ -14,13 +14,16 @@
 #
 # Variables: BUILD (output dir), HVARGS (hypervisor options), GUEST (guest
 # kernel file to boot instead of build/guest/guest.bin), GUESTARGS (the
-# guest's Multiboot command line), ENGINE, T (the tests `make test` runs).
+# guest's Multiboot command line), GUESTMODS (its Multiboot modules,
+# FILE[:ARGS] ...), ENGINE, T (the tests `make test` runs).
 
 BUILD   ?= build
 # `make` alone builds the ISO (the first rule below would otherwise win).
 .DEFAULT_GOAL := all
 HVARGS  ?=
 GUESTARGS ?=
+# Modules after the guest kernel, its Multiboot modules: FILE[:ARGS] ...
+GUESTMODS ?=
 ENGINE  ?= auto
 GUEST   ?= $(BUILD)/guest/guest.bin
 
@@ -100,12 +103,27 @@ $(BUILD)/tests/mini.o: tests/kernels/mini.asm
 $(BUILD)/tests/mini.elf: $(BUILD)/tests/mini.o tests/kernels/mini.ld
 	$(LD) -m elf_i386 -T tests/kernels/mini.ld -o $@ $<
 
-all: $(BUILD)/tests/mini.elf
+# modcheck: a small freestanding C Multiboot v1 kernel (ELF32) that checks
+# the modules it is given and writes the status it is asked for.
+MODCHECK_CFLAGS := -m32 -std=gnu11 -O2 -ffreestanding -fno-builtin -nostdlib \
+                   -fno-pic -fno-pie -fno-stack-protector -mno-sse \
+                   -fno-asynchronous-unwind-tables $(WARN)
+
+$(BUILD)/tests/modcheck.o: tests/kernels/modcheck.c
+	@mkdir -p $(dir $@)
+	$(CC) $(MODCHECK_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/modcheck.elf: $(BUILD)/tests/modcheck.o tests/kernels/modcheck.ld
+	$(LD) -m elf_i386 --no-warn-rwx-segments -T tests/kernels/modcheck.ld -o $@ $<
+
+all: $(BUILD)/tests/mini.elf $(BUILD)/tests/modcheck.elf
 
 # ---------------------------------------------------------------- ISO
 # scripts/mkiso.sh writes grub.cfg with HVARGS and the guest module.
+# GUESTMODS words reach mkiso.sh through the shell: quote an ARGS that
+# holds spaces (GUESTMODS='a.txt:"two words" b.bin').
 $(BUILD)/eptlab.iso: $(BUILD)/eptlab.elf $(GUEST) scripts/mkiso.sh FORCE
-	scripts/mkiso.sh $@ $(BUILD)/eptlab.elf "$(GUEST)" "$(HVARGS)" "$(GUESTARGS)"
+	scripts/mkiso.sh $@ $(BUILD)/eptlab.elf "$(GUEST)" "$(HVARGS)" "$(GUESTARGS)" $(GUESTMODS)
 
 .PHONY: all run test debug unit bench clean deps guest FORCE
 all: $(BUILD)/guest/guest.bin $(BUILD)/eptlab.iso

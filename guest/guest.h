@@ -126,5 +126,7 @@ void scen_xlate_run(void);
 void scen_ept_run(void);
 void scen_mem_run(void);
 void scen_demand_run(void);
+/* ---- guest/scen_vcpu.c: the virtual CPU (MSRs, TSC, XSETBV, CRs, debug) */
+void scen_vcpu_run(void);
 
 #endif

@@ -240,4 +240,5 @@ void scen_hv_run(void)
 	scen_ept_run();
 	scen_mem_run();         /* ept.ad, then isolation.* */
 	scen_demand_run();
+	scen_vcpu_run();
 }

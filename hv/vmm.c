@@ -20,6 +20,7 @@
 #include "hv/contain.h"
 #include "hv/stats.h"
 #include "hv/loader/mb1.h"
+#include "hv/loader/pc_bda.h"
 #include "hv/exit.h"
 #include "hv/entry_fail.h"
 #include "hv/tsc.h"
@@ -143,23 +144,34 @@ static int gm_zero(void *ctx, uint64_t gpa, size_t len)
 	return vm_zero(ctx, gpa, len);
 }
 
+/* The guest kernel (the first module) with the modules after it (its
+ * Multiboot v1 modules), on a PC-like low memory: the BDA and EBDA
+ * (hv/loader/pc_bda.c), the kernel, the modules page-aligned above it,
+ * the memory map marking the EBDA, the BIOS area and the modules used,
+ * and the info block at MB1_INFO_GPA. */
 static void load_module(struct vm *vm, const struct boot_module *m,
-			struct guest_entry *ge)
+			size_t nmods, struct guest_entry *ge)
 {
+	struct mb1_module mods[BOOT_MAX_MODULES];
+	uint64_t size[BOOT_MAX_MODULES], gpa[BOOT_MAX_MODULES];
+	struct mb1_mmap_entry map[6];
 	struct mb1_guest_mem gm = { .ctx = vm, .ram_size = vm->ram_size,
 				    .write = gm_write, .zero = gm_zero,
 				    .rsv_gpa = MB1_INFO_GPA,
-				    .rsv_size = mb1_info_size(m->cmdline, 2),
 				    .rsv_name = "Multiboot info block" };
-	struct mb1_mmap_entry map[2] = {
-		{ 0, 0x9FC00, 1 },
-		{ 0x100000, vm->ram_size - 0x100000, 1 },
-	};
 	static struct mb1_image img;
 	char err[200];
 	int rc;
-	int64_t info;
+	int64_t info, end;
+	size_t nmap;
 
+	for (size_t i = 0; i < nmods; i++) {
+		size[i] = m[1 + i].end - m[1 + i].start;
+		mods[i].string = m[1 + i].cmdline;
+	}
+	gm.rsv_size = mb1_info_size(m->cmdline, ARRAY_SIZE(map), mods, nmods);
+	if (pc_bda_write(&gm, GUEST_COM1_PORT))
+		panic("guest RAM too small for the BIOS data area");
 	rc = mb1_load(phys_to_virt(m->start), (size_t)(m->end - m->start), &gm,
 		      &img, err, sizeof(err));
 	if (rc) {
@@ -167,8 +179,31 @@ static void load_module(struct vm *vm, const struct boot_module *m,
 		       "%s (%s)\n", err, err_name(rc));
 		run_end(RUN_FAIL, "guest module rejected");
 	}
-	info = mb1_build_info(&gm, MB1_INFO_GPA, m->cmdline, map,
-			      ARRAY_SIZE(map), err, sizeof(err));
+	end = mb1_place_modules(&gm, img.hi, size, nmods, gpa, err,
+				sizeof(err));
+	if (end < 0) {
+		printf("vm: cannot place the guest's modules: %s (%s)\n", err,
+		       err_name((int)end));
+		run_end(RUN_FAIL, "guest modules do not fit");
+	}
+	for (size_t i = 0; i < nmods; i++) {
+		mods[i].gpa = gpa[i];
+		mods[i].size = size[i];
+		if (vm_write(vm, gpa[i], phys_to_virt(m[1 + i].start), size[i]))
+			panic("guest module %zu does not fit (placed)", i);
+		printf("vm: guest module %zu (%llu bytes, \"%s\") at GPA "
+		       "0x%llx-0x%llx\n", i, (unsigned long long)size[i],
+		       mods[i].string, (unsigned long long)gpa[i],
+		       (unsigned long long)(gpa[i] + size[i]));
+	}
+	nmap = mb1_pc_mmap(vm->ram_size, PC_EBDA_GPA,
+			   nmods ? gpa[0] : 0x100000, nmods ? (uint64_t)end : 0x100000,
+			   map, ARRAY_SIZE(map));
+	if (!nmap)
+		panic("no PC memory map for %llu bytes of guest RAM",
+		      (unsigned long long)vm->ram_size);
+	info = mb1_build_info(&gm, MB1_INFO_GPA, m->cmdline, map, nmap, mods,
+			      nmods, err, sizeof(err));
 	if (info < 0) {
 		printf("vm: cannot build the Multiboot info block: %s\n", err);
 		run_end(RUN_FAIL, "multiboot info block");
@@ -178,13 +213,15 @@ static void load_module(struct vm *vm, const struct boot_module *m,
 	ge->rax = MB1_BOOT_MAGIC;
 	ge->rbx = (uint64_t)info;
 	printf("vm: Multiboot v1 guest module loaded at GPA 0x%llx-0x%llx, "
-	       "entry 0x%x, info at 0x%llx\n", (unsigned long long)img.lo,
-	       (unsigned long long)img.hi, img.entry,
-	       (unsigned long long)info);
+	       "entry 0x%x, info at 0x%llx, %zu module(s)\n",
+	       (unsigned long long)img.lo, (unsigned long long)img.hi,
+	       img.entry, (unsigned long long)info, nmods);
 }
 
-/* Which guest to (re)load: set once by vmm_main. */
+/* Which guest to (re)load: set once by vmm_main. The modules after the
+ * kernel are its Multiboot modules. */
 static const struct boot_module *guest_module;    /* NULL: built-in */
+static size_t guest_nmods;
 
 /* VPID as the option asks, if the CPU can also flush it: the
  * hypervisor's own flushes need INVVPID single- or all-context. */
@@ -247,7 +284,7 @@ static void guest_load(struct vcpu *v)
 	struct guest_entry ge;
 
 	if (guest_module)
-		load_module(v->vm, guest_module, &ge);
+		load_module(v->vm, guest_module, guest_nmods, &ge);
 	else
 		load_builtin(v->vm, &ge);
 	memset(&v->regs, 0, sizeof(v->regs));
@@ -316,6 +353,7 @@ void vmm_main(struct boot_info *bi)
 		run_end(RUN_FAIL, "no guest module");
 	}
 	guest_module = module ? &bi->mod[0] : NULL;
+	guest_nmods = module ? bi->nmod - 1 : 0;
 
 	memset(v, 0, sizeof(*v));
 	v->caps = &vmx_caps;

@@ -55,6 +55,10 @@
 
 /* One module entry: mod_start, mod_end (exclusive), string, reserved. */
 #define MB1_MOD_SIZE         16
+#define MB1_MOD_START        0      /* byte offsets in an entry */
+#define MB1_MOD_END          4
+#define MB1_MOD_STRING       8
+#define MB1_MOD_RESERVED     12
 /* One memory-map entry: size (20, not counting itself), base_addr (64),
  * length (64), type; the next entry starts size + 4 bytes later. */
 #define MB1_MMAP_ENTRY_SIZE  24
