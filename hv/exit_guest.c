@@ -10,6 +10,7 @@
 #include "hv/contain.h"
 #include "hv/run.h"
 #include "hv/audit.h"
+#include "hv/vga_text.h"
 #include "vmx/vmcs_setup.h"
 #include "vmx/vmx_err.h"
 #include "vmx/vmx_exitinfo.h"
@@ -121,6 +122,7 @@ void guest_end(struct vcpu *v, int status, const char *why)
 
 
 	exit_com1_flush(v);
+	vga_text_print(v->vm);
 	hc_print_last_walk();
 	stats_print("guest ended");
 	printf("vm: EPT flushes (INVEPT from the paging engine): %llu\n",

@@ -35,7 +35,7 @@ void uart16550_write(struct uart16550 *u, unsigned off, uint8_t val)
 	case UART_RBR_THR:
 		if (dlab)
 			u->dll = val;
-		else
+		else if (!(u->mcr & UART_MCR_LOOP))  /* looped back: not sent */
 			uart_tx(u, val);
 		break;
 	case UART_IER:
@@ -51,6 +51,23 @@ void uart16550_write(struct uart16550 *u, unsigned off, uint8_t val)
 	}
 }
 
+/* Modem status: carrier, data set ready and clear to send, as a cable to
+ * a ready terminal; in loopback mode (MCR bit 4) the four modem-control
+ * outputs instead, as the data sheet wires them: RTS to CTS, DTR to DSR,
+ * OUT1 to RI, OUT2 to DCD. Kernels probe the UART this way (Linux's and
+ * Xen's 8250/16550 drivers expect MSR[7:4] = 1001b for MCR = 0x1A). */
+static uint8_t uart_msr(const struct uart16550 *u)
+{
+	uint8_t m = u->mcr;
+
+	if (!(m & UART_MCR_LOOP))
+		return UART_MSR_DCD | UART_MSR_DSR | UART_MSR_CTS;
+	return ((m & UART_MCR_RTS) ? UART_MSR_CTS : 0) |
+	       ((m & UART_MCR_DTR) ? UART_MSR_DSR : 0) |
+	       ((m & UART_MCR_OUT1) ? UART_MSR_RI : 0) |
+	       ((m & UART_MCR_OUT2) ? UART_MSR_DCD : 0);
+}
+
 uint8_t uart16550_read(struct uart16550 *u, unsigned off)
 {
 	bool dlab = u->lcr & UART_LCR_DLAB;
@@ -62,7 +79,7 @@ uint8_t uart16550_read(struct uart16550 *u, unsigned off)
 	case UART_LCR:     return u->lcr;
 	case UART_MCR:     return u->mcr;
 	case UART_LSR:     return UART_LSR_THRE | UART_LSR_TEMT;
-	case UART_MSR:     return UART_MSR_DCD | UART_MSR_DSR | UART_MSR_CTS;
+	case UART_MSR:     return uart_msr(u);
 	default:           return u->scr;
 	}
 }

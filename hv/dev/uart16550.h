@@ -29,8 +29,14 @@
 #define UART_IIR_NONE  BIT(0)                 /* no interrupt pending */
 #define UART_LSR_THRE  BIT(5)                 /* THR empty */
 #define UART_LSR_TEMT  BIT(6)                 /* transmitter empty */
+#define UART_MCR_DTR   BIT(0)
+#define UART_MCR_RTS   BIT(1)
+#define UART_MCR_OUT1  BIT(2)
+#define UART_MCR_OUT2  BIT(3)
+#define UART_MCR_LOOP  BIT(4)                 /* local loopback */
 #define UART_MSR_CTS   BIT(4)
 #define UART_MSR_DSR   BIT(5)
+#define UART_MSR_RI    BIT(6)
 #define UART_MSR_DCD   BIT(7)
 
 #define UART_LINE_MAX  160

@@ -47,7 +47,8 @@ _vcpu_modules_checks() {
         '^guest: modcheck: module 0 at .* string "alpha one two"$' "module 0's string in the guest" \
         '^guest: modcheck: PASS: module 1: contents intact \(FNV-1a\)$' "module 1 intact" \
         '^guest: modcheck: PASS: module 0: inside a memory-map range that is not available RAM$' "module 0 in a used range" \
-        '^guest: modcheck: status 0$' "every module check passed" || return 1
+        '^guest: modcheck: status 0$' "every module check passed" \
+        '^vga:  0 \|modcheck: on the VGA text screen$' "the guest's VGA text screen printed at the end" || return 1
     expect_not "$SERIAL" '^guest: modcheck: FAIL' "a module check failed"
 }
 t_vcpu_modules() {
