@@ -28,6 +28,7 @@
  */
 #include "guest/guest.h"
 #include "guest/report.h"
+#include "guest/vcpu_probe.h"
 #include "include/hypercall.h"
 #include "include/x86.h"
 
@@ -43,80 +44,6 @@
 #define DR6_B0             BIT(0)
 #define DR6_BS             BIT(14)
 #define VEC_DB             1
-
-/* ------------------------------------------------------------ probes */
-
-uint64_t vp_rdmsr(uint32_t msr);
-void vp_wrmsr(uint32_t msr, uint64_t val);
-void vp_wrcr0(uint64_t v);
-void vp_wrcr3(uint64_t v);
-void vp_wrcr4(uint64_t v);
-void vp_xsetbv(uint32_t ecx, uint64_t val);
-uint64_t vp_xgetbv(uint32_t ecx);
-void vp_cpuid_tf(void);
-extern const char vp_rdmsr_done[], vp_wrmsr_done[], vp_wrcr0_done[],
-	vp_wrcr3_done[], vp_wrcr4_done[], vp_xsetbv_done[], vp_xgetbv_done[],
-	vp_cpuid_tf_after[], vp_cpuid_tf_done[];
-
-__asm__(".text\n"
-	".global vp_rdmsr, vp_rdmsr_done\n"
-	"vp_rdmsr: mov %edi, %ecx\n"
-	"  mov $0xBAD, %eax\n"
-	"  xor %edx, %edx\n"
-	"  rdmsr\n"
-	"  shl $32, %rdx\n"
-	"  or %rdx, %rax\n"
-	"vp_rdmsr_done: ret\n"
-	".global vp_wrmsr, vp_wrmsr_done\n"
-	"vp_wrmsr: mov %edi, %ecx\n"
-	"  mov %rsi, %rax\n"
-	"  mov %rsi, %rdx\n"
-	"  shr $32, %rdx\n"
-	"  wrmsr\n"
-	"vp_wrmsr_done: ret\n"
-	".global vp_wrcr0, vp_wrcr0_done\n"
-	"vp_wrcr0: mov %rdi, %cr0\n"
-	"vp_wrcr0_done: ret\n"
-	".global vp_wrcr3, vp_wrcr3_done\n"
-	"vp_wrcr3: mov %rdi, %cr3\n"
-	"vp_wrcr3_done: ret\n"
-	".global vp_wrcr4, vp_wrcr4_done\n"
-	"vp_wrcr4: mov %rdi, %cr4\n"
-	"vp_wrcr4_done: ret\n"
-	".global vp_xsetbv, vp_xsetbv_done\n"
-	"vp_xsetbv: mov %edi, %ecx\n"
-	"  mov %rsi, %rax\n"
-	"  mov %rsi, %rdx\n"
-	"  shr $32, %rdx\n"
-	"  xsetbv\n"
-	"vp_xsetbv_done: ret\n"
-	".global vp_xgetbv, vp_xgetbv_done\n"
-	"vp_xgetbv: mov %edi, %ecx\n"
-	"  mov $0xBAD, %eax\n"
-	"  xor %edx, %edx\n"
-	"  xgetbv\n"
-	"  shl $32, %rdx\n"
-	"  or %rdx, %rax\n"
-	"vp_xgetbv_done: ret\n"
-	/* TF set by POPF traps after the instruction that follows it: the
-	 * CPUID, which exits and is skipped by the hypervisor. */
-	".global vp_cpuid_tf, vp_cpuid_tf_after, vp_cpuid_tf_done\n"
-	"vp_cpuid_tf: push %rbx\n"
-	"  xor %eax, %eax\n"
-	"  xor %ecx, %ecx\n"
-	"  pushfq\n"
-	"  orq $0x100, (%rsp)\n"
-	"  popfq\n"
-	"  cpuid\n"
-	"vp_cpuid_tf_after: nop\n"
-	"  nop\n"
-	"vp_cpuid_tf_done: pop %rbx\n"
-	"  ret\n");
-
-/* Run f(a, b) expecting exception vec; resume at done. The record says
- * whether it came. */
-#define PROBE(vec, done, call) ({ fault_expect((vec), (done)); call; \
-				   fault_take(); })
 
 static bool gp_rdmsr(uint32_t msr)
 {
