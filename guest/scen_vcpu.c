@@ -128,7 +128,8 @@ static void pat_mtrr(void)
 		return;
 	}
 	if (!ok || !wrmsr_ok(name, MSR_PAT, pat) ||
-	    !wrmsr_ok(name, MSR_MTRR_DEF_TYPE, 0xC06) ||     /* E, FE, WB */
+	    /* E, default UC: unlike a host's usual E | FE | WB (0xC06) */
+	    !wrmsr_ok(name, MSR_MTRR_DEF_TYPE, 0x800) ||
 	    !wrmsr_ok(name, MSR_MTRR_PHYSBASE0, 0x6) ||
 	    !wrmsr_ok(name, MSR_MTRR_PHYSBASE0 + 1, 0xF00000800ULL))
 		return;
@@ -141,7 +142,7 @@ static void pat_mtrr(void)
 		       (unsigned long long)v, (unsigned long long)pat);
 		return;
 	}
-	if ((v = rdmsr_ok(name, MSR_MTRR_DEF_TYPE, &ok)) != 0xC06 && ok) {
+	if ((v = rdmsr_ok(name, MSR_MTRR_DEF_TYPE, &ok)) != 0x800 && ok) {
 		report(false, name, "IA32_MTRR_DEF_TYPE reads 0x%llx",
 		       (unsigned long long)v);
 		return;

@@ -11,6 +11,7 @@
 #include "hv/run.h"
 #include "hv/audit.h"
 #include "hv/vga_text.h"
+#include "hv/vcpu/step.h"
 #include "vmx/vmcs_setup.h"
 #include "vmx/vmx_err.h"
 #include "vmx/vmx_exitinfo.h"
@@ -20,25 +21,28 @@
 #define VEC_UD 6
 #define VEC_GP 13
 
-/* SDM 3C "Guest Non-Register State": after an instruction that the
- * hypervisor emulated, a pending single-step trap if TF = 1 (unless BTF
- * restricts single-stepping to branches, and no emulated instruction is
- * one), and no STI or MOV SS blocking, which lasts one instruction. */
+/* After an instruction the hypervisor emulated: the single-step trap it
+ * owes, and the end of STI / MOV SS blocking (vcpu_skip_insn,
+ * hv/vcpu/step.h). Only reached when TF or the blocking is set. */
+_Static_assert(VCPU_RFLAGS_TF == RFLAGS_TF && VCPU_DEBUGCTL_BTF == DEBUGCTL_BTF &&
+	       VCPU_PENDING_DBG_BS == PENDING_DBG_BS &&
+	       VCPU_INTR_STI == INTERRUPTIBILITY_STI &&
+	       VCPU_INTR_MOV_SS == INTERRUPTIBILITY_MOV_SS,
+	       "hv/vcpu/step.h bits are the architectural ones");
+
 __attribute__((cold))
 void exit_skip_slow(void)
 {
-	uint64_t rflags = vmcs_readnat(VMCS_GUEST_RFLAGS);
 	uint32_t intr = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
+	uint64_t pending = vmcs_readnat(VMCS_GUEST_PENDING_DBG);
+	struct vcpu_skip s = vcpu_skip_insn(vmcs_readnat(VMCS_GUEST_RFLAGS),
+					    vmcs_read64(VMCS_GUEST_IA32_DEBUGCTL),
+					    pending, intr);
 
-	if ((rflags & RFLAGS_TF) &&
-	    !(vmcs_read64(VMCS_GUEST_IA32_DEBUGCTL) & DEBUGCTL_BTF))
-		vmcs_writenat(VMCS_GUEST_PENDING_DBG,
-			      vmcs_readnat(VMCS_GUEST_PENDING_DBG) |
-			      PENDING_DBG_BS);
-	if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
-		vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY,
-			     intr & ~(uint32_t)(INTERRUPTIBILITY_STI |
-						INTERRUPTIBILITY_MOV_SS));
+	if (s.pending_dbg != pending)
+		vmcs_writenat(VMCS_GUEST_PENDING_DBG, s.pending_dbg);
+	if (s.intr != intr)
+		vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, s.intr);
 }
 
 void exit_inject_exception(struct vcpu *v, unsigned vec, bool has_err,
