@@ -17,18 +17,20 @@
 
 void vga_text_print(struct vm *vm)
 {
-	static uint8_t cells[VGA_ROWS * VGA_COLS * 2];
+	uint8_t cells[VGA_COLS * 2];        /* one row: char, attribute */
 	char line[VGA_COLS + 1];
 	bool any = false;
 
-	if (!vm_range_ok(vm, VGA_TEXT_GPA, sizeof(cells)) ||
-	    vm_read(vm, VGA_TEXT_GPA, cells, sizeof(cells)))
+	if (!vm_range_ok(vm, VGA_TEXT_GPA, VGA_ROWS * sizeof(cells)))
 		return;
 	for (unsigned r = 0; r < VGA_ROWS; r++) {
 		int last = -1;
 
+		if (vm_read(vm, VGA_TEXT_GPA + r * sizeof(cells), cells,
+			    sizeof(cells)))
+			return;
 		for (unsigned c = 0; c < VGA_COLS; c++) {
-			uint8_t ch = cells[2 * (r * VGA_COLS + c)];
+			uint8_t ch = cells[2 * c];
 
 			line[c] = (ch >= 0x20 && ch < 0x7F) ? (char)ch :
 				  ch ? '.' : ' ';
