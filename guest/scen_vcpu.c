@@ -22,6 +22,8 @@
  *   vcpu.dr7-exit           DR7 (and a data breakpoint) survive a VM exit
  *   vcpu.single-step        a single-step trap over an emulated CPUID
  *                           arrives right after it (BS pending)
+ *   vcpu.apic-page          a read of the local APIC page (not emulated
+ *                           yet) is #GP, reported by the hypervisor
  *
  * SDM revision 084: Vol. 2B "MOV—Move to/from Control Registers",
  * "RDMSR", "WRMSR", Vol. 2D "XSETBV", Vol. 3B "Debug Registers".
@@ -29,6 +31,7 @@
 #include "guest/guest.h"
 #include "guest/report.h"
 #include "guest/vcpu_probe.h"
+#include "guest/mm.h"
 #include "include/hypercall.h"
 #include "include/x86.h"
 
@@ -463,6 +466,30 @@ static void single_step(void)
 	       (unsigned long long)(uintptr_t)vp_cpuid_tf_after);
 }
 
+/* The local APIC is not emulated yet: a read of its page is reported by
+ * the hypervisor as such and answered with #GP(0). */
+static void apic_page(void)
+{
+	const char *name = "vcpu.apic-page";
+	uint64_t va = SCEN_SLOT(40);
+	struct fault_rec f;
+	int rc;
+
+	report_begin(name);
+	if (!scen_need_hv(name))
+		return;
+	rc = scen_map4k(va, 0xFEE00000ULL);
+	if (rc) {
+		report(false, name, "mapping the APIC page: %d", rc);
+		return;
+	}
+	f = PROBE(VEC_GP, probe_read64_done, probe_read64(va + 0x20));
+	scen_unmap(va, SZ_4K);
+	report(f.hit && f.rip == (uint64_t)(uintptr_t)probe_read64_insn, name,
+	       "read of the APIC ID register: %s", f.hit ? "#GP elsewhere"
+							 : "no #GP");
+}
+
 void scen_vcpu_run(void)
 {
 	msr_unknown();
@@ -474,4 +501,5 @@ void scen_vcpu_run(void)
 	cr_illegal();
 	dr7_exit();
 	single_step();
+	apic_page();
 }
