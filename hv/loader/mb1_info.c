@@ -6,6 +6,7 @@
  * writes at info_gpa:
  *
  *   +0   flags            MB1_INFO_MEM | MB1_INFO_MMAP | MB1_INFO_LOADER
+ *                         | MB1_INFO_FRAMEBUFFER
  *                         (| MB1_INFO_CMDLINE when a command line is given,
  *                          | MB1_INFO_MODS when there are modules)
  *   +4   mem_lower        KiB of RAM from 0 (at most 640)
@@ -18,7 +19,12 @@
  *   +48  mmap_addr        -> map below
  *   +52  drives_*, config_table              0
  *   +64  boot_loader_name -> "eptlab"
- *   +68  apm_table, vbe_*, framebuffer_*     0 (up to +116)
+ *   +68  apm_table, vbe_*                    0
+ *   +88  framebuffer_addr 0xB8000, +96 pitch 160, +100 width 80,
+ *        +104 height 25, +108 bpp 16, +109 type 2 (EGA text): the PC's
+ *        colour text screen, which the hypervisor prints at the end of a
+ *        run (MB1_INFO_FRAMEBUFFER; a kernel that sets header flag bit 2
+ *        gets its video mode information this way)
  *
  *   info_gpa + 120        map: n entries of 24 bytes each:
  *                           +0 size (= 20, excludes itself)
@@ -40,6 +46,7 @@
 /* The map follows the fixed block, 8-byte aligned. */
 #define MB1_INFO_MAP_OFF     ALIGN_UP(MB1_INFO_SIZE, 8)
 #define MB1_LOADER_NAME      "eptlab"
+#define MB1_TEXT_FB          0xB8000ULL   /* the colour text screen */
 
 _Static_assert(MB1_INFO_MAP_OFF == 120, "the map starts at info + 120");
 
@@ -118,7 +125,8 @@ int64_t mb1_build_info(const struct mb1_guest_mem *gm, uint64_t info_gpa,
 	uint8_t ent[MB1_MMAP_ENTRY_SIZE], mod[MB1_MOD_SIZE];
 	uint64_t size, map_gpa, mods_gpa, name_gpa, str_gpa;
 	size_t cl = 0;
-	uint32_t flags = MB1_INFO_MEM | MB1_INFO_MMAP | MB1_INFO_LOADER;
+	uint32_t flags = MB1_INFO_MEM | MB1_INFO_MMAP | MB1_INFO_LOADER |
+			 MB1_INFO_FRAMEBUFFER;
 	int rc;
 
 	if (err && errlen)
@@ -186,6 +194,12 @@ int64_t mb1_build_info(const struct mb1_guest_mem *gm, uint64_t info_gpa,
 	put_le32(hdr + MB1_INFO_MMAP_LEN, (uint32_t)(n * MB1_MMAP_ENTRY_SIZE));
 	put_le32(hdr + MB1_INFO_MMAP_ADDR, (uint32_t)map_gpa);
 	put_le32(hdr + MB1_INFO_LOADER_NAME, (uint32_t)name_gpa);
+	put_le64(hdr + MB1_INFO_FB_ADDR, MB1_TEXT_FB);
+	put_le32(hdr + MB1_INFO_FB_PITCH, 2 * 80);
+	put_le32(hdr + MB1_INFO_FB_WIDTH, 80);
+	put_le32(hdr + MB1_INFO_FB_HEIGHT, 25);
+	hdr[MB1_INFO_FB_BPP] = 16;
+	hdr[MB1_INFO_FB_TYPE] = MB1_FB_TYPE_EGA_TEXT;
 
 	rc = gm->write(gm->ctx, info_gpa, hdr, sizeof(hdr));
 	for (size_t i = 0; !rc && i < n; i++) {

@@ -44,3 +44,31 @@ t_thirdparty_xen() {
     _thirdparty_xen_checks
 }
 register_test thirdparty-xen t_thirdparty_xen
+
+# The Multiboot specification's example kernel (Debian package multiboot):
+# it asks for video mode information (header flag bit 2), gets the EGA
+# text screen as its framebuffer, prints its boot information there and
+# halts. eptlab prints that screen at the end of the run.
+_thirdparty_mb_example_checks() {
+    expect_all "$SERIAL" \
+        '^vm: Multiboot v1 guest module loaded at GPA 0x100000-' "the example kernel loaded (flags 0x7 accepted)" \
+        '^vga:  1 \|m.m_lower = 639KB, mem_upper = [0-9]+KB$' "its memory line on the VGA screen" \
+        '^vga:  2 \|cm.line = guest$' "its command line" \
+        '^vga:  5 \| size.= 0x14, base_addr = 0x00009fc00, length = 0x000000400, type = 0x2$' "the EBDA reserved in its map" \
+        '^vga:  8 \|Halted\. ' "its own last word" \
+        '^EPTLAB-END: FAIL \(guest halted without reporting a status\)$' "the run ending at its HLT" || return 1
+    expect_not "$SERIAL" '^guest state \(' "eptlab stopped the kernel (a guest stop)" || return 1
+    bochs_log_clean
+}
+t_thirdparty_mb_example() {
+    local d=$TESTDIR/thirdparty-mb-files
+    mkdir -p "$d"
+    if ! "$ROOT/scripts/fetch-thirdparty.sh" >"$d/fetch.log" 2>&1; then
+        fail_reason "scripts/fetch-thirdparty.sh failed: $(tail -n 2 "$d/fetch.log" | tr '\n' ' ')"
+        return 1
+    fi
+    boot_run thirdparty-multiboot-example "" "$ROOT/$BUILD/thirdparty/multiboot-kernel.elf" "" \
+        --megs 256 || return 1
+    _thirdparty_mb_example_checks
+}
+register_test thirdparty-multiboot-example t_thirdparty_mb_example

@@ -235,9 +235,9 @@ static void kludge_bad(void **state)
 	expect_fail(img, KL_SIZE, -EINVAL, "entry_addr 0x101000 outside");
 	put_mb_header(img, 0, f, LOAD, LOAD, 0, 0, LOAD - 1);
 	expect_fail(img, KL_SIZE, -EINVAL, "outside loaded range");
-	/* Required flag bit we cannot honour. */
-	put_mb_header(img, 0, f | MB1_HF_VIDEO, LOAD, LOAD, 0, 0, LOAD);
-	expect_fail(img, KL_SIZE, -EINVAL, "required bits 0x4");
+	/* Required flag bit we cannot honour (bit 3 is undefined). */
+	put_mb_header(img, 0, f | BIT(3), LOAD, LOAD, 0, 0, LOAD);
+	expect_fail(img, KL_SIZE, -EINVAL, "required bits 0x8");
 	free(img);
 }
 
@@ -470,7 +470,15 @@ static void info_layout(void **state)
 
 	assert_int_equal(ebx, at);
 	assert_int_equal(get32(p + 0), MB1_INFO_MEM | MB1_INFO_CMDLINE |
-					MB1_INFO_MMAP | MB1_INFO_LOADER);
+					MB1_INFO_MMAP | MB1_INFO_LOADER |
+					MB1_INFO_FRAMEBUFFER);
+	/* The EGA text screen as the framebuffer (video mode info). */
+	assert_int_equal(get64(p + 88), 0xB8000);
+	assert_int_equal(get32(p + 96), 160);
+	assert_int_equal(get32(p + 100), 80);
+	assert_int_equal(get32(p + 104), 25);
+	assert_int_equal(p[108], 16);
+	assert_int_equal(p[109], 2);
 	assert_int_equal(get32(p + 4), 0x9F000 / 1024);
 	assert_int_equal(get32(p + 8), (RAM_SIZE - 0x100000) / 1024);
 	assert_int_equal(get32(p + 20), 0);                     /* mods */
