@@ -128,5 +128,6 @@ void scen_mem_run(void);
 void scen_demand_run(void);
 /* ---- guest/scen_vcpu.c: the virtual CPU (MSRs, TSC, XSETBV, CRs, debug) */
 void scen_vcpu_run(void);
+void scen_vcpu_dbg_run(void);     /* guest/scen_vcpu_dbg.c */
 
 #endif
