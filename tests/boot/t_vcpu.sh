@@ -21,6 +21,7 @@ _vcpu_scenario_checks() {
     expect "$SERIAL" '^guest: (PASS: vcpu\.dr7-exit$|SKIP: vcpu\.dr7-exit \(DR7 kept across the exit; this CPU model delivers no data-breakpoint)' \
         "PASS (or the data-breakpoint SKIP) for vcpu.dr7-exit" || return 1
     expect_all "$SERIAL" \
+        '^tsc: [0-9]+ kHz \(PIT channel 2, 10 ms\)$' "the TSC source printed (Bochs: no crystal in CPUID.15H, so the PIT)" \
         '^vcpu: MSRs: deny by default, 2 pass through; [0-9]+ switched' "the MSR table wired" \
         '^msr: first access to unknown MSR 0x480 \(read\) at rip 0x[0-9a-f]+: #GP$' "the once-only report of an unknown MSR" \
         '^msr: first access to unknown MSR 0x79 \(write\) at rip' "an unknown MSR written" \
