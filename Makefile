@@ -18,7 +18,8 @@
 #
 # Variables: BUILD (output dir), HVARGS (hypervisor options), GUEST (guest
 # kernel file to boot instead of build/guest/guest.bin), GUESTARGS (the
-# guest's Multiboot command line), ENGINE, T (the tests `make test` runs),
+# guest's Multiboot command line), GUESTMODS (its Multiboot modules,
+# FILE[:ARGS] ...), ENGINE, T (the tests `make test` runs),
 # LINUX_KERNEL, LINUX_INITRD, LINUX_CMDLINE (make linux).
 
 BUILD   ?= build
@@ -26,6 +27,8 @@ BUILD   ?= build
 .DEFAULT_GOAL := all
 HVARGS  ?=
 GUESTARGS ?=
+# Modules after the guest kernel, its Multiboot modules: FILE[:ARGS] ...
+GUESTMODS ?=
 ENGINE  ?= auto
 GUEST   ?= $(BUILD)/guest/guest.bin
 
@@ -111,12 +114,27 @@ $(BUILD)/tests/linux_stub.bzImage: tests/kernels/linux_stub.asm
 	@mkdir -p $(dir $@)
 	$(NASM) -f bin $< -o $@
 
-all: $(BUILD)/tests/mini.elf $(BUILD)/tests/linux_stub.bzImage
+# modcheck: a small freestanding C Multiboot v1 kernel (ELF32) that checks
+# the modules it is given and writes the status it is asked for.
+MODCHECK_CFLAGS := -m32 -std=gnu11 -O2 -ffreestanding -fno-builtin -nostdlib \
+                   -fno-pic -fno-pie -fno-stack-protector -mno-sse \
+                   -fno-asynchronous-unwind-tables $(WARN)
+
+$(BUILD)/tests/modcheck.o: tests/kernels/modcheck.c
+	@mkdir -p $(dir $@)
+	$(CC) $(MODCHECK_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/modcheck.elf: $(BUILD)/tests/modcheck.o tests/kernels/modcheck.ld
+	$(LD) -m elf_i386 --no-warn-rwx-segments -T tests/kernels/modcheck.ld -o $@ $<
+
+all: $(BUILD)/tests/mini.elf $(BUILD)/tests/modcheck.elf $(BUILD)/tests/linux_stub.bzImage
 
 # ---------------------------------------------------------------- ISO
 # scripts/mkiso.sh writes grub.cfg with HVARGS and the guest module.
+# GUESTMODS words reach mkiso.sh through the shell: quote an ARGS that
+# holds spaces (GUESTMODS='a.txt:"two words" b.bin').
 $(BUILD)/eptlab.iso: $(BUILD)/eptlab.elf $(GUEST) scripts/mkiso.sh FORCE
-	scripts/mkiso.sh $@ $(BUILD)/eptlab.elf "$(GUEST)" "$(HVARGS)" "$(GUESTARGS)"
+	scripts/mkiso.sh $@ $(BUILD)/eptlab.elf "$(GUEST)" "$(HVARGS)" "$(GUESTARGS)" $(GUESTMODS)
 
 .PHONY: all run test debug unit bench clean deps guest FORCE
 all: $(BUILD)/guest/guest.bin $(BUILD)/eptlab.iso
@@ -197,7 +215,8 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 # simulated physical memory.
 UNIT_LIB_SRC := $(wildcard mm/*.c ept/*.c vmx/vmx_check*.c vmx/vmx_ctl.c) \
                 $(wildcard hv/loader/*.c hv/dev/*.c hv/vcpu/*.c) lib/errname.c \
-                hv/options.c hv/walk2d.c hv/audit.c $(wildcard tests/unit/sim_*.c)
+                hv/options.c hv/walk2d.c hv/audit.c hv/tsc_calib.c \
+                $(wildcard tests/unit/sim_*.c)
 UNIT_LIB   := $(patsubst %.c,$(BUILD)/host-obj/%.o,$(UNIT_LIB_SRC))
 UNIT_FLAGS := -std=gnu11 -O1 -g -fsanitize=address,undefined \
               -fno-sanitize-recover=all -fno-omit-frame-pointer \

@@ -151,5 +151,8 @@ void scen_demand_run(void);
 void scen_user_run(void);
 /* guest/scen_audit.c: hv.audit, the last scenario. */
 void scen_audit_run(void);
+/* ---- guest/scen_vcpu.c: the virtual CPU (MSRs, TSC, XSETBV, CRs, debug) */
+void scen_vcpu_run(void);
+void scen_vcpu_dbg_run(void);     /* guest/scen_vcpu_dbg.c */
 
 #endif

@@ -326,6 +326,7 @@ void scen_hv_run(void)
 	scen_ept_run();
 	scen_mem_run();         /* ept.ad, then isolation.* */
 	scen_demand_run();
+	scen_vcpu_run();
 	scen_user_run();        /* CPL 3: the hypercall policy */
 	scen_audit_run();       /* hv.audit, last */
 }

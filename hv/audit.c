@@ -167,7 +167,7 @@ int hv_audit(struct vm *vm)
 {
 	struct ept_audit a = { .vm = vm };
 	uint64_t h[2];
-	bool ok[2], image_ok = have_boot_hash;
+	bool ok[2], image_ok = have_boot_hash, msr_ok;
 
 	for (unsigned i = 0; i < 2; i++) {
 		h[i] = section_hash(i);
@@ -175,10 +175,11 @@ int hv_audit(struct vm *vm)
 		image_ok &= ok[i];
 	}
 	a.bad = audit_ept(vm, &a.leaves, &a.bytes);
+	msr_ok = audit_msr_check() == 0;
 	/* One line on success (guests may call this often), details else. */
 	printf("audit: %s: .text hash %s boot, .rodata hash %s boot; EPT %llu "
 	       "leaves, %llu KiB, %llu outside the VM's frames\n",
-	       image_ok && !a.bad ? "PASS" : "FAIL", ok[0] ? "==" : "!=",
+	       image_ok && !a.bad && msr_ok ? "PASS" : "FAIL", ok[0] ? "==" : "!=",
 	       ok[1] ? "==" : "!=", (unsigned long long)a.leaves,
 	       (unsigned long long)(a.bytes >> 10),
 	       (unsigned long long)a.bad);
@@ -190,7 +191,7 @@ int hv_audit(struct vm *vm)
 			       "hash 0x%016llx, 0x%016llx at boot\n",
 			       hashed[i].name, (unsigned long long)h[i],
 			       (unsigned long long)boot_hash[i]);
-	return image_ok && !a.bad ? 0 : -EIO;
+	return image_ok && !a.bad && msr_ok ? 0 : -EIO;
 }
 
 /* ------------------------------------------------ test_corrupt= */

@@ -6,7 +6,9 @@
  *   2. every present EPT leaf of the VM maps only frames the VM owns: each
  *      4 KiB page of the leaf lies inside guest RAM, is backed, and its
  *      HPA is the one vm->page[] records for that GPA - so the guest can
- *      reach no hypervisor or foreign frame.
+ *      reach no hypervisor or foreign frame;
+ *   3. the host's PAT, MTRRs and TSC_ADJUST are as at boot
+ *      (hv/audit_msr.c) - no guest write reached them.
  *
  * Exposed to guests as HC_AUDIT (include/hypercall.h): 0 if both checks
  * pass, else -EIO. The result is printed either way.
@@ -26,7 +28,8 @@ uint64_t audit_ept(struct vm *vm, uint64_t *leaves, uint64_t *bytes);
 /* Hash .text and .rodata; call once at boot, before any guest runs. */
 void audit_init(void);
 
-/* Run both checks on vm, print "audit: ..." lines naming what changed
+/* Run the three checks on vm (the image hashes, the EPT, the host
+ * MSRs of hv/audit_msr.c), print "audit: ..." lines naming what changed
  * (the section whose hash differs, each bad EPT leaf and whose frame it
  * maps). 0 or -EIO. Run by HC_AUDIT and at the end of every guest run
  * (guest_end, hv/exit_guest.c). */
@@ -36,6 +39,13 @@ int hv_audit(struct vm *vm);
  * what the audit guards, once, after audit_init and before the first
  * VMLAUNCH, and say so; nothing for any other value. */
 void audit_test_corrupt(struct vm *vm);
+
+/* hv/audit_msr.c: the host's IA32_PAT, MTRRs and IA32_TSC_ADJUST, read at
+ * boot (before any guest runs), then compared: "audit: host MSRs
+ * PASS/FAIL", each changed MSR named with both values. 0 or -EIO.
+ * HC_AUDIT and the end of every run (guest_end) check them. */
+void audit_msr_init(void);
+int audit_msr_check(void);
 
 /* Mix RDRAND (if CPUID.1:ECX[30]) into the stack-protector guard that
  * hv/entry.asm seeded from RDTSC. Call from hv_main only, which never

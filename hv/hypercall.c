@@ -65,9 +65,10 @@ static int64_t hc_invvpid(struct vcpu *v, uint64_t type, uint64_t gva)
 	 * (VPIDs)"). Nothing is executed or counted. */
 	if (!v->ctl.vpid)
 		return -EOPNOTSUPP;
-	if (type == INVVPID_ADDR &&
-	    (uint64_t)((int64_t)(gva << 16) >> 16) != gva)
-		return -EINVAL;          /* non-canonical: INVVPID would fail */
+	/* Non-canonical for the CPU's width: INVVPID would fail (SDM 3C
+	 * "INVVPID"). */
+	if (type == INVVPID_ADDR && !vmx_canonical(v->caps, gva))
+		return -EINVAL;
 	vmx_invvpid((unsigned)type, v->ctl.vpid, gva);
 	vm_count_invvpid(v->vm, (unsigned)type);
 	if (inv_logged[1][type]++ < INV_LOG_MAX)

@@ -95,6 +95,20 @@ static void report(struct vm *vm, uint64_t gpa, uint64_t gla, uint64_t qual,
 	       "guest stopped" : "#GP(0) injected");
 }
 
+/* Why nothing answers at gpa (>= guest RAM): the PC's device pages a
+ * kernel written for PCs reaches for are named, since eptlab does not
+ * emulate them yet (the interrupts-and-time issue). */
+static const char *outside_ram_why(uint64_t gpa)
+{
+	if (gpa >= 0xFEE00000 && gpa < 0xFEE01000)
+		return "outside guest RAM: the local APIC page (0xFEE00000), "
+		       "not emulated";
+	if (gpa >= 0xFEC00000 && gpa < 0xFEC01000)
+		return "outside guest RAM: the I/O APIC page (0xFEC00000), "
+		       "not emulated";
+	return "outside guest RAM";
+}
+
 /* Base GPA of the EPT leaf covering gpa, or gpa's 4K page if unmapped. */
 static uint64_t leaf_base(struct vm *vm, uint64_t gpa)
 {
@@ -144,7 +158,7 @@ enum vm_fault_action vm_ept_fault(struct vm *vm, uint64_t gpa, uint64_t gla,
 	if (gpa >= vm->ram_size) {
 		/* Isolation: nothing is ever mapped here. */
 		vlog_add(vm, gpa, gla, qual, page);
-		report(vm, gpa, gla, qual, rip, "outside guest RAM");
+		report(vm, gpa, gla, qual, rip, outside_ram_why(gpa));
 		return VM_FAULT_INJECT_GP;
 	}
 	e = &vm->page[gpa >> 12];

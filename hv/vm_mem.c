@@ -34,8 +34,10 @@ static void vm_free_table(void *ctx, uint64_t pa)
 
 void vm_invept(struct vm *vm)
 {
-	unsigned type = vmx_has_invept(&vmx_caps, INVEPT_SINGLE) ?
-			INVEPT_SINGLE : INVEPT_ALL;
+	/* Single-context, or all-context where the CPU lacks it; one of
+	 * them is required at boot (hv/vmm.c). */
+	unsigned type = vmx_invept_type(&vmx_caps, INVEPT_SINGLE) ==
+			INVEPT_SINGLE ? INVEPT_SINGLE : INVEPT_ALL;
 
 	vm->ept_flushes++;
 	vm_count_invept(vm, type);

@@ -26,8 +26,11 @@
 #include "hv/loader/mb1.h"
 #include "hv/loader/linux.h"
 #include "hv/vmm_guest.h"
+#include "hv/loader/pc_bda.h"
 #include "hv/exit.h"
 #include "hv/entry_fail.h"
+#include "hv/tsc.h"
+#include "hv/vcpu_setup.h"
 #include "hv/memlayout.h"
 #include "hv/run.h"
 #include "vmx/vmx.h"
@@ -61,6 +64,33 @@ static struct vmx_page vmm_page(const char *what)
 	return (struct vmx_page){ pa, phys_to_virt(pa) };
 }
 
+/* What eptlab requires of the CPU beyond the controls (those are checked
+ * by vmcs_ctls_compute), each with its reason. */
+static void vmm_check_caps(const struct vmx_caps *c)
+{
+	/* SDM 3D A.6 "Miscellaneous Data": bit 5 = VM exits store EFER.LMA
+	 * into the "IA-32e mode guest" entry control. A guest that enables
+	 * long mode itself (CR0.PG is its own bit) depends on it; the SDM
+	 * says every CPU with unrestricted guest sets it. */
+	if (!(c->misc & BIT(5))) {
+		printf("vmx: IA32_VMX_MISC = 0x%llx has bit 5 clear: VM exits "
+		       "would not store EFER.LMA into the IA-32e mode guest "
+		       "control, which eptlab requires (a guest enables long "
+		       "mode without a CR0 exit)\n",
+		       (unsigned long long)c->misc);
+		run_end(RUN_FAIL, "IA32_VMX_MISC bit 5 is required");
+	}
+	/* Every EPT change that removes or restricts a translation needs an
+	 * INVEPT (hv/vm_mem.c): single-context, or all-context instead. */
+	if (vmx_invept_type(c, INVEPT_SINGLE) < 0) {
+		printf("vmx: IA32_VMX_EPT_VPID_CAP = 0x%llx offers neither "
+		       "single-context nor all-context INVEPT: EPT changes "
+		       "could not be flushed\n",
+		       (unsigned long long)c->ept_vpid);
+		run_end(RUN_FAIL, "INVEPT required");
+	}
+}
+
 /* VT-x on, or the run ends naming why (vmx_enable prints the details). */
 static void vmm_vmx_on(void)
 {
@@ -75,10 +105,12 @@ static void vmm_vmx_on(void)
 		run_end(RUN_FAIL, "VT-x locked off in IA32_FEATURE_CONTROL");
 	if (rc)
 		run_end(RUN_FAIL, "VMXON failed");
+	vmm_check_caps(&vmx_caps);
 }
 
 /* The exit bitmaps, made once and kept across guest restarts: every I/O
- * port exits (hv/exit_io.c), and so do the MSRs hv/exit_msr.c handles. */
+ * port exits (hv/exit_io.c); the MSR bitmap is filled from the MSR table
+ * by vcpu_setup_boot (hv/vcpu_setup.c). */
 static struct vmx_page io_bitmap_a, io_bitmap_b, msr_bitmap;
 
 static void vmm_bitmaps(void)
@@ -88,7 +120,6 @@ static void vmm_bitmaps(void)
 	msr_bitmap = vmm_page("MSR bitmap");
 	memset(io_bitmap_a.va, 0xFF, SZ_4K);
 	memset(io_bitmap_b.va, 0xFF, SZ_4K);
-	exit_msr_bitmap(msr_bitmap.va);
 }
 
 static void load_builtin(struct vm *vm, struct guest_entry *ge)
@@ -113,23 +144,34 @@ static int gm_zero(void *ctx, uint64_t gpa, size_t len)
 	return vm_zero(ctx, gpa, len);
 }
 
+/* The guest kernel (the first module) with the modules after it (its
+ * Multiboot v1 modules), on a PC-like low memory: the BDA and EBDA
+ * (hv/loader/pc_bda.c), the kernel, the modules page-aligned above it,
+ * the memory map marking the EBDA, the BIOS area and the modules used,
+ * and the info block at MB1_INFO_GPA. */
 static void load_module(struct vm *vm, const struct boot_module *m,
-			struct guest_entry *ge)
+			size_t nmods, struct guest_entry *ge)
 {
+	struct mb1_module mods[BOOT_MAX_MODULES];
+	uint64_t size[BOOT_MAX_MODULES], gpa[BOOT_MAX_MODULES];
+	struct mb1_mmap_entry map[6];
 	struct mb1_guest_mem gm = { .ctx = vm, .ram_size = vm->ram_size,
 				    .write = gm_write, .zero = gm_zero,
 				    .rsv_gpa = MB1_INFO_GPA,
-				    .rsv_size = mb1_info_size(m->cmdline, 2),
 				    .rsv_name = "Multiboot info block" };
-	struct mb1_mmap_entry map[2] = {
-		{ 0, 0x9FC00, 1 },
-		{ 0x100000, vm->ram_size - 0x100000, 1 },
-	};
 	static struct mb1_image img;
 	char err[200];
 	int rc;
-	int64_t info;
+	int64_t info, end;
+	size_t nmap;
 
+	for (size_t i = 0; i < nmods; i++) {
+		size[i] = m[1 + i].end - m[1 + i].start;
+		mods[i].string = m[1 + i].cmdline;
+	}
+	gm.rsv_size = mb1_info_size(m->cmdline, ARRAY_SIZE(map), mods, nmods);
+	if (pc_bda_write(&gm, GUEST_COM1_PORT))
+		panic("guest RAM too small for the BIOS data area");
 	rc = mb1_load(phys_to_virt(m->start), (size_t)(m->end - m->start), &gm,
 		      &img, err, sizeof(err));
 	if (rc) {
@@ -137,8 +179,31 @@ static void load_module(struct vm *vm, const struct boot_module *m,
 		       "%s (%s)\n", err, err_name(rc));
 		run_end(RUN_FAIL, "guest module rejected");
 	}
-	info = mb1_build_info(&gm, MB1_INFO_GPA, m->cmdline, map,
-			      ARRAY_SIZE(map), err, sizeof(err));
+	end = mb1_place_modules(&gm, img.hi, size, nmods, gpa, err,
+				sizeof(err));
+	if (end < 0) {
+		printf("vm: cannot place the guest's modules: %s (%s)\n", err,
+		       err_name((int)end));
+		run_end(RUN_FAIL, "guest modules do not fit");
+	}
+	for (size_t i = 0; i < nmods; i++) {
+		mods[i].gpa = gpa[i];
+		mods[i].size = size[i];
+		if (vm_write(vm, gpa[i], phys_to_virt(m[1 + i].start), size[i]))
+			panic("guest module %zu does not fit (placed)", i);
+		printf("vm: guest module %zu (%llu bytes, \"%s\") at GPA "
+		       "0x%llx-0x%llx\n", i, (unsigned long long)size[i],
+		       mods[i].string, (unsigned long long)gpa[i],
+		       (unsigned long long)(gpa[i] + size[i]));
+	}
+	nmap = mb1_pc_mmap(vm->ram_size, PC_EBDA_GPA,
+			   nmods ? gpa[0] : 0x100000, nmods ? (uint64_t)end : 0x100000,
+			   map, ARRAY_SIZE(map));
+	if (!nmap)
+		panic("no PC memory map for %llu bytes of guest RAM",
+		      (unsigned long long)vm->ram_size);
+	info = mb1_build_info(&gm, MB1_INFO_GPA, m->cmdline, map, nmap, mods,
+			      nmods, err, sizeof(err));
 	if (info < 0) {
 		printf("vm: cannot build the Multiboot info block: %s\n", err);
 		run_end(RUN_FAIL, "multiboot info block");
@@ -147,44 +212,74 @@ static void load_module(struct vm *vm, const struct boot_module *m,
 				    .rax = MB1_BOOT_MAGIC,
 				    .rbx = (uint64_t)info, GUEST_ENTRY_MB1_SEGS };
 	printf("vm: Multiboot v1 guest module loaded at GPA 0x%llx-0x%llx, "
-	       "entry 0x%x, info at 0x%llx\n", (unsigned long long)img.lo,
-	       (unsigned long long)img.hi, img.entry,
-	       (unsigned long long)info);
+	       "entry 0x%x, info at 0x%llx, %zu module(s)\n",
+	       (unsigned long long)img.lo, (unsigned long long)img.hi,
+	       img.entry, (unsigned long long)info, nmods);
 }
 
-/* Which guest to (re)load: set once by vmm_main. */
+/* Which guest to (re)load: set once by vmm_main. The modules after the
+ * kernel are its Multiboot modules. */
 static const struct boot_module *guest_module;    /* NULL: built-in */
 static const struct boot_module *guest_initrd;    /* Linux: 2nd module */
 static bool guest_linux;
+static size_t guest_nmods;
 
-/* What the VM gets, from the options, for vmcs_setup (vmx/vmcs_setup.h):
- * the VMX layer writes the VMCS; the choices are made here. */
-static void vcpu_vmcs_setup(struct vcpu *v, const struct guest_entry *ge)
+/* VPID as the option asks, if the CPU can also flush it: the
+ * hypervisor's own flushes need INVVPID single- or all-context. */
+static bool vmm_vpid(const struct vmx_caps *c)
 {
-	struct vmcs_params p = {
+	if (!hv_opts.vpid)
+		return false;
+	if (vmx_proc2_allowed(c, PROC2_ENABLE_VPID) &&
+	    vmx_invvpid_type(c, INVVPID_SINGLE) < 0) {
+		printf("vmx: VPID off: the CPU offers VPID without INVVPID "
+		       "single- or all-context (IA32_VMX_EPT_VPID_CAP 0x%llx)\n",
+		       (unsigned long long)c->ept_vpid);
+		return false;
+	}
+	return true;
+}
+
+/* What the VM gets, from the options and the virtual CPU, for vmcs_setup
+ * (vmx/vmcs_setup.h): the VMX layer writes the VMCS; the choices are made
+ * here and in hv/vcpu_setup.c. */
+static bool use_vpid;               /* decided once by vmm_main */
+static uint32_t preempt_ticks;
+
+static struct vmcs_params vmm_params(struct vcpu *v)
+{
+	return (struct vmcs_params){
 		.caps = v->caps,
 		.eptp = ept_eptp(&v->vm->ept),
-		.vpid = hv_opts.vpid,
-		.preempt_ticks = contain_watchdog_ticks(v->caps),
+		.vpid = use_vpid,
+		.preempt_ticks = preempt_ticks,
 		.io_bitmap_a = io_bitmap_a.pa,
 		.io_bitmap_b = io_bitmap_b.pa,
 		.msr_bitmap = msr_bitmap.pa,
 		.host_rsp = (uint64_t)(uintptr_t)&v->regs,
-		.rip = ge->rip,
-		.rsp = ge->rsp,
-		.cs_sel = ge->cs, .ds_sel = ge->ds, .tr_sel = ge->tr,
-		.gdtr_base = ge->gdtr_base, .gdtr_limit = ge->gdtr_limit,
 		.corrupt = hv_opts.corrupt == OPT_CORRUPT_TR_TYPE ?
 			   VMCS_CORRUPT_TR_TYPE : VMCS_CORRUPT_NONE,
 	};
+}
 
+static void vcpu_vmcs_setup(struct vcpu *v, const struct guest_entry *ge)
+{
+	struct vmcs_params p = vmm_params(v);
+
+	p.rip = ge->rip;
+	p.rsp = ge->rsp;
+	p.cs_sel = ge->cs;
+	p.ds_sel = ge->ds;
+	p.tr_sel = ge->tr;
+	p.gdtr_base = ge->gdtr_base;
+	p.gdtr_limit = ge->gdtr_limit;
+	vcpu_setup_params(v, &p);
 	if (!hv_opts.vpid)
 		printf("vmx: VPID off (vpid=off)\n");
 	if (p.corrupt == VMCS_CORRUPT_TR_TYPE)
 		printf("vmcs: test_corrupt=tr_type: guest TR access rights type "
 		       "set to 9 (available 32-bit TSS) on purpose\n");
-	if (vmcs_setup(&p, &v->ctl))
-		run_end(RUN_FAIL, "required VMX control missing");
+	vmcs_setup(&p, &v->ctl);
 }
 
 /* The guest as it boots: image in guest RAM, vCPU registers and VMCS
@@ -197,11 +292,11 @@ static void guest_load(struct vcpu *v)
 	if (guest_module && guest_linux)
 		vmm_load_linux(v->vm, guest_module, guest_initrd, &ge);
 	else if (guest_module)
-		load_module(v->vm, guest_module, &ge);
+		load_module(v->vm, guest_module, guest_nmods, &ge);
 	else
 		load_builtin(v->vm, &ge);
 	memset(&v->regs, 0, sizeof(v->regs));
-	v->apic_base = 0xFEE00000 | BIT(8) | BIT(11);   /* BSP, enabled */
+	vcpu_setup_reset(v);
 	vcpu_vmcs_setup(v, &ge);
 	v->regs.gpr[GPR_RAX] = ge.rax;
 	v->regs.gpr[GPR_RBX] = ge.rbx;
@@ -254,6 +349,7 @@ void vmm_main(struct boot_info *bi)
 	bool module;
 
 	vmm_vmx_on();
+	tsc_calibrate();
 	contain_init();
 	vm_mem_init(vm, hv_opts.guest_mem);
 	exit_io_init(vm);
@@ -276,11 +372,18 @@ void vmm_main(struct boot_info *bi)
 						 guest_module->start)));
 	guest_initrd = guest_linux && bi->nmod > 1 && !hv_opts.no_initrd ?
 		       &bi->mod[1] : NULL;
+	guest_nmods = module ? bi->nmod - 1 : 0;
 
 	memset(v, 0, sizeof(*v));
 	v->caps = &vmx_caps;
 	v->vm = vm;
 	vmm_bitmaps();
+	use_vpid = vmm_vpid(v->caps);
+	preempt_ticks = contain_watchdog_ticks(v->caps);
+	{
+		struct vmcs_params base = vmm_params(v);
+		vcpu_setup_boot(v, &base);
+	}
 	vmcs = vmm_page("VMCS region");
 	v->vmcs_pa = vmcs.pa;
 	vmx_vmcs_create(&vmcs);

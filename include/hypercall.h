@@ -27,6 +27,7 @@
 #define HC_CPUID_SIG_EDX     0x62614C74   /* "tLab" */
 
 #define GUEST_EXIT_PORT      0xF4
+#define GUEST_STATUS_SKIP    77     /* status byte: the guest skipped */
 #define GUEST_COM1_PORT      0x3F8
 
 #define HC_ABI_VERSION       1

@@ -100,9 +100,13 @@ note_timeout() {   # NAME SECONDS
     printf 'TIMEOUT after %s s (%s)\n' "$2" "$1" >>"$TIMEOUT_FILE"
 }
 
+# The guest's modules: a test sets the array BOOT_MODS (FILE[:ARGS] words,
+# `local -a BOOT_MODS=(...)`) before mkiso / boot_run / boot_pass; INITRD
+# (a Linux guest's initramfs) is one more module, ahead of them.
 mkiso() {
     local out=$1 args=${2:-} guest=${3:-} gargs=${4:-} initrd=${5:-}
-    if ! "$ROOT/scripts/mkiso.sh" "$out" "$HV_ELF" "$guest" "$args" "$gargs" ${initrd:+"$initrd"} >"$out.log" 2>&1; then
+    if ! "$ROOT/scripts/mkiso.sh" "$out" "$HV_ELF" "$guest" "$args" "$gargs" \
+        ${initrd:+"$initrd:initrd"} ${BOOT_MODS[@]+"${BOOT_MODS[@]}"} >"$out.log" 2>&1; then
         fail_reason "mkiso $out failed: $(tail -n 3 "$out.log" | tr '\n' ' ')"
         return 1
     fi
@@ -182,6 +186,7 @@ boot_pass() {
     if [ $# -gt 0 ]; then
         "$@" || return 1
     fi
+    expect_not_skip || return 1
     expect "$SERIAL" '^EPTLAB-END: PASS' "$what" || return 1
     bochs_log_clean
 }
@@ -195,6 +200,17 @@ _run_failed() {
     first=$(tr -d '\r' <"$log" | grep -a -m1 -E '^guest: FAIL:|^contain: no progress:|^audit: FAIL:|^\*\*\* EXCEPTION')
     fail_reason "the run ended '$end'${first:+; first: '$first'}"
     return 0
+}
+
+# A run that ended with SKIP (the guest wrote status 77) is not a PASS:
+# fail, saying so, wherever PASS is expected.
+expect_not_skip() {
+    local hit
+    hit=$(tr -d '\r' <"$SERIAL" 2>/dev/null | grep -a -m1 '^EPTLAB-END: SKIP')
+    if [ -n "$hit" ]; then
+        fail_reason "the run ended with SKIP where PASS was expected: '$hit' in $SERIAL"
+        return 1
+    fi
 }
 
 # Serial logs have CRLF line ends; they are matched without the CR.

@@ -25,7 +25,7 @@ struct vmcs_params {
 	                              (IA32_VMX_MISC units); 0: timer off */
 	/* Physical addresses of the filled bitmaps (SDM 3C "VM-Execution
 	 * Control Fields"): I/O bitmaps A (ports 0-0x7FFF) and B, the MSR
-	 * bitmap (vmx_msr_bitmap_intercept). A set bit makes the access
+	 * bitmap (SDM 3C "MSR-Bitmap Address"). A set bit makes the access
 	 * exit. */
 	uint64_t io_bitmap_a, io_bitmap_b, msr_bitmap;
 	uint64_t host_rsp;         /* the vCPU's struct guest_regs, at the top
@@ -40,6 +40,18 @@ struct vmcs_params {
 	uint16_t cs_sel, ds_sel, tr_sel;
 	uint64_t gdtr_base;
 	uint32_t gdtr_limit;
+	/* The guest's CR0/CR4 as the caller decided them (SDM 3C "Guest/Host
+	 * Masks and Read Shadows for CR0 and CR4"): the masks (a set bit is
+	 * owned by the host), the read shadows (the guest's view) and the
+	 * values the CPU runs with (the fixed bits applied). */
+	uint64_t cr0_mask, cr4_mask, cr0_shadow, cr4_shadow, cr0, cr4;
+	uint64_t tsc_offset;       /* "use TSC offsetting": guest TSC offset */
+	uint64_t pat;              /* guest IA32_PAT (with the PAT controls) */
+	/* The MSR areas (SDM 3C "VM-Exit Controls for MSRs", "VM-Entry
+	 * Controls for MSRs"): physical addresses of 16-byte entries,
+	 * 16-byte aligned; a count of 0 leaves an area unused. */
+	uint64_t entry_msr_load, exit_msr_load, exit_msr_store;
+	uint32_t n_entry_msr_load, n_exit_msr_load, n_exit_msr_store;
 	enum vmcs_corrupt corrupt;
 };
 
@@ -50,18 +62,21 @@ struct vmcs_ctls {
 	uint64_t cr0_mask, cr4_mask;   /* guest/host masks: bits the host owns */
 };
 
-/* Fill every control, host and guest field of the current VMCS. 0, or
- * -EOPNOTSUPP (printed: "vmx: CPU lacks required control ...") if the CPU
- * lacks a required control. */
-int vmcs_setup(const struct vmcs_params *p, struct vmcs_ctls *out);
+/* The control values for p (pin, proc, proc2, exit, entry, VPID) against
+ * the CPU's capabilities, without writing the VMCS: every required control
+ * and each optional one the CPU allows. 0, or -EOPNOTSUPP (printed: "vmx:
+ * CPU lacks required control ...") if the CPU lacks a required control.
+ * Optional controls that are off are printed once each. */
+int vmcs_ctls_compute(const struct vmcs_params *p, struct vmcs_ctls *out);
+
+/* Fill every control, host and guest field of the current VMCS, the
+ * controls from ctl (vmcs_ctls_compute for the same p), which also gets
+ * the CR masks written. */
+void vmcs_setup(const struct vmcs_params *p, struct vmcs_ctls *ctl);
 
 /* The guest's view of CR0/CR4: the read shadow for the bits the host
  * owns, the real value for the others. */
 uint64_t vmcs_guest_cr0(const struct vmcs_ctls *c);
 uint64_t vmcs_guest_cr4(const struct vmcs_ctls *c);
-
-/* Make RDMSR and WRMSR of msr exit (MSR bitmap of 4 KiB at bm). MSRs
- * outside 0-0x1FFF and 0xC0000000-0xC0001FFF always exit. */
-void vmx_msr_bitmap_intercept(uint8_t *bm, uint32_t msr);
 
 #endif

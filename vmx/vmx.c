@@ -20,28 +20,6 @@ bool vmx_proc2_allowed(const struct vmx_caps *c, uint32_t bit)
 	       (vmx_ctl_allowed(c->proc2) & bit);
 }
 
-bool vmx_has_invept(const struct vmx_caps *c, unsigned type)
-{
-	if (!(c->ept_vpid & EPT_CAP_INVEPT))
-		return false;
-	return type == INVEPT_SINGLE ? !!(c->ept_vpid & EPT_CAP_INVEPT_SINGLE) :
-	       type == INVEPT_ALL    ? !!(c->ept_vpid & EPT_CAP_INVEPT_ALL) :
-	       false;
-}
-
-bool vmx_has_invvpid(const struct vmx_caps *c, unsigned type)
-{
-	static const uint64_t bit[] = {
-		[INVVPID_ADDR] = VPID_CAP_INVVPID_ADDR,
-		[INVVPID_SINGLE] = VPID_CAP_INVVPID_SINGLE,
-		[INVVPID_ALL] = VPID_CAP_INVVPID_ALL,
-		[INVVPID_SINGLE_NG] = VPID_CAP_INVVPID_SINGLE_NG,
-	};
-	if (!(c->ept_vpid & VPID_CAP_INVVPID) || type >= ARRAY_SIZE(bit))
-		return false;
-	return !!(c->ept_vpid & bit[type]);
-}
-
 static void vmx_read_caps(struct vmx_caps *c)
 {
 	bool true_ctls;
@@ -75,6 +53,11 @@ static void vmx_read_caps(struct vmx_caps *c)
 		    ? rdmsr(MSR_IA32_VMX_VMFUNC) : 0;
 	c->maxphyaddr = cpuid(0x80000000, 0).eax >= 0x80000008
 			? (cpuid(0x80000008, 0).eax & 0xFF) : 36;
+	/* CPUID.80000008H:EAX[15:8]: 48, or 57 with 5-level paging. */
+	c->la_width = cpuid(0x80000000, 0).eax >= 0x80000008
+		      ? ((cpuid(0x80000008, 0).eax >> 8) & 0xFF) : 48;
+	if (c->la_width != 57)
+		c->la_width = 48;
 }
 
 void vmx_print_caps(const struct vmx_caps *c)

@@ -111,7 +111,8 @@ t_contain_restarts() {
 }
 register_test contain-restarts t_contain_restarts
 
-# 10,000 random hypercalls; the guest's memory intact; HC_AUDIT clean.
+# 10,000 random hypercalls and 10,000 random MSR/XSETBV/CR operations;
+# the guest's memory intact; HC_AUDIT (host MSRs included) clean.
 # FUZZ_SEED picks another sequence (the seed is in the log).
 _fuzz_hypercalls_checks() {
     local seed=$1
@@ -121,6 +122,11 @@ _fuzz_hypercalls_checks() {
     expect "$SERIAL" '^guest: PASS: fuzz\.memory-intact$' "the guest's memory intact" || return 1
     expect "$SERIAL" '^guest: PASS: fuzz\.audit$' "HC_AUDIT to pass" || return 1
     expect "$SERIAL" '^guest: PASS: fuzz\.hypercalls$' "PASS: fuzz.hypercalls (seed $seed)" || return 1
+    # The CPU half: 10,000 RDMSR/WRMSR/XSETBV/MOV-to-CR, each outcome as
+    # the SDM says, the hypervisor alive and its audit clean after them.
+    expect "$SERIAL" '^guest: fuzz: [0-9]{5,} CPU operations \(RDMSR, WRMSR, XSETBV, MOV CR0/CR4\): [0-9]+ #GP, [0-9]+ #UD, [0-9]+ completed, 0 against the SDM$' \
+        "10,000 CPU operations, none against the SDM" || return 1
+    expect "$SERIAL" '^guest: PASS: fuzz\.cpu$' "PASS: fuzz.cpu (seed $seed)" || return 1
     expect_not "$SERIAL" '^contain: guest crash|^PANIC in' "a crash or panic (seed $seed)"
 }
 t_fuzz_hypercalls() {
