@@ -72,9 +72,11 @@ static bool wrmsr_ok(const char *name, uint32_t msr, uint64_t v)
 	return true;
 }
 
+/* The host-MSR part of the audit only, so that another part failing on
+ * purpose (test_corrupt=) does not fail these scenarios. */
 static long audit(void)
 {
-	return hc_call(HC_AUDIT, 0, 0, 0, 0);
+	return hc_call(HC_AUDIT, HC_AUDIT_HOST_MSRS, 0, 0, 0);
 }
 
 /* ---------------------------------------------------------------- MSRs */

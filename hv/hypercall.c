@@ -230,7 +230,12 @@ static __attribute__((noinline)) int64_t hc_dispatch(struct vcpu *v)
 		ret = vm_hc_config(vm, a1, v->ctl.vpid);
 		break;
 	case HC_AUDIT:
-		ret = hv_audit(vm);
+		if (a1 == 0)
+			ret = hv_audit(vm);
+		else if (a1 == HC_AUDIT_HOST_MSRS)
+			ret = audit_msr_check();
+		else
+			ret = -EINVAL;
 		break;
 	default:
 		if (r[GPR_RAX] >= HC_BENCH_FIRST && r[GPR_RAX] <= HC_BENCH_LAST)

@@ -62,9 +62,12 @@ enum hc_number {
 	                          [pages] (bit0 A, bit1 D of the EPT leaf),
 	                          rsi = 1 to clear them afterwards (+INVEPT) */
 	HC_CONFIG       = 15,  /* rbx = GPA of struct hc_config -> 0 */
-	HC_AUDIT        = 16,  /* hypervisor self-audit (hv/audit.h): .text +
-	                          .rodata unchanged since boot and every EPT
-	                          leaf in the VM's own frames -> 0, else -EIO */
+	HC_AUDIT        = 16,  /* hypervisor self-audit (hv/audit.h): rbx =
+	                          0 for all of it (.text + .rodata unchanged
+	                          since boot, every EPT leaf in the VM's own
+	                          frames, the host MSRs unchanged), or
+	                          HC_AUDIT_HOST_MSRS for the last part only
+	                          -> 0, else -EIO */
 	HC_MAX,
 	/* 32..47: benchmark support (hv/bench.c, docs/benchmarks.md). */
 	HC_BENCH_FIRST  = 32,
@@ -92,6 +95,9 @@ struct hc_config {
 	uint32_t invept_types;    /* bit 1 single, bit 2 all */
 	uint32_t invvpid_types;   /* bit n = INVVPID type n supported */
 };
+
+/* HC_AUDIT parts (rbx): 0 = the whole audit. */
+#define HC_AUDIT_HOST_MSRS 4   /* only: host PAT, MTRRs, TSC_ADJUST unchanged */
 
 /* HC_TRANSLATE flags (rdx). */
 #define HC_WALK_PRINT  1   /* also draw the walk on the console + WALK-JSON */

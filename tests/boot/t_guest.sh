@@ -15,7 +15,11 @@ GUEST_HV_SCENARIOS=(large.guest4k-ept1g large.guest4k-ept2m 2d.translate
                     large.guest2m-ept4k ept.remap ept.read-only
                     ept.write-track ept.write-track-hv vpid.invvpid ept.ad
                     isolation.fresh-ram-zero isolation.beyond-ram
-                    demand.buffer demand.full cpl3.read-only-call
+                    demand.buffer demand.full vcpu.msr-unknown
+                    vcpu.pat-mtrr vcpu.tsc-offset vcpu.kernel-gs-swapgs
+                    vcpu.osxsave-cr4 vcpu.xcr0-invalid vcpu.cr-illegal
+                    vcpu.dr7-exit vcpu.single-step vcpu.apic-page
+                    cpl3.read-only-call
                     cpl3.ept-call-refused cpl3.translate-kernel-buffer
                     cpl3.translate-user-buffer hv.audit)
 # Every scenario, in the order the guest runs them.

@@ -2,9 +2,8 @@
 # status (issue 11). Sourced by scripts/test.sh; helper API in
 # tests/README.md.
 
-# Every scenario of guest/scen_vcpu.c PASSes on Skylake-X (vcpu.dr7-exit
-# may SKIP only when the CPU model delivers no data breakpoint at all),
-# and the hypervisor's side shows: unknown MSRs reported once with the
+# Every scenario of guest/scen_vcpu.c PASSes on Skylake-X (its data
+# breakpoints included), and the hypervisor's side shows: unknown MSRs reported once with the
 # direction, refused XSETBV and CR writes named with their rule, the host
 # MSR audit clean. vcpu.single-step passes on Bochs with or without the
 # hypervisor's BS (Bochs delivers the trap over an exiting CPUID by
@@ -12,14 +11,12 @@
 # unit/test_vcpu_step; the scenario is kept for nested KVM and hardware.
 VCPU_SCENARIOS=(vcpu.msr-unknown vcpu.pat-mtrr vcpu.tsc-offset
                 vcpu.kernel-gs-swapgs vcpu.osxsave-cr4 vcpu.xcr0-invalid
-                vcpu.cr-illegal vcpu.single-step vcpu.apic-page)
+                vcpu.cr-illegal vcpu.dr7-exit vcpu.single-step vcpu.apic-page)
 _vcpu_scenario_checks() {
     local s
     for s in "${VCPU_SCENARIOS[@]}"; do
         expect "$SERIAL" "^guest: PASS: ${s//./\\.}\$" "PASS: $s" || return 1
     done
-    expect "$SERIAL" '^guest: (PASS: vcpu\.dr7-exit$|SKIP: vcpu\.dr7-exit \(DR7 kept across the exit; this CPU model delivers no data-breakpoint)' \
-        "PASS (or the data-breakpoint SKIP) for vcpu.dr7-exit" || return 1
     expect_all "$SERIAL" \
         '^tsc: [0-9]+ kHz \(PIT channel 2, 10 ms\)$' "the TSC source printed (Bochs: no crystal in CPUID.15H, so the PIT)" \
         '^vcpu: MSRs: deny by default, 2 pass through; [0-9]+ switched' "the MSR table wired" \
