@@ -218,6 +218,10 @@ gdt:
 	dq 0
 	dq 0x00AF9B000000FFFF           ; 0x08: 64-bit code, DPL 0
 	dq 0x00CF93000000FFFF           ; 0x10: data, DPL 0
+	; The CPL-3 scenario (guest/user.asm): SYSRET loads SS = 0x18 | 3 and
+	; CS = 0x20 | 3 (IA32_STAR[63:48] = 0x10; SDM 2B "SYSRET").
+	dq 0x00CFF3000000FFFF           ; 0x18: data, DPL 3
+	dq 0x00AFFB000000FFFF           ; 0x20: 64-bit code, DPL 3
 gdt_end:
 
 section .data

@@ -1,8 +1,10 @@
 /*
  * Hypercall fuzzer (cmdline fuzz=<count> seed=<n>, docs/containment.md).
  *
- * Makes <count> VMCALLs (default 10000) with random numbers (known calls,
- * the HC_BENCH range, unknown and huge numbers) and random arguments drawn
+ * Makes <count> VMCALLs (default 10000), interleaved with as many random
+ * RDMSR/WRMSR/XSETBV/MOV-to-CR operations (guest/fuzz_cpu.c). The calls
+ * have random numbers (known calls, the HC_BENCH range, unknown and huge
+ * numbers) and random arguments drawn
  * from boundary values: 0, ~0, the RAM size and its neighbours, the first
  * GPA past RAM, huge and overflowing sizes, misaligned addresses, and the
  * GPAs of the guest's own kernel and page tables. Valid calls are
@@ -366,7 +368,7 @@ void fuzz_run(void)
 {
 	uint64_t count = FUZZ_DEFAULT, seed = 1, img0, can0, cr3_0;
 	long audit;
-	bool mem_ok;
+	bool mem_ok, cpu_ok;
 
 	report_begin("fuzz.hypercalls");
 	if (!hostile_arg_u64("fuzz", &count) || count == 0)
@@ -398,12 +400,19 @@ void fuzz_run(void)
 	       (unsigned long long)mm_kernel_pa(_text_start),
 	       (unsigned long long)guest_space.root);
 
-	for (uint64_t i = 0; fz.calls < count; i++) {
-		if (i % 4 == 0)
-			valid_one(i / 4);
-		else
-			fuzz_one();
+	/* As many CPU operations as calls, interleaved (guest/fuzz_cpu.c). */
+	fuzz_cpu_init(rnd);
+	for (uint64_t i = 0; fz.calls < count || fuzz_cpu_ops() < count; i++) {
+		if (fz.calls < count) {
+			if (i % 4 == 0)
+				valid_one(i / 4);
+			else
+				fuzz_one();
+		}
+		if (fuzz_cpu_ops() < count)
+			fuzz_cpu_one();
 	}
+	cpu_ok = fuzz_cpu_finish();
 
 	printf("fuzz: %llu calls: %llu returned a value",
 	       (unsigned long long)fz.calls, (unsigned long long)fz.ok);
@@ -434,6 +443,9 @@ void fuzz_run(void)
 		report(audit == 0, "fuzz.audit", "HC_AUDIT returned %ld (%s)",
 		       audit, err_name((int)audit));
 
+	report(cpu_ok && fuzz_cpu_ops() >= count, "fuzz.cpu",
+	       "%llu CPU operations, an outcome against the SDM",
+	       (unsigned long long)fuzz_cpu_ops());
 	report(fz.calls >= count && !fz.violations && !fz.clobbers && mem_ok,
 	       "fuzz.hypercalls", "%s%s%s",
 	       fz.violations ? fz.first_violation : "",

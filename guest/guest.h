@@ -124,6 +124,26 @@ long hc_translate(uint64_t va, struct hc_walk *w, bool print);
 /* Copy out and empty the violation log: count (<= max) or -errno. */
 long hc_vlog(struct hc_violation *v, unsigned max);
 long hc_counters(struct hc_counters *c);
+/* Counter deltas (docs/guest.md "Counter deltas"): a scenario reads
+ * HC_COUNTERS before a step (scen_ctr_snap) and requires the exact change
+ * of every counter but exits after it (scen_ctr_expect, want = the change:
+ * zero where not set). Each FAILs name (naming the step and the first
+ * counter that differs) and returns false. */
+bool scen_ctr_snap(const char *name, struct hc_counters *c);
+bool scen_ctr_expect(const char *name, const char *step,
+		     const struct hc_counters *c0,
+		     const struct hc_counters *want);
+/* The same for two snapshots already taken. */
+bool scen_ctr_check(const char *name, const char *step,
+		    const struct hc_counters *c0, const struct hc_counters *c1,
+		    const struct hc_counters *want);
+/* Add n flushes of the hypervisor's paging engine to want: INVEPT, and
+ * the type its flush hook uses (single-context if HC_CONFIG has it, else
+ * all-context: hv/ept_view.c vm_view_invept, once per view changed). */
+void scen_want_invept(struct hc_counters *want, unsigned n);
+/* The size of the EPT leaf that maps gpa now (HC_TRANSLATE of its
+ * direct-map address), 0 if none. */
+uint64_t scen_ept_leaf(uint64_t gpa);
 /* Map one 4 KiB RW, NX, non-global test page (engine flush on). */
 int scen_map4k(uint64_t va, uint64_t pa);
 void scen_unmap(uint64_t va, uint64_t size);
@@ -142,6 +162,14 @@ void scen_xlate_run(void);
 void scen_ept_run(void);
 void scen_mem_run(void);
 void scen_demand_run(void);
+/* guest/scen_user.c: the hypercall policy at CPL 3 (test-window slots
+ * 40-42). */
+void scen_user_run(void);
+/* guest/scen_audit.c: hv.audit, the last scenario. */
+void scen_audit_run(void);
+/* ---- guest/scen_vcpu.c: the virtual CPU (MSRs, TSC, XSETBV, CRs, debug) */
+void scen_vcpu_run(void);
+void scen_vcpu_dbg_run(void);     /* guest/scen_vcpu_dbg.c */
 
 /* ---- guest/views.c: the EPT-view client (docs/ept-views.md) */
 struct hc_view_info;

@@ -117,6 +117,9 @@ void isr_dispatch(struct isr_frame *f)
 			.rip = f->rip,
 		};
 		f->rip = expect.fixup;
+		/* An expected single-step #DB: stop stepping at the fixup. */
+		if (f->vector == 1)
+			f->rflags &= ~(uint64_t)RFLAGS_TF;
 		return;
 	}
 	expect.armed = false;

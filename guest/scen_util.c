@@ -77,6 +77,92 @@ long hc_counters(struct hc_counters *c)
 	return hc_call(HC_COUNTERS, mm_kernel_pa(c), 0, 0, 0);
 }
 
+/* ------------------------------------------------ counter deltas */
+
+/* The HC_COUNTERS fields a scenario's expectation names (docs/guest.md
+ * "Counter deltas"); exits are left out: every hypercall is one, and
+ * timer exits will add more. */
+static const struct {
+	const char *name;
+	size_t off;
+} ctr_field[] = {
+#define CTR(f, n) { n, offsetof(struct hc_counters, f) }
+	CTR(ept_violations, "EPT violations"),
+	CTR(demand_faults, "demand faults"),
+	CTR(demand_paging_struct, "paging-structure demand faults"),
+	CTR(write_track_faults, "write-track faults"),
+	CTR(invept, "INVEPT"),
+	CTR(invept_single, "INVEPT single-context"),
+	CTR(invept_all, "INVEPT all-context"),
+	CTR(invvpid, "INVVPID"),
+	CTR(invvpid_type[0], "INVVPID individual-address"),
+	CTR(invvpid_type[1], "INVVPID single-context"),
+	CTR(invvpid_type[2], "INVVPID all-context"),
+	CTR(invvpid_type[3], "INVVPID single-context-retaining-globals"),
+#undef CTR
+};
+
+static uint64_t ctr_get(const struct hc_counters *c, unsigned i)
+{
+	return *(const uint64_t *)((const char *)c + ctr_field[i].off);
+}
+
+bool scen_ctr_snap(const char *name, struct hc_counters *c)
+{
+	long rc = hc_counters(c);
+
+	if (rc)
+		report(false, name, "HC_COUNTERS: %s", err_name((int)rc));
+	return rc == 0;
+}
+
+void scen_want_invept(struct hc_counters *want, unsigned n)
+{
+	want->invept += n;
+	if (scen_cfg.invept_types & BIT(1))
+		want->invept_single += n;
+	else
+		want->invept_all += n;
+}
+
+bool scen_ctr_expect(const char *name, const char *step,
+		     const struct hc_counters *c0,
+		     const struct hc_counters *want)
+{
+	static struct hc_counters c1;
+
+	return scen_ctr_snap(name, &c1) &&
+	       scen_ctr_check(name, step, c0, &c1, want);
+}
+
+bool scen_ctr_check(const char *name, const char *step,
+		    const struct hc_counters *c0, const struct hc_counters *c1,
+		    const struct hc_counters *want)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(ctr_field); i++) {
+		uint64_t got = ctr_get(c1, i) - ctr_get(c0, i);
+
+		if (got != ctr_get(want, i)) {
+			report(false, name, "%s: %s +%llu, want +%llu (HC_COUNTERS "
+			       "before and after)", step, ctr_field[i].name,
+			       (unsigned long long)got,
+			       (unsigned long long)ctr_get(want, i));
+			return false;
+		}
+	}
+	return true;
+}
+
+uint64_t scen_ept_leaf(uint64_t gpa)
+{
+	static struct hc_walk w;
+
+	if (hc_translate((uint64_t)(uintptr_t)mm_dm(gpa), &w, false) ||
+	    w.result)
+		return 0;
+	return w.ept_page_size;
+}
+
 int scen_map4k(uint64_t va, uint64_t pa)
 {
 	return pg_map(&guest_space, va, pa, SZ_4K, PG_PROT_R | PG_PROT_W);
@@ -245,4 +331,7 @@ void scen_hv_run(void)
 	scen_ve_run();
 	scen_dirty_run();
 	scen_spp_run();
+	scen_vcpu_run();
+	scen_user_run();        /* CPL 3: the hypercall policy */
+	scen_audit_run();       /* hv.audit, last */
 }

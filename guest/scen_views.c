@@ -95,8 +95,8 @@ static void views_create(void)
 	    info.eptp[7] == info.eptp[0] || info.active != 0)
 		FAIL_RET("HC_VIEW_INFO: %s, live 0x%x, active %u", err_name((int)rc),
 			 info.live, info.active);
-	if ((rc = hc_call(HC_AUDIT, 0, 0, 0, 0)))
-		FAIL_RET("HC_AUDIT over 8 views: %s", err_name((int)rc));
+	if ((rc = hc_call(HC_AUDIT, HC_AUDIT_EPT, 0, 0, 0)))
+		FAIL_RET("HC_AUDIT_EPT over 8 views: %s", err_name((int)rc));
 	if (view_destroy(0) != -EINVAL || view_destroy(HC_VIEWS) != -EINVAL)
 		FAIL_RET("destroying view 0 or view %u was not -EINVAL", HC_VIEWS);
 	if ((rc = view_destroy(3)) || (rc = view_destroy(3)) != -ENOENT)

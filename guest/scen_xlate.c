@@ -2,7 +2,8 @@
  * Two-dimensional translation scenarios (docs/guest.md): HC_TRANSLATE
  * against the guest's own walk, and guest/EPT leaf-size combinations.
  * They run before any scenario that changes the EPT (remap, protect,
- * write-track, demand), so the boot-time EPT leaves are still whole.
+ * write-track, demand), so the boot-time EPT leaves are still whole. The
+ * two that protect a range require its exact INVEPT count.
  */
 #include "guest/guest.h"
 #include "guest/mm.h"
@@ -71,6 +72,8 @@ static void large_guest4k_ept2m(void)
 {
 	const char *name = "large.guest4k-ept2m", *why;
 	uint64_t gpa = scen_base + SCEN_R1 + 0x10000;
+	static struct hc_counters c0;
+	struct hc_counters want;
 	long rc;
 
 	if (!scen_need_hv(name))
@@ -84,6 +87,14 @@ static void large_guest4k_ept2m(void)
 	 * of R3 (a whole 2 MiB, same rights) so the 1 GiB leaf splits into
 	 * 2 MiB leaves, R1's among them. */
 	if (scen_cfg.ept_leaf_sizes & PG_SIZE_1G) {
+		/* Same rights: a whole 2 MiB leaf is left as it is (no
+		 * flush); part of a 1 GiB leaf is split, one INVEPT. */
+		uint64_t leaf = scen_ept_leaf(scen_base + SCEN_R3);
+
+		want = (struct hc_counters){ 0 };
+		scen_want_invept(&want, leaf > SZ_2M ? 1 : 0);
+		if (!scen_ctr_snap(name, &c0))
+			return;
 		rc = hc_call(HC_EPT_PROTECT, scen_base + SCEN_R3, SZ_2M,
 			     HC_EPT_R | HC_EPT_W | HC_EPT_X, 0);
 		if (rc) {
@@ -91,6 +102,8 @@ static void large_guest4k_ept2m(void)
 			       err_name((int)rc));
 			return;
 		}
+		if (!scen_ctr_expect(name, "HC_EPT_PROTECT R3", &c0, &want))
+			return;
 	}
 	if (guest4k_in(name, 17, gpa, SZ_2M))
 		report(true, name, NULL);
@@ -157,6 +170,8 @@ static void large_guest2m_ept4k(void)
 	const char *name = "large.guest2m-ept4k";
 	uint64_t gpa = scen_base + SCEN_R0, off = 0x5008;
 	uint64_t va = SCEN_VA_2M;
+	static struct hc_counters c0;
+	struct hc_counters want;
 	struct pg_xlate x;
 	long rc;
 
@@ -173,7 +188,13 @@ static void large_guest2m_ept4k(void)
 	}
 	(void)scen_rd(va + off);             /* back it, cache it */
 	/* Protecting one 4 KiB page (same rights) splits a larger EPT leaf
-	 * into 4 KiB leaves; with ept_leaf=4k it is one already. */
+	 * into 4 KiB leaves, one INVEPT; with ept_leaf=4k (or demand=full)
+	 * it is one already, and the rights do not change: none. The read
+	 * after it is no violation. */
+	want = (struct hc_counters){ 0 };
+	scen_want_invept(&want, scen_ept_leaf(gpa + off) > SZ_4K ? 1 : 0);
+	if (!scen_ctr_snap(name, &c0))
+		goto unmap;
 	rc = hc_call(HC_EPT_PROTECT, ALIGN_DOWN(gpa + off, SZ_4K), SZ_4K,
 		     HC_EPT_R | HC_EPT_W | HC_EPT_X, 0);
 	if (rc) {
@@ -182,6 +203,8 @@ static void large_guest2m_ept4k(void)
 		goto unmap;
 	}
 	(void)scen_rd(va + off);
+	if (!scen_ctr_expect(name, "HC_EPT_PROTECT of one page", &c0, &want))
+		goto unmap;
 	if (!scen_xlate_check(name, va + off, gpa + off, SZ_2M, SZ_4K, false,
 			      &walk))
 		goto unmap;

@@ -16,6 +16,7 @@
 #include "vmx/vmx_insn.h"
 #include "vmx/vmx_err.h"
 #include "hv/options.h"
+#include "hv/tsc.h"
 #include "hv/host.h"
 #include "include/x86.h"
 #include "lib/console.h"
@@ -29,7 +30,7 @@
 #define VMX_REPORT_MAX  16      /* VMX-instruction reports before quiet */
 
 static struct {
-	uint64_t tsc_khz;           /* 0 until calibrated */
+	uint64_t tsc_khz;           /* from hv/tsc.c */
 	const char *tsc_source;
 	uint64_t first_free;        /* hv_frames.free at the first VMLAUNCH */
 	unsigned crashes, restarts;
@@ -40,45 +41,20 @@ static struct {
 
 /* ------------------------------------------------------- the watchdog */
 
-/* PIT channel 2, gated by port 0x61 bit 0, OUT2 readable at bit 5; mode 0
- * raises OUT2 when the count reaches 0. */
-#define PIT_HZ        1193182ULL
-#define PIT_CMD       0x43
-#define PIT_CH2       0x42
-#define PORT_B        0x61
-#define CAL_MS        10
-
-static uint64_t tsc_khz_pit(void)
-{
-	uint32_t latch = (uint32_t)(PIT_HZ * CAL_MS / 1000);
-	uint64_t t0, t1;
-	unsigned long spins = 0;
-
-	outb(PORT_B, (uint8_t)((inb(PORT_B) & ~0x02) | 0x01));
-	outb(PIT_CMD, 0xB0);                /* ch 2, lo/hi byte, mode 0 */
-	outb(PIT_CH2, (uint8_t)latch);
-	outb(PIT_CH2, (uint8_t)(latch >> 8));
-	t0 = rdtsc();
-	while (!(inb(PORT_B) & 0x20))
-		if (++spins > 100000000UL)
-			return 0;           /* no PIT: give up */
-	t1 = rdtsc();
-	return (t1 - t0) / CAL_MS;
-}
-
 void contain_init(void)
 {
-	if (!hv_opts.watchdog_ms)
-		return;
-	ct.tsc_khz = tsc_khz_pit();
-	ct.tsc_source = "PIT";
-	if (!ct.tsc_khz && cpuid(0, 0).eax >= 0x16) {
-		ct.tsc_khz = (cpuid(0x16, 0).eax & 0xFFFF) * 1000ULL;
-		ct.tsc_source = "CPUID.16H";
-	}
-	if (!ct.tsc_khz) {
-		ct.tsc_khz = 1000000;
-		ct.tsc_source = "assumed";
+	uint32_t sig = cpuid(1, 0).eax;
+
+	ct.tsc_khz = tsc_khz();
+	ct.tsc_source = tsc_source();
+	/* A timer that runs faster than IA32_VMX_MISC says would fire the
+	 * watchdog early and stop a healthy guest: refuse it. */
+	if (hv_opts.watchdog_ms && tsc_preempt_timer_broken(sig)) {
+		printf("contain: watchdog off: this CPU (CPUID.1:EAX 0x%x) is "
+		       "on the list of models whose VMX-preemption timer runs "
+		       "too fast (an Intel erratum; Linux KVM's "
+		       "cpu_has_broken_vmx_preemption_timer)\n", sig);
+		hv_opts.watchdog_ms = 0;
 	}
 }
 

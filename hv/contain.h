@@ -16,8 +16,9 @@
 
 struct vcpu;
 
-/* Calibrate the TSC (only if the watchdog is on); call before the first
- * vmcs_setup. */
+/* Take the TSC frequency (hv/tsc.c, calibrated before) and turn the
+ * watchdog off, with a message, on a CPU whose VMX-preemption timer runs
+ * too fast; call before the first vmcs_setup. */
 void contain_init(void);
 
 /* The VMX-preemption-timer value for `watchdog=<N>ms`: N ms of guest time

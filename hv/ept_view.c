@@ -52,12 +52,14 @@ static void view_fill_table(void *ctx, uint64_t pa, uint64_t value)
 
 void vm_view_invept(struct vm_view *w)
 {
+	/* Single-context, or all-context where the CPU lacks it; one of
+	 * them is required at boot (hv/vmm.c). */
+	unsigned type = vmx_invept_type(&vmx_caps, INVEPT_SINGLE) ==
+			INVEPT_SINGLE ? INVEPT_SINGLE : INVEPT_ALL;
+
 	w->vm->ept_flushes++;
-	w->vm->ctr.invept++;
-	if (vmx_has_invept(&vmx_caps, INVEPT_SINGLE))
-		vmx_invept(INVEPT_SINGLE, ept_eptp(&w->ept));
-	else
-		vmx_invept(INVEPT_ALL, 0);
+	vm_count_invept(w->vm, type);
+	vmx_invept(type, type == INVEPT_SINGLE ? ept_eptp(&w->ept) : 0);
 }
 
 /* The engine's flush hook of a view (mm/paging.h: removed, moved,
@@ -448,7 +450,12 @@ int vcpu_view_select(struct vcpu *v, uint64_t i)
 
 void vcpu_ept_setup(struct vcpu *v)
 {
-	/* A restart: PML is off in the fresh VMCS, its log frame goes back. */
+	/* A restart: the controls computed at boot are written again
+	 * (hv/vcpu_setup.c), so #VE and PML, which only the guest turns on,
+	 * go off again in them and in the VMCS; the PML log frame goes back. */
+	if (vmcs_proc2_set(&v->ctl, v->caps, PROC2_EPT_VE, false) ||
+	    vmcs_proc2_set(&v->ctl, v->caps, PROC2_ENABLE_PML, false))
+		panic("vcpu_ept_setup: #VE or PML is a required control");
 	if (v->ept.pml_pa)
 		hv_frame_free(v->ept.pml_pa);
 	v->ept = (struct vcpu_ept){

@@ -12,8 +12,8 @@
  * only the ones that stop the guest or hide VMX.
  *
  * The hot path is vmx_exit_handler: a VMREAD of the reason, one compare,
- * one indirect call and the statistics (docs/benchmarks.md). Nothing on
- * it allocates or prints.
+ * one indirect call, the statistics and the no-progress count (hv/exit.h
+ * "progress"; docs/benchmarks.md). Nothing on it allocates or prints.
  */
 #include "hv/exit.h"
 #include "hv/ept_view.h"
@@ -24,6 +24,7 @@
 #include "hv/stats.h"
 #include "hv/run.h"
 #include "vmx/vmx_stub.h"
+#include "vmx/vmx_err.h"
 #include "include/hypercall.h"
 #include "include/x86.h"
 #include "lib/console.h"
@@ -64,6 +65,26 @@ static void handle_unexpected(struct vcpu *v)
 	guest_stop(v, "unexpected VM exit");
 }
 
+uint32_t exit_progress_left = EXIT_NO_PROGRESS_MAX + 1;
+
+/* EXIT_NO_PROGRESS_MAX exits in a row left the guest where it was (hv/exit.h
+ * "progress"): stop it. Off the hot path, so the dispatcher keeps no vCPU
+ * pointer across the handler call: HOST_RSP is the vCPU (hv/vcpu.h). */
+__attribute__((cold, noinline, noreturn))
+static void exit_no_progress(uint32_t reason)
+{
+	struct vcpu *v = (struct vcpu *)vmcs_readnat(VMCS_HOST_RSP);
+
+	exit_com1_flush(v);
+	printf("contain: no progress: %u VM exits in a row neither advanced "
+	       "RIP, injected an event nor changed the EPT or guest state; "
+	       "the last: exit reason %u (%s) at rip 0x%llx\n",
+	       EXIT_NO_PROGRESS_MAX, reason, vmx_exit_reason_name(reason),
+	       (unsigned long long)vmcs_readnat(VMCS_GUEST_RIP));
+	exit_mark_progress();       /* a restart starts with a full count */
+	guest_stop(v, "no progress");
+}
+
 typedef void (*exit_handler_fn)(struct vcpu *v);
 
 /* Every slot is filled, so the dispatcher needs no NULL test: a reason
@@ -77,6 +98,7 @@ static const exit_handler_fn handlers[EXIT_REASON_MAX] = {
 	[EXIT_CPUID]          = handle_cpuid,
 	[EXIT_HLT]            = handle_hlt,
 	[EXIT_INVD]           = handle_invd,
+	[EXIT_RDPMC]          = handle_rdpmc,
 	[EXIT_VMCALL]         = handle_vmcall,
 	[EXIT_VMCLEAR]        = handle_vmx_insn,
 	[EXIT_VMLAUNCH]       = handle_vmx_insn,
@@ -94,6 +116,8 @@ static const exit_handler_fn handlers[EXIT_REASON_MAX] = {
 	[EXIT_IO_INSTRUCTION] = handle_io,
 	[EXIT_RDMSR]          = handle_rdmsr,
 	[EXIT_WRMSR]          = handle_wrmsr,
+	[EXIT_MWAIT]          = handle_monitor_mwait,
+	[EXIT_MONITOR]        = handle_monitor_mwait,
 	[EXIT_EPT_VIOLATION]  = handle_ept_violation,
 	[EXIT_EPT_MISCONFIG]  = handle_ept_misconfig,
 	[EXIT_WBINVD]         = handle_invd,
@@ -123,6 +147,8 @@ static void exit_unusual(struct vcpu *v, uint32_t t0)
 		handle_unexpected(v);
 	handlers[basic](v);
 	stats_account(basic, t0);
+	if (--exit_progress_left == 0)
+		exit_no_progress(basic);
 }
 
 void vmx_exit_handler(struct guest_regs *regs)
@@ -139,4 +165,7 @@ void vmx_exit_handler(struct guest_regs *regs)
 	}
 	handlers[reason](v);
 	stats_account(reason, t0);
+	/* One decrement and a branch: hv/exit.h "progress". */
+	if (__builtin_expect(--exit_progress_left == 0, 0))
+		exit_no_progress((uint32_t)reason);
 }

@@ -11,12 +11,70 @@
 #include "hv/vcpu.h"
 #include "vmx/vmx_insn.h"
 #include "vmx/vmcs.h"
+#include "vmx/vmx_exitinfo.h"
+#include "include/x86.h"
 
-/* Advance the guest RIP past the exiting instruction: by len bytes, or by
- * the VM-exit instruction length. Inline: two or three VMCS accesses. */
+/* ------------------------------------------------ progress
+ *
+ * An exit makes progress when its handler does at least one of:
+ *  - advance the guest RIP (exit_advance_rip, exit_skip_insn);
+ *  - inject an event (exit_inject_exception);
+ *  - change the EPT for the guest's access: a demand page backed, write
+ *    access restored, the lazy page mapped (hv/exit_ept.c);
+ *  - change other VMCS guest state the guest runs on.
+ * Each helper that does one calls exit_mark_progress: that is the whole
+ * definition. An exit that retries the guest's instruction unchanged (a
+ * stale EPT entry, hv/vm_ept.c) makes none. A guest that polls the UART
+ * (IN advances RIP) or runs a REP string instruction over demand pages
+ * (each fault backs a page) makes progress at every exit, and so does one
+ * that idles in HLT (today HLT ends the run; emulated, it advances RIP or
+ * sets the HLT activity state).
+ *
+ * The dispatcher (hv/exit.c) stops a guest after EXIT_NO_PROGRESS_MAX
+ * exits in a row without progress, naming the RIP, the exit reason and the
+ * count: a handler that forgets to advance RIP, or an EPT violation it
+ * never resolves, is a hang the watchdog cannot see (every VM entry
+ * reloads the preemption timer). The count lives in exit_progress_left,
+ * per physical CPU like the exit statistics: a progressing exit refills it
+ * with one store, every exit takes one from it (docs/containment.md "No
+ * progress"). */
+#define EXIT_NO_PROGRESS_MAX 100000u
+
+extern uint32_t exit_progress_left;
+
+static inline void exit_mark_progress(void)
+{
+	exit_progress_left = EXIT_NO_PROGRESS_MAX + 1;
+}
+
+/* The rare part of skipping an instruction (hv/exit_guest.c): a pending
+ * single-step trap if RFLAGS.TF, and the end of STI / MOV SS blocking. */
+void exit_skip_slow(void);
+
+/* Advance the guest RIP past the exiting instruction, by len bytes or by
+ * the VM-exit instruction length, and finish it as the CPU would (SDM 3C
+ * "Guest Non-Register State"): with RFLAGS.TF set the single-step trap
+ * the instruction owes is left pending (BS in the pending debug
+ * exceptions), and blocking by STI or MOV SS ends. Inline: the common case
+ * is four or five VMCS accesses and one branch. */
 static inline void exit_advance_rip(uint64_t len)
 {
+	uint64_t rflags;
+	uint32_t intr;
+
 	vmcs_writenat(VMCS_GUEST_RIP, vmcs_readnat(VMCS_GUEST_RIP) + len);
+	exit_mark_progress();
+	/* Two reads, two branches: the common case reads each field once
+	 * and takes no call. */
+	rflags = vmcs_readnat(VMCS_GUEST_RFLAGS);
+	if (__builtin_expect(rflags & RFLAGS_TF, 0)) {
+		exit_skip_slow();
+		return;
+	}
+	intr = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
+	if (__builtin_expect(intr & (INTERRUPTIBILITY_STI |
+				     INTERRUPTIBILITY_MOV_SS), 0))
+		exit_skip_slow();
 }
 
 static inline void exit_skip_insn(void)
@@ -58,6 +116,7 @@ void guest_stop(struct vcpu *v, const char *why);
 void handle_cpuid(struct vcpu *v);
 void handle_xsetbv(struct vcpu *v);
 void handle_invd(struct vcpu *v);           /* INVD and WBINVD */
+void handle_monitor_mwait(struct vcpu *v);  /* #UD: hidden */
 /* hv/exit_io.c */
 void handle_io(struct vcpu *v);
 /* hv/exit_cr.c */
@@ -65,6 +124,7 @@ void handle_cr(struct vcpu *v);
 /* hv/exit_msr.c */
 void handle_rdmsr(struct vcpu *v);
 void handle_wrmsr(struct vcpu *v);
+void handle_rdpmc(struct vcpu *v);          /* #GP: no PMU */
 /* hv/exit_ept.c */
 void handle_ept_violation(struct vcpu *v);
 void handle_ept_misconfig(struct vcpu *v);
@@ -78,8 +138,5 @@ void exit_vpid_flush(struct vcpu *v);
 
 /* hv/exit_io.c: the VM's emulated ports (COM1) before the first entry. */
 void exit_io_init(struct vm *vm);
-/* hv/exit_msr.c: make the MSRs the hypervisor handles exit (MSR bitmap,
- * 4 KiB at bm). */
-void exit_msr_bitmap(uint8_t *bm);
 
 #endif

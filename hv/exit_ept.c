@@ -39,7 +39,11 @@ void handle_ept_violation(struct vcpu *v)
 	switch (vm_ept_fault(v->vm, vcpu_view(v), gpa, gla, q,
 			     vmcs_readnat(VMCS_GUEST_RIP), delivering)) {
 	case VM_FAULT_RESUME:
+		exit_mark_progress();       /* the EPT changed */
 		reinject_vectoring(vect);
+		return;
+	case VM_FAULT_RETRY:
+		reinject_vectoring(vect);   /* the same event again: no progress */
 		return;
 	case VM_FAULT_INJECT_GP:
 		if (delivering) {

@@ -8,7 +8,11 @@
 #include "hv/hypercall.h"
 #include "hv/stats.h"
 #include "hv/contain.h"
+#include "hv/audit.h"
 #include "hv/run.h"
+#include "hv/audit.h"
+#include "hv/vga_text.h"
+#include "hv/vcpu/step.h"
 #include "vmx/vmcs_setup.h"
 #include "vmx/vmx_err.h"
 #include "vmx/vmx_exitinfo.h"
@@ -17,6 +21,30 @@
 
 #define VEC_UD 6
 #define VEC_GP 13
+
+/* After an instruction the hypervisor emulated: the single-step trap it
+ * owes, and the end of STI / MOV SS blocking (vcpu_skip_insn,
+ * hv/vcpu/step.h). Only reached when TF or the blocking is set. */
+_Static_assert(VCPU_RFLAGS_TF == RFLAGS_TF && VCPU_DEBUGCTL_BTF == DEBUGCTL_BTF &&
+	       VCPU_PENDING_DBG_BS == PENDING_DBG_BS &&
+	       VCPU_INTR_STI == INTERRUPTIBILITY_STI &&
+	       VCPU_INTR_MOV_SS == INTERRUPTIBILITY_MOV_SS,
+	       "hv/vcpu/step.h bits are the architectural ones");
+
+__attribute__((cold))
+void exit_skip_slow(void)
+{
+	uint32_t intr = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
+	uint64_t pending = vmcs_readnat(VMCS_GUEST_PENDING_DBG);
+	struct vcpu_skip s = vcpu_skip_insn(vmcs_readnat(VMCS_GUEST_RFLAGS),
+					    vmcs_read64(VMCS_GUEST_IA32_DEBUGCTL),
+					    pending, intr);
+
+	if (s.pending_dbg != pending)
+		vmcs_writenat(VMCS_GUEST_PENDING_DBG, s.pending_dbg);
+	if (s.intr != intr)
+		vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, s.intr);
+}
 
 void exit_inject_exception(struct vcpu *v, unsigned vec, bool has_err,
 			   uint32_t err)
@@ -30,6 +58,7 @@ void exit_inject_exception(struct vcpu *v, unsigned vec, bool has_err,
 		vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR, err);
 	}
 	vmcs_write32(VMCS_ENTRY_INTR_INFO, info);
+	exit_mark_progress();
 }
 
 void exit_inject_gp(struct vcpu *v)
@@ -97,7 +126,9 @@ void guest_end(struct vcpu *v, int status, const char *why)
 {
 	const struct vm *vm = v->vm;
 
+
 	exit_com1_flush(v);
+	vga_text_print(v->vm);
 	hc_print_last_walk();
 	stats_print("guest ended");
 	printf("vm: EPT flushes (INVEPT from the paging engine): %llu\n",
@@ -110,6 +141,19 @@ void guest_end(struct vcpu *v, int status, const char *why)
 	       (unsigned long long)vm->ctr.write_track_faults,
 	       (unsigned long long)vm->ctr.invept,
 	       (unsigned long long)vm->ctr.invvpid);
+	/* The end-of-run audit (docs/hardening.md): a changed image or an
+	 * EPT leaf outside the VM's frames fails the run, whatever the
+	 * guest said. */
+	if (hv_audit(v->vm)) {
+		status = RUN_FAIL;
+		why = "hypervisor audit failed";
+	}
+	/* No guest write may have reached the host's PAT, MTRRs or
+	 * TSC_ADJUST (hv/audit_msr.c): a change fails any run. */
+	if (audit_msr_check()) {
+		status = RUN_FAIL;
+		why = "a host MSR changed (PAT, MTRR or TSC_ADJUST)";
+	}
 	run_end(status, why);
 }
 

@@ -1,51 +1,29 @@
 /*
- * Instructions the hypervisor executes for the guest: CPUID (filtered),
- * XSETBV (validated), INVD and WBINVD. SDM revision 084, Vol. 2A "CPUID",
- * Vol. 2C "XSETBV", Vol. 3C "Instructions That Cause VM Exits
- * Unconditionally".
+ * Instructions the hypervisor executes or refuses for the guest: CPUID
+ * (the virtual CPU's), XSETBV (validated), MONITOR/MWAIT (#UD), INVD and
+ * WBINVD. SDM revision 084, Vol. 2A "CPUID", Vol. 2D "XSETBV", Vol. 3C
+ * "Instructions That Cause VM Exits Unconditionally".
  */
 #include "hv/exit.h"
-#include "include/hypercall.h"
+#include "hv/vcpu/cpuid.h"
+#include "hv/vcpu/xcr0.h"
 #include "include/x86.h"
+#include "lib/console.h"
 
-/* CPUID as the guest sees it: VMX hidden, the hypervisor bit set and a
- * signature at 0x40000000; the features whose VM-execution control is off
- * (INVPCID, RDTSCP, XSAVES) hidden too, so the guest never meets a #UD
- * for a feature CPUID offers. */
-void handle_cpuid(struct vcpu *v)
+#define XSETBV_REPORTS 16       /* refused XSETBVs reported, then quiet */
+
+/* The leaves that follow the guest's state (OSXSAVE, OSPKE, XSAVE
+ * sizes) or have sub-leaves: off the common path, with the struct on its
+ * own stack, so that handle_cpuid keeps no frame. */
+__attribute__((noinline))
+static void cpuid_slow(struct vcpu *v, uint32_t leaf)
 {
 	uint64_t *r = v->regs.gpr;
-	uint32_t leaf = (uint32_t)r[GPR_RAX], sub = (uint32_t)r[GPR_RCX];
-	uint32_t proc2 = v->ctl.proc2;
-	struct cpuid_regs c;
+	struct vcpu_cpuid_state st = { .cr4 = vmcs_guest_cr4(&v->ctl),
+				       .xcr0 = v->xcr0, .xss = v->msr.xss };
+	struct cpuid_regs c = vcpu_cpuid_get(v->cpuid, leaf,
+					     (uint32_t)r[GPR_RCX], &st);
 
-	if (leaf >= HC_CPUID_LEAF && leaf <= HC_CPUID_LEAF + 0xFF) {
-		c = (struct cpuid_regs){ 0 };
-		if (leaf == HC_CPUID_LEAF)
-			c = (struct cpuid_regs){ HC_CPUID_LEAF, HC_CPUID_SIG_EBX,
-						 HC_CPUID_SIG_ECX,
-						 HC_CPUID_SIG_EDX };
-	} else {
-		c = cpuid(leaf, sub);
-		switch (leaf) {
-		case 1:
-			c.ecx &= ~(uint32_t)CPUID_1_ECX_VMX;
-			c.ecx |= CPUID_1_ECX_HYPERVISOR;
-			break;
-		case 7:
-			if (sub == 0 && !(proc2 & PROC2_ENABLE_INVPCID))
-				c.ebx &= ~(uint32_t)CPUID_7_EBX_INVPCID;
-			break;
-		case 0xD:
-			if (sub == 1 && !(proc2 & PROC2_ENABLE_XSAVES))
-				c.eax &= ~(uint32_t)CPUID_D_1_EAX_XSAVES;
-			break;
-		case 0x80000001:
-			if (!(proc2 & PROC2_ENABLE_RDTSCP))
-				c.edx &= ~(uint32_t)CPUID_80000001_EDX_RDTSCP;
-			break;
-		}
-	}
 	r[GPR_RAX] = c.eax;
 	r[GPR_RBX] = c.ebx;
 	r[GPR_RCX] = c.ecx;
@@ -53,22 +31,70 @@ void handle_cpuid(struct vcpu *v)
 	exit_skip_insn();
 }
 
-/* SDM Vol. 2C "XSETBV": #GP(0) for ECX != 0, XCR0[0] = 0, unsupported
- * bits, or AVX without SSE. */
-void handle_xsetbv(struct vcpu *v)
+/* CPUID as the virtual CPU defines it (hv/vcpu/cpuid.c, built at boot):
+ * the leaves that depend on neither the sub-leaf nor the guest's state
+ * are read straight from the table (the benchmark's leaf 0 among them),
+ * the others through vcpu_cpuid_get with the guest's CR4, XCR0, XSS. */
+void handle_cpuid(struct vcpu *v)
 {
-	uint64_t val = (v->regs.gpr[GPR_RDX] << 32) |
-		       (uint32_t)v->regs.gpr[GPR_RAX];
-	struct cpuid_regs d = cpuid(0xD, 0);
-	uint64_t ok = ((uint64_t)d.edx << 32) | d.eax;
+	uint64_t *r = v->regs.gpr;
+	uint32_t leaf = (uint32_t)r[GPR_RAX];
+	const struct cpuid_regs *p = vcpu_cpuid_flat(v->cpuid, leaf);
 
-	if ((uint32_t)v->regs.gpr[GPR_RCX] != 0 || !(val & BIT(0)) ||
-	    (val & ~ok) || ((val & BIT(2)) && !(val & BIT(1)))) {
-		exit_inject_gp(v);
+	if (__builtin_expect(!p, 0)) {
+		cpuid_slow(v, leaf);
 		return;
 	}
+	r[GPR_RAX] = p->eax;
+	r[GPR_RBX] = p->ebx;
+	r[GPR_RCX] = p->ecx;
+	r[GPR_RDX] = p->edx;
+	exit_skip_insn();
+}
+
+/* XSETBV (SDM Vol. 2D "XSETBV"): every rule of vcpu_xcr0_check against
+ * the XCR0 bits the virtual CPU offers; a refused value is #GP or #UD in
+ * the guest, so the host's XSETBV below only ever runs with a value the
+ * host supports and cannot fault. The guest's XCR0 is per vCPU; the
+ * hardware holds it while the guest runs (the host saves no XSAVE
+ * state). */
+void handle_xsetbv(struct vcpu *v)
+{
+	static unsigned reports;
+	uint64_t val = (v->regs.gpr[GPR_RDX] << 32) |
+		       (uint32_t)v->regs.gpr[GPR_RAX];
+	uint32_t ecx = (uint32_t)v->regs.gpr[GPR_RCX];
+	unsigned cpl = (vmcs_read32(VMCS_GUEST_SS_AR) >> 5) & 3;
+	bool osxsave = vmcs_guest_cr4(&v->ctl) & CR4_OSXSAVE;
+	struct vcpu_xcr0_verdict vd = vcpu_xcr0_check(ecx, val, cpl, osxsave,
+						      v->cpuid->f.xcr0);
+
+	if (vd.result != VCPU_XCR0_OK) {
+		if (reports++ < XSETBV_REPORTS) {
+			exit_com1_flush(v);
+			printf("xsetbv: XCR%u = 0x%llx at rip 0x%llx: %s (%s, "
+			       "SDM %s)\n", ecx, (unsigned long long)val,
+			       (unsigned long long)vmcs_readnat(VMCS_GUEST_RIP),
+			       vd.result == VCPU_XCR0_UD ? "#UD" : "#GP",
+			       vd.rule, vd.sdm);
+		}
+		if (vd.result == VCPU_XCR0_UD)
+			exit_inject_ud(v);
+		else
+			exit_inject_gp(v);
+		return;
+	}
+	v->xcr0 = val;
 	xsetbv(0, val);
 	exit_skip_insn();
+}
+
+/* MONITOR and MWAIT are hidden (CPUID.1:ECX[3] = 0), so they are #UD, as
+ * on a CPU without them, instead of running natively and halting the
+ * physical CPU (SDM Vol. 2B "MONITOR", "MWAIT"). */
+void handle_monitor_mwait(struct vcpu *v)
+{
+	exit_inject_ud(v);
 }
 
 void handle_invd(struct vcpu *v)

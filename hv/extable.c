@@ -66,6 +66,23 @@ int probe_write8(void *p, uint8_t v)
 	return err;
 }
 
+int probe_rdmsr(uint32_t msr, uint64_t *out)
+{
+	int err = -EFAULT;
+	uint32_t lo = 0, hi = 0;
+
+	__asm__ volatile("1: rdmsr\n\t"
+			 "xorl %[err], %[err]\n"
+			 "2:\n\t"
+			 EXTABLE_ENTRY("1b", "2b")
+			 : "+a"(lo), "+d"(hi), [err] "+r"(err)
+			 : "c"(msr)
+			 : "memory");
+	if (!err)
+		*out = ((uint64_t)hi << 32) | lo;
+	return err;
+}
+
 bool extable_fixup(struct trap_frame *f)
 {
 	const struct extable_entry *e;

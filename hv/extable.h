@@ -3,7 +3,7 @@
  * (its RIP, where to resume) in the __extable section; the #PF/#GP handler
  * looks the faulting RIP up first and, on a hit, resumes at the fixup
  * instead of reporting a crash. The probes below return 0, or -EFAULT
- * when the access faulted.
+ * when the access (or the RDMSR) faulted.
  */
 #ifndef EPTLAB_EXTABLE_H
 #define EPTLAB_EXTABLE_H
@@ -32,5 +32,8 @@ bool extable_fixup(struct trap_frame *f);
 int probe_read8(const void *p, uint8_t *out);
 int probe_write8(void *p, uint8_t v);
 int probe_read64(const void *p, uint64_t *out);
+/* RDMSR that returns -EFAULT instead of faulting when the MSR does not
+ * exist (#GP). */
+int probe_rdmsr(uint32_t msr, uint64_t *out);
 
 #endif

@@ -4,6 +4,11 @@
  * trusted: every guest-physical range is checked against guest RAM
  * without overflow (hv/vm_ept.c), and results are written through
  * vm_write, which handles structures that cross a page.
+ *
+ * A caller at CPL > 0 (SS.DPL) may make only the calls that read and
+ * report (hc_allowed_at_cpl3, include/hypercall.h); HC_TRANSLATE then
+ * writes its result by guest-virtual address, after checking through the
+ * guest's own page tables that the buffer is user-writable.
  */
 #include "hv/hypercall.h"
 #include "hv/exit.h"
@@ -36,7 +41,7 @@ static int64_t hc_invept(struct vcpu *v, uint64_t type)
 	uint64_t eptp = ept_eptp(&vm->view[vcpu_view(v)].ept);
 
 	vmx_invept((unsigned)type, type == INVEPT_SINGLE ? eptp : 0);
-	vm->ctr.invept++;
+	vm_count_invept(vm, (unsigned)type);
 	if (inv_logged[0][type]++ < INV_LOG_MAX)
 		printf("hc: INVEPT %s executed (EPTP 0x%llx)\n",
 	       type == INVEPT_SINGLE ? "single-context" : "all-context",
@@ -53,14 +58,21 @@ static int64_t hc_invvpid(struct vcpu *v, uint64_t type, uint64_t gva)
 		return -EINVAL;
 	if (!vmx_has_invvpid(v->caps, (unsigned)type))
 		return -EOPNOTSUPP;
-	/* Without VPID the guest runs with VPID 0: only all-context applies. */
-	if (!v->ctl.vpid && type != INVVPID_ALL)
+	/* VPID off: the guest runs as VPID 0000H. Types 0, 1 and 3 cannot
+	 * name it (SDM 2C "INVVPID": a VPID operand of 0 fails), and
+	 * all-context invalidates "all VPIDs except VPID 0000H", so no type
+	 * reaches this guest's translations. None is needed either: every VM
+	 * exit and entry, this VMCALL's own included, invalidates the
+	 * mappings of VPID 0000H (SDM 3C "Virtual Processor Identifiers
+	 * (VPIDs)"). Nothing is executed or counted. */
+	if (!v->ctl.vpid)
 		return -EOPNOTSUPP;
-	if (type == INVVPID_ADDR &&
-	    (uint64_t)((int64_t)(gva << 16) >> 16) != gva)
-		return -EINVAL;          /* non-canonical: INVVPID would fail */
+	/* Non-canonical for the CPU's width: INVVPID would fail (SDM 3C
+	 * "INVVPID"). */
+	if (type == INVVPID_ADDR && !vmx_canonical(v->caps, gva))
+		return -EINVAL;
 	vmx_invvpid((unsigned)type, v->ctl.vpid, gva);
-	v->vm->ctr.invvpid++;
+	vm_count_invvpid(v->vm, (unsigned)type);
 	if (inv_logged[1][type]++ < INV_LOG_MAX)
 		printf("hc: INVVPID %s executed (VPID %u%s)\n", name[type], v->ctl.vpid,
 	       type == INVVPID_ADDR ? ", one address" : "");
@@ -79,10 +91,48 @@ void hc_print_last_walk(void)
 	walk2d_print(&last_walk, false);
 }
 
+/* SDM 3A "Privilege Levels": the CPL is CS.RPL, and equals SS.DPL; the
+ * VMCS keeps SS's DPL in bits 6:5 of its access rights (SDM 3C "Guest
+ * Register State"). */
+static unsigned guest_cpl(void)
+{
+	return (vmcs_read32(VMCS_GUEST_SS_AR) >> 5) & 3;
+}
+
+/* A CPL > 0 caller's result buffer: [gva, gva + len) must be
+ * user-writable in the guest's tables under cr3 and writable in EPT view
+ * ept (the one the caller runs in), each page of it
+ * (walk2d_user_writable); then it is written page by page. Nothing is
+ * written unless every page passes. */
+static int64_t hc_user_write(struct vm *vm, struct ept *ept, uint64_t cr3,
+			     uint64_t gva, const void *src, size_t len)
+{
+	static struct hc_walk bw;     /* one vCPU: no stack for 512 bytes */
+	uint64_t gpa[2], first = SZ_4K - (gva & (SZ_4K - 1));
+	size_t n0 = len < first ? len : (size_t)first;
+	unsigned pages = n0 < len ? 2 : 1;
+	int rc;
+
+	for (unsigned i = 0; i < pages; i++) {
+		uint64_t va = i ? gva + n0 : gva;
+
+		walk2d(&ept->space, cr3, true, va, &bw);
+		rc = walk2d_user_writable(&bw);
+		if (rc)
+			return rc;
+		gpa[i] = bw.gpa;
+	}
+	rc = vm_write(vm, gpa[0], src, n0);
+	if (!rc && pages == 2)
+		rc = vm_write(vm, gpa[1], (const uint8_t *)src + n0, len - n0);
+	return rc;
+}
+
 /* HC_TRANSLATE: the 2D walk of gva under the guest's current CR3, in the
- * view the vCPU runs in, or in view rsi (HC_WALK_VIEW). */
+ * view the vCPU runs in, or in view rsi (HC_WALK_VIEW). At CPL 0 buf is
+ * a GPA; at CPL > 0 a user-writable GVA (hc_user_write). */
 static int64_t hc_translate(struct vcpu *v, uint64_t gva, uint64_t buf,
-			    uint64_t flags, uint64_t view)
+			    uint64_t flags, uint64_t view, bool user)
 {
 	uint64_t cr0 = vmcs_readnat(VMCS_GUEST_CR0);
 	uint64_t cr4 = vmcs_readnat(VMCS_GUEST_CR4);
@@ -97,8 +147,10 @@ static int64_t hc_translate(struct vcpu *v, uint64_t gva, uint64_t buf,
 		view = vcpu_view(v);
 	else if (view >= VM_VIEWS || !vm->view[view].live)
 		return -ENOENT;
-	if (!vm_range_ok(vm, buf, sizeof(w)))
+	if (!user && !vm_range_ok(vm, buf, sizeof(w)))
 		return -EFAULT;
+	if (user && !paging)
+		return -EACCES;     /* no page tables to check the buffer with */
 	/* The walker knows 4-level IA-32e paging only (no 32-bit, PAE
 	 * without LMA or 5-level paging). */
 	if (paging && (!(efer & EFER_LMA) || (cr4 & CR4_LA57)))
@@ -111,6 +163,10 @@ static int64_t hc_translate(struct vcpu *v, uint64_t gva, uint64_t buf,
 		last_walk = w;
 		have_walk = true;
 	}
+	if (user)
+		return hc_user_write(vm, &vm->view[vcpu_view(v)].ept,
+				     vmcs_readnat(VMCS_GUEST_CR3), buf, &w,
+				     sizeof(w));
 	return vm_write(vm, buf, &w, sizeof(w));
 }
 
@@ -132,7 +188,10 @@ static __attribute__((noinline)) int64_t hc_dispatch(struct vcpu *v)
 	uint64_t a1 = r[GPR_RBX], a2 = r[GPR_RCX], a3 = r[GPR_RDX];
 	uint64_t a4 = r[GPR_RSI];
 	int64_t ret;
+	bool user = guest_cpl() != 0;
 
+	if (user && !hc_allowed_at_cpl3(r[GPR_RAX]))
+		return -EPERM;
 	switch (r[GPR_RAX]) {
 	case HC_DUMP_STATE:
 		exit_com1_flush(v);
@@ -145,7 +204,7 @@ static __attribute__((noinline)) int64_t hc_dispatch(struct vcpu *v)
 		ret = 0;
 		break;
 	case HC_TRANSLATE:
-		ret = hc_translate(v, a1, a2, a3, a4);
+		ret = hc_translate(v, a1, a2, a3, a4, user);
 		break;
 	case HC_INVEPT:
 		ret = hc_invept(v, a1);
@@ -181,7 +240,14 @@ static __attribute__((noinline)) int64_t hc_dispatch(struct vcpu *v)
 		ret = vm_hc_config(vm, a1, v->ctl.vpid);
 		break;
 	case HC_AUDIT:
-		ret = hv_audit(vm);
+		if (a1 == 0)
+			ret = hv_audit(vm);
+		else if (a1 == HC_AUDIT_EPT)
+			ret = audit_ept_check(vm);
+		else if (a1 == HC_AUDIT_HOST_MSRS)
+			ret = audit_msr_check();
+		else
+			ret = -EINVAL;
 		break;
 	default:
 		if (r[GPR_RAX] >= HC_BENCH_FIRST && r[GPR_RAX] <= HC_BENCH_LAST)

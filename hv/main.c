@@ -47,6 +47,7 @@ void hv_main(uint32_t magic, uint64_t mbi_pa)
 	boot_info_print(&boot_info);
 	host_mm_init(&boot_info);
 	audit_init();           /* hash .text/.rodata (hv/audit.h) */
+	audit_msr_init();       /* the host MSRs no guest may change */
 	canary_reseed();
 
 	/* A bad option ends the run here, before anything reads hv_opts. */

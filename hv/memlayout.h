@@ -5,6 +5,8 @@
  *                        | hypervisor image (top 2 GiB)      |
  *  0xFFFF_FFFF_8000_0000 +-----------------------------------+ KERNEL_VMA
  *                        |   (unmapped)                      |
+ *  0xFFFF_FF00_0000_0000 + one scratch page, test only       | SCRATCH_VA
+ *                        |   (unmapped)                      |
  *  0xFFFF_8000_0000_0000 + direct map of all RAM (NX)        | DIRECT_MAP_BASE
  *                        |   1G / 2M / 4K leaves, no MMIO    |
  *                        +-----------------------------------+
@@ -22,6 +24,9 @@
 #define KERNEL_PHYS      0x100000
 #define KERNEL_VMA       0xFFFFFFFF80000000
 #define DIRECT_MAP_BASE  0xFFFF800000000000
+/* One page, mapped only for the moment of a test-only write (hv/audit.c
+ * test_corrupt=); unmapped otherwise. PML4 slot 510. */
+#define SCRATCH_VA       0xFFFFFF0000000000
 /* The boot tables map this much of physical memory, identity and direct. */
 #define BOOT_MAP_SIZE    0x100000000          /* 4 GiB, 2 MiB pages */
 

@@ -34,11 +34,19 @@ void options_defaults(struct hv_options *o)
 
 /* ------------------------------------------------------------ the core */
 
+const char *const opt_corrupt_name[OPT_CORRUPT_COUNT + 1] = {
+	[OPT_CORRUPT_NONE] = "none", [OPT_CORRUPT_TR_TYPE] = "tr_type",
+	[OPT_CORRUPT_DEMAND_RETRY] = "demand_retry",
+	[OPT_CORRUPT_RODATA] = "rodata", [OPT_CORRUPT_TEXT] = "text",
+	[OPT_CORRUPT_EPT_HV_FRAME] = "ept_hv_frame",
+	[OPT_CORRUPT_COUNT] = NULL,
+};
+
 /* Keys, in the order the "seen" bit mask uses. */
 enum opt_key {
 	K_EPT_LEAF, K_VPID, K_GUEST_MEM, K_GUEST, K_TEST_CORRUPT,
 	K_SKIP_CHECK, K_SELFTEST, K_DEMAND, K_WATCHDOG, K_RESTARTS,
-	K_EXPECT_CRASH, K_COUNT
+	K_EXPECT_CRASH, K_INITRD, K_COUNT
 };
 
 static const char *const key_name[K_COUNT] = {
@@ -47,7 +55,7 @@ static const char *const key_name[K_COUNT] = {
 	[K_TEST_CORRUPT] = "test_corrupt", [K_SKIP_CHECK] = "skip_check",
 	[K_SELFTEST] = "selftest", [K_DEMAND] = "demand",
 	[K_WATCHDOG] = "watchdog", [K_RESTARTS] = "restarts",
-	[K_EXPECT_CRASH] = "expect_crash",
+	[K_EXPECT_CRASH] = "expect_crash", [K_INITRD] = "initrd",
 };
 
 /* A word is never NUL-terminated in the command line: (ptr, len). */
@@ -139,8 +147,8 @@ static int opt_one(struct hv_options *o, unsigned *seen, struct span w,
 	static const unsigned leaf_size[] = { PG_SIZE_4K, PG_SIZE_2M,
 					      PG_SIZE_1G, 0 };
 	static const char *const onoff_v[] = { "off", "on", NULL };
-	static const char *const guest_v[] = { "auto", "builtin", "module", NULL };
-	static const char *const corrupt_v[] = { "none", "tr_type", NULL };
+	static const char *const guest_v[] = { "auto", "builtin", "module",
+					       "linux", NULL };
 	static const char *const bit_v[] = { "0", "1", NULL };
 	static const char *const demand_v[] = { "off", "buffer", "full", NULL };
 	size_t klen = 0;
@@ -193,13 +201,15 @@ static int opt_one(struct hv_options *o, unsigned *seen, struct span w,
 	case K_GUEST:
 		if ((i = pick(v, guest_v)) < 0)
 			return opt_err(err, errlen, w,
-				       "guest must be auto, builtin or module");
+				       "guest must be auto, builtin, module or "
+				       "linux");
 		o->guest = (enum opt_guest)i;
 		break;
 	case K_TEST_CORRUPT:
-		if ((i = pick(v, corrupt_v)) < 0)
-			return opt_err(err, errlen, w,
-				       "test_corrupt must be none or tr_type");
+		if ((i = pick(v, opt_corrupt_name)) < 0)
+			return opt_err(err, errlen, w, "test_corrupt must be "
+				       "none, tr_type, demand_retry, rodata, "
+				       "text or ept_hv_frame");
 		o->corrupt = (enum opt_corrupt)i;
 		break;
 	case K_SKIP_CHECK:
@@ -260,6 +270,14 @@ static int opt_one(struct hv_options *o, unsigned *seen, struct span w,
 				       "expect_crash must be 0 or 1");
 		o->expect_crash = i == 1;
 		break;
+	case K_INITRD: {
+		static const char *const initrd_v[] = { "auto", "none", NULL };
+		if ((i = pick(v, initrd_v)) < 0)
+			return opt_err(err, errlen, w,
+				       "initrd must be auto or none");
+		o->no_initrd = i == 1;
+		break;
+	}
 	case K_COUNT:
 		break;
 	}
@@ -336,7 +354,8 @@ static void fmt_add(char *buf, size_t buflen, size_t *pos, const char *fmt, ...)
 
 int options_format(const struct hv_options *o, char *buf, size_t buflen)
 {
-	static const char *const gname[] = { "auto", "builtin", "module" };
+	static const char *const gname[] = { "auto", "builtin", "module",
+					     "linux" };
 	static const char *const dname[] = { "off", "buffer", "full" };
 	size_t pos = 0;
 
@@ -349,8 +368,9 @@ int options_format(const struct hv_options *o, char *buf, size_t buflen)
 		(unsigned long long)(o->guest_mem >> 20),
 		(unsigned)o->guest < ARRAY_SIZE(gname) ? gname[o->guest] : "?",
 		o->demand < ARRAY_SIZE(dname) ? dname[o->demand] : "?");
-	if (o->corrupt == OPT_CORRUPT_TR_TYPE)
-		fmt_add(buf, buflen, &pos, " test_corrupt=tr_type");
+	if (o->corrupt != OPT_CORRUPT_NONE && o->corrupt < OPT_CORRUPT_COUNT)
+		fmt_add(buf, buflen, &pos, " test_corrupt=%s",
+			opt_corrupt_name[o->corrupt]);
 	if (o->skip_check)
 		fmt_add(buf, buflen, &pos, " skip_check=1");
 	if (o->selftest)
@@ -363,6 +383,8 @@ int options_format(const struct hv_options *o, char *buf, size_t buflen)
 		fmt_add(buf, buflen, &pos, " restarts=%u", o->restarts);
 	if (o->expect_crash)
 		fmt_add(buf, buflen, &pos, " expect_crash=1");
+	if (o->no_initrd)
+		fmt_add(buf, buflen, &pos, " initrd=none");
 	return (int)pos;
 }
 
@@ -378,10 +400,11 @@ void options_parse(const char *cmdline)
 		return;
 	printf("options: %s\n", err);
 	printf("options: known: ept_leaf=4k|2m|1g|auto vpid=on|off "
-	       "guest_mem=<N>M|<N>G guest=auto|builtin|module "
-	       "demand=off|buffer|full test_corrupt=none|tr_type "
+	       "guest_mem=<N>M|<N>G guest=auto|builtin|module|linux "
+	       "demand=off|buffer|full test_corrupt=none|tr_type|"
+	       "demand_retry|rodata|text|ept_hv_frame "
 	       "skip_check=0|1 selftest=<name> watchdog=off|<N>ms "
-	       "restarts=<N> expect_crash=0|1\n");
+	       "restarts=<N> expect_crash=0|1 initrd=auto|none\n");
 	run_end(RUN_FAIL, "bad hypervisor option");
 }
 

@@ -17,8 +17,26 @@
 
 #include "include/types.h"
 
-enum opt_guest { OPT_GUEST_AUTO, OPT_GUEST_BUILTIN, OPT_GUEST_MODULE };
-enum opt_corrupt { OPT_CORRUPT_NONE, OPT_CORRUPT_TR_TYPE };
+/* auto: the first module by its format (a bzImage by the Linux boot
+ * protocol, else Multiboot v1); module: Multiboot v1; linux: the Linux
+ * boot protocol (docs/linux-guest.md). */
+enum opt_guest { OPT_GUEST_AUTO, OPT_GUEST_BUILTIN, OPT_GUEST_MODULE,
+		 OPT_GUEST_LINUX };
+/* test_corrupt= (test only; README.md "Hypervisor options"): each value
+ * breaks one thing on purpose, so that a test can see it caught. */
+enum opt_corrupt {
+	OPT_CORRUPT_NONE,
+	OPT_CORRUPT_TR_TYPE,      /* a bad guest TR type in the VMCS */
+	OPT_CORRUPT_DEMAND_RETRY, /* demand faults retried unresolved: the
+	                             no-progress stop (hv/exit.h) */
+	OPT_CORRUPT_RODATA,       /* one .rodata byte flipped after the boot
+	                             hash: the audit (hv/audit.c) */
+	OPT_CORRUPT_TEXT,         /* one never-executed .text byte flipped */
+	OPT_CORRUPT_EPT_HV_FRAME, /* an EPT leaf onto a hypervisor frame */
+	OPT_CORRUPT_COUNT
+};
+/* The value names, indexed by enum opt_corrupt. */
+extern const char *const opt_corrupt_name[OPT_CORRUPT_COUNT + 1];
 
 #define OPT_WORD_MAX      128   /* longest accepted key=value word */
 #define OPT_SELFTEST_MAX  32    /* longest selftest name, with its NUL */
@@ -38,6 +56,8 @@ struct hv_options {
 	                            VM exit before it is stopped; 0 = off */
 	uint32_t restarts;       /* restarts=N: restart a crashed guest N times */
 	bool expect_crash;       /* expect_crash=1: crashes make the run PASS */
+	bool no_initrd;          /* initrd=none: a Linux guest's second module
+	                            is not its initramfs (default auto) */
 };
 
 extern struct hv_options hv_opts;

@@ -12,6 +12,8 @@ void run_end(int status, const char *why)
 	if (!ending++) {
 		if (status == RUN_PASS)
 			printf("EPTLAB-END: PASS\n");
+		else if (status == RUN_SKIP)
+			printf("EPTLAB-END: SKIP (%s)\n", why ? why : "no reason given");
 		else
 			printf("EPTLAB-END: FAIL (%s)\n", why ? why : "no reason given");
 		con_drain();

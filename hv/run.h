@@ -1,5 +1,6 @@
 /* Ending a run so that a harness can tell pass from fail (hv/run.c).
- * Prints the final marker "EPTLAB-END: PASS" / "EPTLAB-END: FAIL (<why>)",
+ * Prints the final marker "EPTLAB-END: PASS", "EPTLAB-END: SKIP (<why>)"
+ * or "EPTLAB-END: FAIL (<why>)",
  * drains the UART, then stops the emulator:
  *   QEMU: isa-debug-exit (port 0xf4), exit code (status << 1) | 1;
  *   Bochs: magic breakpoint (xchg bx,bx), the -rc script then quits;
@@ -10,6 +11,7 @@
 
 #define RUN_PASS 0
 #define RUN_FAIL 1
+#define RUN_SKIP 77     /* the usual test-harness "skipped" status */
 
 #define DEBUG_EXIT_PORT 0xF4
 

@@ -11,8 +11,11 @@
 #include "vmx/guest_regs.h"
 #include "vmx/vmcs_setup.h"
 #include "hv/ept_view.h"
+#include "hv/vcpu/msr.h"
 
 struct vm;
+struct vcpu_cpuid;
+struct vcpu_cr_caps;
 
 /* A vCPU lives at the top of its VM-exit stack, and HOST_RSP points at it
  * (vmx/vmx_stub.h): the exit stub saves the guest's GPRs straight into
@@ -23,7 +26,15 @@ struct vcpu {
 	struct vm *vm;              /* the VM this vCPU runs */
 	uint64_t vmcs_pa;
 	struct vmcs_ctls ctl;       /* controls and CR masks in the VMCS */
-	uint64_t apic_base;         /* virtual IA32_APIC_BASE */
+	/* The virtual CPU (hv/vcpu_setup.c, docs/virtual-cpu.md). */
+	const struct vcpu_cpuid *cpuid;     /* the guest's CPUID, built at boot */
+	const struct vcpu_cr_caps *cr_caps; /* VMX fixed bits for the CR rules */
+	struct vcpu_msr msr;        /* the MSR table's per-vCPU state */
+	uint64_t xcr0;              /* the guest's XCR0 */
+	/* The VM-entry MSR-load area: the switched MSRs with the guest's
+	 * values (the VM-exit MSR-store area is the KERNEL_GS_BASE slot). */
+	struct vcpu_msr_slot *msr_load;
+	unsigned n_msr_load;
 	struct vcpu_ept ept;        /* its EPT view, #VE, PML (hv/ept_view.h) */
 } __attribute__((aligned(16)));    /* HOST_RSP: 16-byte aligned */
 _Static_assert(offsetof(struct vcpu, regs) == 0, "stub: regs at 0");

@@ -171,11 +171,31 @@ int vm_map_lazy(struct vm *vm);
 bool vm_range_has(const struct vm *vm, uint64_t gpa, uint64_t size,
 		  uint64_t flags);
 
+/* Count one INVEPT / INVVPID of type type that the hypervisor executed for
+ * vm, in its total and by type (HC_COUNTERS). */
+static inline void vm_count_invept(struct vm *vm, unsigned type)
+{
+	vm->ctr.invept++;
+	if (type == 1)
+		vm->ctr.invept_single++;
+	else
+		vm->ctr.invept_all++;
+}
+
+static inline void vm_count_invvpid(struct vm *vm, unsigned type)
+{
+	vm->ctr.invvpid++;
+	vm->ctr.invvpid_type[type & 3]++;
+}
+
 /* ------------------------------------------------ hv/vm_ept.c */
 
 /* What the exit handler does after vm_ept_fault. */
 enum vm_fault_action {
-	VM_FAULT_RESUME,        /* resolved (demand, tracking, lazy): retry */
+	VM_FAULT_RESUME,        /* resolved (demand, tracking, lazy), the EPT
+	                           changed: retry */
+	VM_FAULT_RETRY,         /* nothing to change (a stale entry): retry
+	                           as it was, no progress (hv/exit.h) */
 	VM_FAULT_INJECT_GP,     /* outside RAM or not permitted: #GP(0), or
 	                           a stop if delivering an event */
 };

@@ -29,6 +29,7 @@
 #include "hv/run.h"
 #include "hv/stats.h"
 #include "hv/host.h"
+#include "hv/options.h"
 #include "hv/memlayout.h"
 #include "lib/console.h"
 #include "include/x86.h"
@@ -99,6 +100,20 @@ static void report(struct vm *vm, uint64_t gpa, uint64_t gla, uint64_t qual,
 	       "guest stopped" : "#GP(0) injected");
 }
 
+/* Why nothing answers at gpa (>= guest RAM): the PC's device pages a
+ * kernel written for PCs reaches for are named, since eptlab does not
+ * emulate them yet (the interrupts-and-time issue). */
+static const char *outside_ram_why(uint64_t gpa)
+{
+	if (gpa >= 0xFEE00000 && gpa < 0xFEE01000)
+		return "outside guest RAM: the local APIC page (0xFEE00000), "
+		       "not emulated";
+	if (gpa >= 0xFEC00000 && gpa < 0xFEC01000)
+		return "outside guest RAM: the I/O APIC page (0xFEC00000), "
+		       "not emulated";
+	return "outside guest RAM";
+}
+
 /* Base GPA of view w's leaf covering gpa, or gpa's 4K page if unmapped. */
 static uint64_t leaf_base(struct vm_view *w, uint64_t gpa)
 {
@@ -131,7 +146,7 @@ enum vm_fault_action vm_ept_fault(struct vm *vm, unsigned view, uint64_t gpa,
 	if (gpa >= vm->ram_size) {
 		/* Isolation: nothing is ever mapped here. */
 		vm_vlog_add(vm, gpa, gla, qual, page);
-		report(vm, gpa, gla, qual, rip, "outside guest RAM");
+		report(vm, gpa, gla, qual, rip, outside_ram_why(gpa));
 		return VM_FAULT_INJECT_GP;
 	}
 	e = &vm->page[gpa >> 12];
@@ -139,6 +154,9 @@ enum vm_fault_action vm_ept_fault(struct vm *vm, unsigned view, uint64_t gpa,
 		/* Demand paging: the hot path. The frame is mapped in every
 		 * view, whichever one faulted. */
 		vm_vlog_add(vm, gpa, gla, qual, page);
+		if (__builtin_expect(hv_opts.corrupt == OPT_CORRUPT_DEMAND_RETRY,
+				     0))
+			return VM_FAULT_RETRY;  /* test only: never backed */
 		rc = vm_back_page(vm, page);
 		if (rc) {
 			report(vm, gpa, gla, qual, rip,
@@ -189,7 +207,7 @@ enum vm_fault_action vm_ept_fault(struct vm *vm, unsigned view, uint64_t gpa,
 		return VM_FAULT_RESUME;
 	}
 	if (access_allowed(x.prot, qual))
-		return VM_FAULT_RESUME;     /* already allowed: stale, retry */
+		return VM_FAULT_RETRY;      /* already allowed: stale, retry */
 	if ((qual & EPTV_WRITE) && (x.prot & PG_PROT_SPP)) {
 		report(vm, gpa, gla, qual, rip, vm_spp_explain(vm, gpa, qual));
 		return VM_FAULT_INJECT_GP;

@@ -238,9 +238,8 @@ int vm_mem_reset(struct vm *vm)
 		panic("vm_mem_reset: %llu EPT tables left after unmapping all",
 		      (unsigned long long)pg_table_pages(&vm_ept0(vm)->space));
 	vm_build(vm);
-	vm_ept_state_clear(vm);
 	vm_view_invept(&vm->view[0]);
-	vm->ctr.invept = 0;
+	vm_ept_state_clear(vm);     /* counters from zero, after that flush */
 	return 0;
 }
 

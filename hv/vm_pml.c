@@ -14,6 +14,7 @@
  * Bochs 2.7 logs the GPA with its page offset: bits 11:0 are masked off.
  */
 #include "hv/vm_pml.h"
+#include "hv/exit.h"
 #include "hv/vm.h"
 #include "hv/vcpu.h"
 #include "hv/host.h"
@@ -70,7 +71,9 @@ void handle_pml_full(struct vcpu *v)
 	pml_drain(v);
 	pml_full_drain_ticks = rdtsc() - t0;
 	/* The access that found the log full set no A/D bit and logged
-	 * nothing; it is retried. */
+	 * nothing; it is retried, now with room in the log (the PML index
+	 * the guest runs on is reset: progress, hv/exit.h). */
+	exit_mark_progress();
 }
 
 static int pml_enable(struct vcpu *v, bool on)

@@ -258,6 +258,7 @@ void handle_spp(struct vcpu *v)
 			       "from the HC_SPP_LAZY record, resuming\n",
 			       (unsigned long long)gpa, (unsigned long long)q);
 		}
+		exit_mark_progress();       /* the SPP table changed */
 		return;     /* the write is retried */
 	}
 	exit_com1_flush(v);

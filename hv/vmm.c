@@ -7,9 +7,12 @@
  * A crashed guest may be restarted from its boot state (`restarts=N`,
  * hv/contain.c): vmm_guest_reset, then vmm_guest_launch again.
  *
- * The guest is either the built-in test guest (hv/testguest.asm) or a
- * Multiboot v1 kernel passed as the first multiboot2 module (loaded by
- * hv/loader/). Both start in 32-bit protected mode, paging off.
+ * The guest is the built-in test guest (hv/testguest.asm), or the first
+ * multiboot2 module: a Multiboot v1 kernel, or a Linux bzImage (setup
+ * header magic "HdrS", hv/vmm_linux.c) with the second module as its
+ * initramfs, each loaded by hv/loader/. All start in 32-bit protected
+ * mode, paging off; the boot protocol chooses the segments
+ * (hv/vmm_guest.h).
  */
 #include "hv/vmm.h"
 #include "hv/cpu.h"
@@ -19,10 +22,16 @@
 #include "hv/vm_spp.h"
 #include "hv/options.h"
 #include "hv/contain.h"
+#include "hv/audit.h"
 #include "hv/stats.h"
 #include "hv/loader/mb1.h"
+#include "hv/loader/linux.h"
+#include "hv/vmm_guest.h"
+#include "hv/loader/pc_bda.h"
 #include "hv/exit.h"
 #include "hv/entry_fail.h"
+#include "hv/tsc.h"
+#include "hv/vcpu_setup.h"
 #include "hv/memlayout.h"
 #include "hv/run.h"
 #include "vmx/vmx.h"
@@ -56,6 +65,33 @@ static struct vmx_page vmm_page(const char *what)
 	return (struct vmx_page){ pa, phys_to_virt(pa) };
 }
 
+/* What eptlab requires of the CPU beyond the controls (those are checked
+ * by vmcs_ctls_compute), each with its reason. */
+static void vmm_check_caps(const struct vmx_caps *c)
+{
+	/* SDM 3D A.6 "Miscellaneous Data": bit 5 = VM exits store EFER.LMA
+	 * into the "IA-32e mode guest" entry control. A guest that enables
+	 * long mode itself (CR0.PG is its own bit) depends on it; the SDM
+	 * says every CPU with unrestricted guest sets it. */
+	if (!(c->misc & BIT(5))) {
+		printf("vmx: IA32_VMX_MISC = 0x%llx has bit 5 clear: VM exits "
+		       "would not store EFER.LMA into the IA-32e mode guest "
+		       "control, which eptlab requires (a guest enables long "
+		       "mode without a CR0 exit)\n",
+		       (unsigned long long)c->misc);
+		run_end(RUN_FAIL, "IA32_VMX_MISC bit 5 is required");
+	}
+	/* Every EPT change that removes or restricts a translation needs an
+	 * INVEPT (hv/vm_mem.c): single-context, or all-context instead. */
+	if (vmx_invept_type(c, INVEPT_SINGLE) < 0) {
+		printf("vmx: IA32_VMX_EPT_VPID_CAP = 0x%llx offers neither "
+		       "single-context nor all-context INVEPT: EPT changes "
+		       "could not be flushed\n",
+		       (unsigned long long)c->ept_vpid);
+		run_end(RUN_FAIL, "INVEPT required");
+	}
+}
+
 /* VT-x on, or the run ends naming why (vmx_enable prints the details). */
 static void vmm_vmx_on(void)
 {
@@ -70,10 +106,12 @@ static void vmm_vmx_on(void)
 		run_end(RUN_FAIL, "VT-x locked off in IA32_FEATURE_CONTROL");
 	if (rc)
 		run_end(RUN_FAIL, "VMXON failed");
+	vmm_check_caps(&vmx_caps);
 }
 
 /* The exit bitmaps, made once and kept across guest restarts: every I/O
- * port exits (hv/exit_io.c), and so do the MSRs hv/exit_msr.c handles. */
+ * port exits (hv/exit_io.c); the MSR bitmap is filled from the MSR table
+ * by vcpu_setup_boot (hv/vcpu_setup.c). */
 static struct vmx_page io_bitmap_a, io_bitmap_b, msr_bitmap;
 
 static void vmm_bitmaps(void)
@@ -83,12 +121,7 @@ static void vmm_bitmaps(void)
 	msr_bitmap = vmm_page("MSR bitmap");
 	memset(io_bitmap_a.va, 0xFF, SZ_4K);
 	memset(io_bitmap_b.va, 0xFF, SZ_4K);
-	exit_msr_bitmap(msr_bitmap.va);
 }
-
-struct guest_entry {
-	uint64_t rip, rsp, rax, rbx;
-};
 
 static void load_builtin(struct vm *vm, struct guest_entry *ge)
 {
@@ -96,10 +129,8 @@ static void load_builtin(struct vm *vm, struct guest_entry *ge)
 
 	if (vm_write(vm, TG_LOAD_GPA, testguest_start, len))
 		panic("built-in guest does not fit in guest RAM");
-	ge->rip = TG_LOAD_GPA;
-	ge->rsp = GUEST_STACK;
-	ge->rax = 0;
-	ge->rbx = vm->ram_size;
+	*ge = (struct guest_entry){ .rip = TG_LOAD_GPA, .rsp = GUEST_STACK,
+				    .rbx = vm->ram_size, GUEST_ENTRY_MB1_SEGS };
 	printf("vm: built-in test guest (%zu bytes) at GPA 0x%llx\n", len,
 	       (unsigned long long)TG_LOAD_GPA);
 }
@@ -114,23 +145,34 @@ static int gm_zero(void *ctx, uint64_t gpa, size_t len)
 	return vm_zero(ctx, gpa, len);
 }
 
+/* The guest kernel (the first module) with the modules after it (its
+ * Multiboot v1 modules), on a PC-like low memory: the BDA and EBDA
+ * (hv/loader/pc_bda.c), the kernel, the modules page-aligned above it,
+ * the memory map marking the EBDA, the BIOS area and the modules used,
+ * and the info block at MB1_INFO_GPA. */
 static void load_module(struct vm *vm, const struct boot_module *m,
-			struct guest_entry *ge)
+			size_t nmods, struct guest_entry *ge)
 {
+	struct mb1_module mods[BOOT_MAX_MODULES];
+	uint64_t size[BOOT_MAX_MODULES], gpa[BOOT_MAX_MODULES];
+	struct mb1_mmap_entry map[6];
 	struct mb1_guest_mem gm = { .ctx = vm, .ram_size = vm->ram_size,
 				    .write = gm_write, .zero = gm_zero,
 				    .rsv_gpa = MB1_INFO_GPA,
-				    .rsv_size = mb1_info_size(m->cmdline, 2),
 				    .rsv_name = "Multiboot info block" };
-	struct mb1_mmap_entry map[2] = {
-		{ 0, 0x9FC00, 1 },
-		{ 0x100000, vm->ram_size - 0x100000, 1 },
-	};
 	static struct mb1_image img;
 	char err[200];
 	int rc;
-	int64_t info;
+	int64_t info, end;
+	size_t nmap;
 
+	for (size_t i = 0; i < nmods; i++) {
+		size[i] = m[1 + i].end - m[1 + i].start;
+		mods[i].string = m[1 + i].cmdline;
+	}
+	gm.rsv_size = mb1_info_size(m->cmdline, ARRAY_SIZE(map), mods, nmods);
+	if (pc_bda_write(&gm, GUEST_COM1_PORT))
+		panic("guest RAM too small for the BIOS data area");
 	rc = mb1_load(phys_to_virt(m->start), (size_t)(m->end - m->start), &gm,
 		      &img, err, sizeof(err));
 	if (rc) {
@@ -138,53 +180,109 @@ static void load_module(struct vm *vm, const struct boot_module *m,
 		       "%s (%s)\n", err, err_name(rc));
 		run_end(RUN_FAIL, "guest module rejected");
 	}
-	info = mb1_build_info(&gm, MB1_INFO_GPA, m->cmdline, map,
-			      ARRAY_SIZE(map), err, sizeof(err));
+	end = mb1_place_modules(&gm, img.hi, size, nmods, gpa, err,
+				sizeof(err));
+	if (end < 0) {
+		printf("vm: cannot place the guest's modules: %s (%s)\n", err,
+		       err_name((int)end));
+		run_end(RUN_FAIL, "guest modules do not fit");
+	}
+	for (size_t i = 0; i < nmods; i++) {
+		mods[i].gpa = gpa[i];
+		mods[i].size = size[i];
+		if (vm_write(vm, gpa[i], phys_to_virt(m[1 + i].start), size[i]))
+			panic("guest module %zu does not fit (placed)", i);
+		printf("vm: guest module %zu (%llu bytes, \"%s\") at GPA "
+		       "0x%llx-0x%llx\n", i, (unsigned long long)size[i],
+		       mods[i].string, (unsigned long long)gpa[i],
+		       (unsigned long long)(gpa[i] + size[i]));
+	}
+	nmap = mb1_pc_mmap(vm->ram_size, PC_EBDA_GPA,
+			   nmods ? gpa[0] : 0x100000, nmods ? (uint64_t)end : 0x100000,
+			   map, ARRAY_SIZE(map));
+	if (!nmap)
+		panic("no PC memory map for %llu bytes of guest RAM",
+		      (unsigned long long)vm->ram_size);
+	info = mb1_build_info(&gm, MB1_INFO_GPA, m->cmdline, map, nmap, mods,
+			      nmods, err, sizeof(err));
 	if (info < 0) {
 		printf("vm: cannot build the Multiboot info block: %s\n", err);
 		run_end(RUN_FAIL, "multiboot info block");
 	}
-	ge->rip = img.entry;
-	ge->rsp = GUEST_STACK;
-	ge->rax = MB1_BOOT_MAGIC;
-	ge->rbx = (uint64_t)info;
+	*ge = (struct guest_entry){ .rip = img.entry, .rsp = GUEST_STACK,
+				    .rax = MB1_BOOT_MAGIC,
+				    .rbx = (uint64_t)info, GUEST_ENTRY_MB1_SEGS };
 	printf("vm: Multiboot v1 guest module loaded at GPA 0x%llx-0x%llx, "
-	       "entry 0x%x, info at 0x%llx\n", (unsigned long long)img.lo,
-	       (unsigned long long)img.hi, img.entry,
-	       (unsigned long long)info);
+	       "entry 0x%x, info at 0x%llx, %zu module(s)\n",
+	       (unsigned long long)img.lo, (unsigned long long)img.hi,
+	       img.entry, (unsigned long long)info, nmods);
 }
 
-/* Which guest to (re)load: set once by vmm_main. */
+/* Which guest to (re)load: set once by vmm_main. The modules after the
+ * kernel are its Multiboot modules. */
 static const struct boot_module *guest_module;    /* NULL: built-in */
+static const struct boot_module *guest_initrd;    /* Linux: 2nd module */
+static bool guest_linux;
+static size_t guest_nmods;
 
-/* What the VM gets, from the options, for vmcs_setup (vmx/vmcs_setup.h):
- * the VMX layer writes the VMCS; the choices are made here. */
-static void vcpu_vmcs_setup(struct vcpu *v, const struct guest_entry *ge)
+/* VPID as the option asks, if the CPU can also flush it: the
+ * hypervisor's own flushes need INVVPID single- or all-context. */
+static bool vmm_vpid(const struct vmx_caps *c)
 {
-	struct vmcs_params p = {
+	if (!hv_opts.vpid)
+		return false;
+	if (vmx_proc2_allowed(c, PROC2_ENABLE_VPID) &&
+	    vmx_invvpid_type(c, INVVPID_SINGLE) < 0) {
+		printf("vmx: VPID off: the CPU offers VPID without INVVPID "
+		       "single- or all-context (IA32_VMX_EPT_VPID_CAP 0x%llx)\n",
+		       (unsigned long long)c->ept_vpid);
+		return false;
+	}
+	return true;
+}
+
+/* What the VM gets, from the options and the virtual CPU, for vmcs_setup
+ * (vmx/vmcs_setup.h): the VMX layer writes the VMCS; the choices are made
+ * here and in hv/vcpu_setup.c. */
+static bool use_vpid;               /* decided once by vmm_main */
+static uint32_t preempt_ticks;
+
+static struct vmcs_params vmm_params(struct vcpu *v)
+{
+	return (struct vmcs_params){
 		.caps = v->caps,
 		.eptp = ept_eptp(vm_ept0(v->vm)),
 		.eptp_list = v->vm->eptp_list_pa,
 		.spptp = vm_spptp(v->vm),
-		.vpid = hv_opts.vpid,
-		.preempt_ticks = contain_watchdog_ticks(v->caps),
+		.vpid = use_vpid,
+		.preempt_ticks = preempt_ticks,
 		.io_bitmap_a = io_bitmap_a.pa,
 		.io_bitmap_b = io_bitmap_b.pa,
 		.msr_bitmap = msr_bitmap.pa,
 		.host_rsp = (uint64_t)(uintptr_t)&v->regs,
-		.rip = ge->rip,
-		.rsp = ge->rsp,
 		.corrupt = hv_opts.corrupt == OPT_CORRUPT_TR_TYPE ?
 			   VMCS_CORRUPT_TR_TYPE : VMCS_CORRUPT_NONE,
 	};
+}
 
+static void vcpu_vmcs_setup(struct vcpu *v, const struct guest_entry *ge)
+{
+	struct vmcs_params p = vmm_params(v);
+
+	p.rip = ge->rip;
+	p.rsp = ge->rsp;
+	p.cs_sel = ge->cs;
+	p.ds_sel = ge->ds;
+	p.tr_sel = ge->tr;
+	p.gdtr_base = ge->gdtr_base;
+	p.gdtr_limit = ge->gdtr_limit;
+	vcpu_setup_params(v, &p);
 	if (!hv_opts.vpid)
 		printf("vmx: VPID off (vpid=off)\n");
 	if (p.corrupt == VMCS_CORRUPT_TR_TYPE)
 		printf("vmcs: test_corrupt=tr_type: guest TR access rights type "
 		       "set to 9 (available 32-bit TSS) on purpose\n");
-	if (vmcs_setup(&p, &v->ctl))
-		run_end(RUN_FAIL, "required VMX control missing");
+	vmcs_setup(&p, &v->ctl);
 	vcpu_ept_setup(v);          /* view 0; #VE and PML off */
 }
 
@@ -195,15 +293,18 @@ static void guest_load(struct vcpu *v)
 {
 	struct guest_entry ge;
 
-	if (guest_module)
-		load_module(v->vm, guest_module, &ge);
+	if (guest_module && guest_linux)
+		vmm_load_linux(v->vm, guest_module, guest_initrd, &ge);
+	else if (guest_module)
+		load_module(v->vm, guest_module, guest_nmods, &ge);
 	else
 		load_builtin(v->vm, &ge);
 	memset(&v->regs, 0, sizeof(v->regs));
-	v->apic_base = 0xFEE00000 | BIT(8) | BIT(11);   /* BSP, enabled */
+	vcpu_setup_reset(v);
 	vcpu_vmcs_setup(v, &ge);
 	v->regs.gpr[GPR_RAX] = ge.rax;
 	v->regs.gpr[GPR_RBX] = ge.rbx;
+	v->regs.gpr[GPR_RSI] = ge.rsi;
 }
 
 /* Restart path (hv/contain.h): guest RAM back to its boot state, then
@@ -236,6 +337,7 @@ void vmm_guest_launch(struct vcpu *v)
 	       (unsigned long long)v->vmcs_pa);
 	if (!exit_stats.first_entry_tsc)
 		exit_stats.first_entry_tsc = rdtsc();
+	exit_mark_progress();       /* the no-progress count starts full */
 	vmx_launch(&v->regs);
 }
 
@@ -251,6 +353,7 @@ void vmm_main(struct boot_info *bi)
 	bool module;
 
 	vmm_vmx_on();
+	tsc_calibrate();
 	contain_init();
 	vm_mem_init(vm, hv_opts.guest_mem);
 	exit_io_init(vm);
@@ -264,15 +367,32 @@ void vmm_main(struct boot_info *bi)
 		run_end(RUN_FAIL, "no guest module");
 	}
 	guest_module = module ? &bi->mod[0] : NULL;
+	/* guest=auto: a bzImage by the Linux boot protocol, anything else
+	 * by Multiboot v1; guest=linux / guest=module force one. */
+	guest_linux = hv_opts.guest == OPT_GUEST_LINUX ||
+		      (hv_opts.guest == OPT_GUEST_AUTO && guest_module &&
+		       linux_is_bzimage(phys_to_virt(guest_module->start),
+					(size_t)(guest_module->end -
+						 guest_module->start)));
+	guest_initrd = guest_linux && bi->nmod > 1 && !hv_opts.no_initrd ?
+		       &bi->mod[1] : NULL;
+	guest_nmods = module ? bi->nmod - 1 : 0;
 
 	memset(v, 0, sizeof(*v));
 	v->caps = &vmx_caps;
 	v->vm = vm;
 	vmm_bitmaps();
+	use_vpid = vmm_vpid(v->caps);
+	preempt_ticks = contain_watchdog_ticks(v->caps);
+	{
+		struct vmcs_params base = vmm_params(v);
+		vcpu_setup_boot(v, &base);
+	}
 	vmcs = vmm_page("VMCS region");
 	v->vmcs_pa = vmcs.pa;
 	vmx_vmcs_create(&vmcs);
 	guest_load(v);
+	audit_test_corrupt(vm);     /* test_corrupt=rodata|text|ept_hv_frame */
 	contain_first_launch();
 	vmm_guest_launch(v);
 }

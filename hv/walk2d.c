@@ -18,6 +18,7 @@
  */
 #include "hv/walk2d.h"
 #include "mm/pt_x86.h"
+#include "ept/ept_format.h"
 #include "include/err.h"
 
 struct walk2d_ctx {
@@ -122,4 +123,22 @@ int walk2d(struct pg_space *ept, uint64_t cr3, bool paging, uint64_t gva,
 		return out->result = gw.result;
 	out->guest_page_size = gw.xlate.page_size;
 	return out->result = walk2d_final(ept, gw.xlate.pa, out);
+}
+
+int walk2d_user_writable(const struct hc_walk *w)
+{
+	const uint64_t user_rw = PTE_P | PTE_RW | PTE_US;
+
+	if (w->result)
+		return -EFAULT;
+	if (!w->guest_nsteps || !w->final_ept_nsteps)
+		return -EACCES;
+	/* SDM 3A "Access Rights": a user-mode write needs R/W and U/S set
+	 * in every paging-structure entry of the translation. */
+	for (unsigned i = 0; i < w->guest_nsteps && i < PG_LEVELS; i++)
+		if ((w->lvl[i].entry & user_rw) != user_rw)
+			return -EACCES;
+	if (!(w->final_ept[w->final_ept_nsteps - 1].entry & EPT_W))
+		return -EACCES;
+	return 0;
 }

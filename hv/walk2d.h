@@ -37,6 +37,13 @@
 int walk2d(struct pg_space *ept, uint64_t cr3, bool paging, uint64_t gva,
 	   struct hc_walk *out);
 
+/* May a CPL > 0 caller have the hypervisor write at the walk's GVA? 0 if
+ * the walk translated it, every guest level has P, R/W and U/S, and the
+ * final EPT leaf allows writes; -EFAULT if it did not translate; -EACCES
+ * if a level or the EPT leaf refuses (or guest paging is off: no
+ * user/supervisor distinction). Pure: reads the struct only. */
+int walk2d_user_writable(const struct hc_walk *w);
+
 /* Name of guest level l ("PML4", "PDPT", "PD", "PT"). */
 const char *walk2d_level_name(unsigned l);
 

@@ -27,6 +27,7 @@
 #define HC_CPUID_SIG_EDX     0x62614C74   /* "tLab" */
 
 #define GUEST_EXIT_PORT      0xF4
+#define GUEST_STATUS_SKIP    77     /* status byte: the guest skipped */
 #define GUEST_COM1_PORT      0x3F8
 
 #define HC_ABI_VERSION       1
@@ -61,9 +62,13 @@ enum hc_number {
 	                          [pages] (bit0 A, bit1 D of the EPT leaf),
 	                          rsi = 1 to clear them afterwards (+INVEPT) */
 	HC_CONFIG       = 15,  /* rbx = GPA of struct hc_config -> 0 */
-	HC_AUDIT        = 16,  /* hypervisor self-audit (hv/audit.h): .text +
-	                          .rodata unchanged since boot and every EPT
-	                          leaf in the VM's own frames -> 0, else -EIO */
+	HC_AUDIT        = 16,  /* hypervisor self-audit (hv/audit.h): rbx =
+	                          0 for all of it (.text + .rodata unchanged
+	                          since boot, every EPT leaf of every view in
+	                          the VM's own frames, the host MSRs
+	                          unchanged), or one part only:
+	                          HC_AUDIT_EPT, HC_AUDIT_HOST_MSRS
+	                          -> 0, else -EIO */
 	/* 17..27: EPT views, #VE, dirty logging, sub-page permissions
 	 * (docs/ept-views.md; view = 0..HC_VIEWS-1, 0 the default view). */
 	HC_VIEW_CREATE  = 17,  /* rbx = PG_SIZE_* leaf sizes allowed (0: the
@@ -121,6 +126,10 @@ struct hc_config {
 	uint32_t invvpid_types;   /* bit n = INVVPID type n supported */
 };
 
+/* HC_AUDIT parts (rbx): 0 = the whole audit. */
+#define HC_AUDIT_EPT       2   /* only: every view's EPT in the VM's frames */
+#define HC_AUDIT_HOST_MSRS 4   /* only: host PAT, MTRRs, TSC_ADJUST unchanged */
+
 /* HC_TRANSLATE flags (rdx). */
 #define HC_WALK_PRINT  1   /* also draw the walk on the console + WALK-JSON */
 #define HC_WALK_VIEW   2   /* walk view rsi (else the view the vCPU is in) */
@@ -176,7 +185,8 @@ struct hc_violation {
  * as the leaf was), bit 7 clear (no GLA, gla = 0). */
 #define HC_VIOL_HV_WRITE  (1ULL << 63)
 
-/* HC_COUNTERS. */
+/* HC_COUNTERS. Fields are only ever appended (a guest built against an
+ * older header reads a prefix). */
 struct hc_counters {
 	uint64_t exits;
 	uint64_t ept_violations;
@@ -185,6 +195,11 @@ struct hc_counters {
 	                                 accesses (qual bit 8 = 0) */
 	uint64_t write_track_faults;
 	uint64_t invept, invvpid;     /* executed by the hypervisor */
+	/* invept by type: single-context (1) and all-context (2). */
+	uint64_t invept_single, invept_all;
+	/* invvpid by type 0..3 (individual address, single-context,
+	 * all-context, single-context retaining globals). */
+	uint64_t invvpid_type[4];
 };
 
 /* ------------------------------------------------ EPT views */
@@ -243,5 +258,25 @@ struct hc_ve_info {
 #define HC_SPP_LAZY       2   /* build the SPP-table path of the page's
                                  2 MiB block on its first SPPT miss (an
                                  SPP-related exit) instead of now */
+
+/* ---- Calls at CPL > 0 (docs/hypercalls.md "Calls from CPL > 0").
+ * The caller's CPL is SS.DPL, bits 6:5 of the guest's SS access rights in
+ * the VMCS. At CPL > 0 only the calls that read and report are allowed:
+ * HC_VERSION, HC_ECHO, HC_DUMP_STATE, HC_EXIT_STATS, HC_TRANSLATE and
+ * HC_PROBE_GPA. Every other number (those that change EPT, flush, write a
+ * result to a guest-physical address or change the hypervisor's state,
+ * the EPT-view calls HC_VIEW_CREATE..HC_SPP_SET among them) returns
+ * -EPERM and does nothing. (VMFUNC itself is the CPU's: it switches views
+ * at any CPL, SDM 3C "VM Functions".) No call writes a caller-chosen
+ * guest-physical address at CPL > 0: HC_TRANSLATE then takes RCX as the
+ * guest-virtual address of its struct hc_walk, and writes it only if every
+ * page of it is user-writable through the guest's own page tables (P, R/W
+ * and U/S at every level, under the current CR3, PCID bits masked) and
+ * writable in EPT; otherwise it returns -EACCES (-EFAULT: not mapped). */
+static inline bool hc_allowed_at_cpl3(uint64_t nr)
+{
+	return nr == HC_VERSION || nr == HC_ECHO || nr == HC_DUMP_STATE ||
+	       nr == HC_EXIT_STATS || nr == HC_TRANSLATE || nr == HC_PROBE_GPA;
+}
 
 #endif

@@ -55,6 +55,7 @@
 #define MSR_IA32_SYSENTER_ESP       0x175
 #define MSR_IA32_SYSENTER_EIP       0x176
 #define MSR_IA32_DEBUGCTL           0x1D9
+#define   DEBUGCTL_BTF                  BIT(1)   /* single-step on branches */
 #define MSR_IA32_PAT                0x277
 #define MSR_IA32_VMX_BASIC          0x480
 #define MSR_IA32_VMX_PINBASED_CTLS  0x481
@@ -89,6 +90,7 @@
 #define RFLAGS_CF  BIT(0)
 #define RFLAGS_FIXED BIT(1)
 #define RFLAGS_ZF  BIT(6)
+#define RFLAGS_TF  BIT(8)
 #define RFLAGS_IF  BIT(9)
 #define RFLAGS_VM  BIT(17)
 

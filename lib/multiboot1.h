@@ -31,7 +31,7 @@
  * image with one it cannot honour. */
 #define MB1_HF_PAGE_ALIGN  BIT(0)   /* modules page-aligned */
 #define MB1_HF_MEMINFO     BIT(1)   /* mem_* and mmap_* wanted */
-#define MB1_HF_VIDEO       BIT(2)   /* video mode table: not supported */
+#define MB1_HF_VIDEO       BIT(2)   /* video mode information wanted */
 #define MB1_HF_AOUT_KLUDGE BIT(16)  /* address fields valid */
 
 /* Info-block flags. */
@@ -40,6 +40,7 @@
 #define MB1_INFO_MODS      BIT(3)   /* mods_count, mods_addr */
 #define MB1_INFO_MMAP      BIT(6)   /* mmap_length, mmap_addr */
 #define MB1_INFO_LOADER    BIT(9)   /* boot_loader_name */
+#define MB1_INFO_FRAMEBUFFER BIT(12) /* framebuffer_* */
 
 /* Info-block byte offsets (all fields 32-bit, pointers guest-physical). */
 #define MB1_INFO_FLAGS       0
@@ -51,10 +52,21 @@
 #define MB1_INFO_MMAP_LEN    44
 #define MB1_INFO_MMAP_ADDR   48
 #define MB1_INFO_LOADER_NAME 64
+#define MB1_INFO_FB_ADDR     88     /* 64-bit */
+#define MB1_INFO_FB_PITCH    96     /* bytes per row */
+#define MB1_INFO_FB_WIDTH    100    /* pixels, or characters for text */
+#define MB1_INFO_FB_HEIGHT   104
+#define MB1_INFO_FB_BPP      108    /* u8 */
+#define MB1_INFO_FB_TYPE     109    /* u8: 0 indexed, 1 RGB, 2 EGA text */
+#define MB1_FB_TYPE_EGA_TEXT 2
 #define MB1_INFO_SIZE        116
 
 /* One module entry: mod_start, mod_end (exclusive), string, reserved. */
 #define MB1_MOD_SIZE         16
+#define MB1_MOD_START        0      /* byte offsets in an entry */
+#define MB1_MOD_END          4
+#define MB1_MOD_STRING       8
+#define MB1_MOD_RESERVED     12
 /* One memory-map entry: size (20, not counting itself), base_addr (64),
  * length (64), type; the next entry starts size + 4 bytes later. */
 #define MB1_MMAP_ENTRY_SIZE  24

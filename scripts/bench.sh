@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: deterministic cost figures (docs/benchmarks.md).
 #
-#   scripts/bench.sh [--short] [--runs "4k 2m 1g"]
+#   scripts/bench.sh [--short] [--runs "4k 2m 1g"] [--out DIR]
 #
 # Boots the hypervisor under Bochs (`clock: sync=none`, so a tick is one
 # executed instruction) once per EPT leaf policy, with the guest kernel in
@@ -11,7 +11,8 @@
 # figure was collected (a missed target is marked, not an error).
 #
 # --short: the smoke-test form (64 samples per figure, guest word
-# `bench_short`).
+# `bench_short`). --out DIR: the runs and bench.json under DIR instead of
+# $BUILD/bench-runs and $BUILD/bench.json (doc-figures).
 #
 # A fourth Bochs run on the Tiger Lake model (`--cpu tigerlake`, guest word
 # `bench_views`) gives the EPT-view figures: VMFUNC, #VE, PML, SPP's model
@@ -23,6 +24,7 @@ cd "$ROOT"
 BUILD=${BUILD:-build}
 case $BUILD in /*) B=$BUILD ;; *) B=$ROOT/$BUILD ;; esac
 OUT=$B/bench-runs
+JSON=$B/bench.json
 HV_ELF=$B/eptlab.elf
 GUEST_BIN=$B/guest/guest.bin
 HOST_BIN=$B/bench/bench_paging
@@ -32,9 +34,11 @@ short=0 runs="4k 2m 1g"
 while [ $# -gt 0 ]; do
     case $1 in
     --short) short=1; shift ;;
-    --runs)  [ $# -ge 2 ] || { echo "usage: $0 [--short] [--runs LIST]" >&2; exit 2; }
+    --runs)  [ $# -ge 2 ] || { echo "usage: $0 [--short] [--runs LIST] [--out DIR]" >&2; exit 2; }
              runs=$2; shift 2 ;;
-    *)       echo "usage: $0 [--short] [--runs LIST]" >&2; exit 2 ;;
+    --out)   [ $# -ge 2 ] || { echo "usage: $0 [--short] [--runs LIST] [--out DIR]" >&2; exit 2; }
+             OUT=$2/runs; JSON=$2/bench.json; shift 2 ;;
+    *)       echo "usage: $0 [--short] [--runs LIST] [--out DIR]" >&2; exit 2 ;;
     esac
 done
 
@@ -114,5 +118,5 @@ logs+=("--views" "$dir/serial.log")
 extra=()
 [ "$short" -eq 1 ] && extra+=("--smoke")
 python3 scripts/bench_report.py "${logs[@]}" --host "$OUT/host.log" \
-    --json "$B/bench.json" "${extra[@]}" || status=1
+    --json "$JSON" "${extra[@]}" || status=1
 exit $status

@@ -8,7 +8,7 @@ PKGS=(nasm binutils gcc make
       grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools
       bochs bochsbios vgabios bochs-term
       qemu-system-x86 ovmf
-      libcmocka-dev clang graphviz python3)
+      libcmocka-dev clang graphviz python3 cpio)
 
 missing=()
 for p in "${PKGS[@]}"; do

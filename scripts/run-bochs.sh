@@ -6,7 +6,9 @@
 #
 # Writes a bochsrc, runs Bochs bounded by `timeout -s KILL` (Bochs ignores
 # SIGTERM), prints where the serial and Bochs logs are, and exits 0 only if
-# the serial log holds "EPTLAB-END: PASS". The serial log is the truth.
+# the serial log holds "EPTLAB-END: PASS", 77 if it ends with
+# "EPTLAB-END: SKIP" (the guest skipped: not a pass), 1 otherwise. The
+# serial log is the truth.
 #
 # --debug: interactive; Bochs stops at its debugger prompt before the first
 # instruction and at every magic breakpoint (xchg bx,bx). No timeout.
@@ -93,7 +95,7 @@ else
         </dev/null >"$logdir/bochs.stdout" 2>&1
     status=$?
     if [ $status -eq 137 ]; then
-        echo "run-bochs: TIMEOUT after ${tmo}s (killed)"
+        echo "run-bochs: TIMEOUT after ${tmo} s (killed)"
     fi
 fi
 
@@ -103,4 +105,7 @@ if grep -q 'EPTLAB-END: PASS' "$serial"; then
 fi
 marker=$(grep -a 'EPTLAB-END:' "$serial" | tail -n1)
 echo "run-bochs: ${marker:-no EPTLAB-END marker} (bochs exit $status)"
+case $marker in
+*'EPTLAB-END: SKIP'*) exit 77 ;;
+esac
 exit 1

@@ -57,7 +57,7 @@ timeout -s KILL "$tmo" qemu-system-x86_64 -m 512 "${fw[@]}" -cdrom "$iso" \
     -device isa-debug-exit,iobase=0xf4,iosize=4 \
     </dev/null >"$logdir/qemu.stdout" 2>&1
 status=$?
-[ $status -eq 137 ] && echo "run-qemu: TIMEOUT after ${tmo}s (killed)"
+[ $status -eq 137 ] && echo "run-qemu: TIMEOUT after ${tmo} s (killed)"
 marker=$(grep -a 'EPTLAB-END:' "$serial" | tail -n1)
 echo "run-qemu: ${marker:-no EPTLAB-END marker} (qemu exit $status)"
 exit $status

@@ -76,6 +76,7 @@ fail_prereq() { selected "$1"; echo "FAIL: $1 ($2)"; nfail=$((nfail + 1)); }
 # ------------------------------------------------------------ helpers
 # Documented in tests/README.md; t_*.sh files rely on these exact names.
 REASON_FILE=$TESTDIR/.reason
+TIMEOUT_FILE=$TESTDIR/.timeouts
 TEST_NAMES=()
 TEST_FUNCS=()
 
@@ -92,9 +93,20 @@ fail_reason() {
     printf '%s\n' "$*" >"$REASON_FILE"
 }
 
+# An emulator run killed at its time limit: recorded for the test that
+# ran it, which then fails with "TIMEOUT after N s" whatever its checks
+# said (no test may depend on a run being killed).
+note_timeout() {   # NAME SECONDS
+    printf 'TIMEOUT after %s s (%s)\n' "$2" "$1" >>"$TIMEOUT_FILE"
+}
+
+# The guest's modules: a test sets the array BOOT_MODS (FILE[:ARGS] words,
+# `local -a BOOT_MODS=(...)`) before mkiso / boot_run / boot_pass; INITRD
+# (a Linux guest's initramfs) is one more module, ahead of them.
 mkiso() {
-    local out=$1 args=${2:-} guest=${3:-} gargs=${4:-}
-    if ! "$ROOT/scripts/mkiso.sh" "$out" "$HV_ELF" "$guest" "$args" "$gargs" >"$out.log" 2>&1; then
+    local out=$1 args=${2:-} guest=${3:-} gargs=${4:-} initrd=${5:-}
+    if ! "$ROOT/scripts/mkiso.sh" "$out" "$HV_ELF" "$guest" "$args" "$gargs" \
+        ${initrd:+"$initrd:initrd"} ${BOOT_MODS[@]+"${BOOT_MODS[@]}"} >"$out.log" 2>&1; then
         fail_reason "mkiso $out failed: $(tail -n 3 "$out.log" | tr '\n' ' ')"
         return 1
     fi
@@ -110,6 +122,10 @@ _boot_engine() {
     SERIAL=$dir/serial.log
     "$ROOT/scripts/run-$engine.sh" --timeout "$BOOT_TIMEOUT" --log-dir "$dir" "$@" "$iso" \
         >"$dir/run.out" 2>&1
+    local rc=$? t
+    t=$(grep -a -m1 -o -E 'TIMEOUT after [0-9]+ s' "$dir/run.out")
+    [ -n "$t" ] && note_timeout "$name" "$(tr -dc 0-9 <<<"$t")"
+    return $rc
 }
 
 boot_bochs() {
@@ -132,7 +148,8 @@ boot_qemu() {
 
 # boot_run NAME "HVARGS" GUESTFILE "GUESTARGS" [run-bochs args...]
 # Builds $TESTDIR/NAME.iso (mkiso) and boots it under Bochs as NAME
-# (boot_bochs). Returns 1 only if the ISO could not be built: a run that
+# (boot_bochs). With BOOT_INITRD=FILE set, FILE is a second module (a
+# Linux guest's initramfs). Returns 1 only if the ISO could not be built: a run that
 # is meant to FAIL is checked by the caller.
 boot_run() {
     if [ $# -lt 4 ]; then
@@ -140,7 +157,7 @@ boot_run() {
         return 1
     fi
     local name=$1 iso=$TESTDIR/$1.iso
-    mkiso "$iso" "$2" "$3" "$4" || return 1
+    mkiso "$iso" "$2" "$3" "$4" "${BOOT_INITRD:-}" || return 1
     shift 4
     boot_bochs "$name" "$iso" "$@"
     return 0
@@ -162,11 +179,38 @@ boot_pass() {
     done
     [ $# -gt 0 ] && shift
     boot_run "${run[@]}" || return 1
+    # A run that ended FAIL fails here, with its own reason (and the
+    # first guest failure or the no-progress line, if any), before the
+    # test's checks would name only the first line they miss.
+    _run_failed "$SERIAL" && return 1
     if [ $# -gt 0 ]; then
         "$@" || return 1
     fi
+    expect_not_skip || return 1
     expect "$SERIAL" '^EPTLAB-END: PASS' "$what" || return 1
     bochs_log_clean
+}
+
+# True (and the reason recorded) if LOG holds an EPTLAB-END: FAIL marker.
+_run_failed() {
+    local log=$1 end first
+    [ -f "$log" ] || return 1
+    end=$(tr -d '\r' <"$log" | grep -a -m1 '^EPTLAB-END: FAIL')
+    [ -n "$end" ] || return 1
+    first=$(tr -d '\r' <"$log" | grep -a -m1 -E '^guest: FAIL:|^contain: no progress:|^audit: FAIL:|^\*\*\* EXCEPTION')
+    fail_reason "the run ended '$end'${first:+; first: '$first'}"
+    return 0
+}
+
+# A run that ended with SKIP (the guest wrote status 77) is not a PASS:
+# fail, saying so, wherever PASS is expected.
+expect_not_skip() {
+    local hit
+    hit=$(tr -d '\r' <"$SERIAL" 2>/dev/null | grep -a -m1 '^EPTLAB-END: SKIP')
+    if [ -n "$hit" ]; then
+        fail_reason "the run ended with SKIP where PASS was expected: '$hit' in $SERIAL"
+        return 1
+    fi
 }
 
 # Serial logs have CRLF line ends; they are matched without the CR.
@@ -205,6 +249,100 @@ expect_not() {
     hit=$(tr -d '\r' <"$log" | grep -a -E -m1 -- "$re")
     if [ -n "$hit" ]; then
         fail_reason "$why: '$hit' in $log"
+        return 1
+    fi
+}
+
+# expect_features LOG [MODEL]: no silent degradation. What the CPU model
+# offers (the `vmx: caps` line must say it: FEATURES_<model> below) and
+# the options request (`options:` line) must be what the run uses: VPID
+# and INVPCID in the `vmx: controls` line (proc2 bits 5 and 12, vpid=N),
+# 1G leaves and EPT A/D in the EPT line (leaf sizes, EPTP bit 6), and, if
+# the guest printed it, the same in its HC_CONFIG line (`hc: config`).
+# MODEL is the Bochs CPU model (default corei7_skylake_x).
+declare -A FEATURES_MODEL=(
+    [corei7_skylake_x]='2M yes, 1G yes, A/D yes;VPID yes;INVPCID yes'
+    [tigerlake]='2M yes, 1G yes, A/D yes;VPID yes;INVPCID yes'
+    [corei7_sandy_bridge_2600k]='2M yes, 1G no, A/D no;VPID yes;INVPCID no'
+)
+expect_features() {
+    local log=$1 model=${2:-corei7_skylake_x} spec caps opts ctl eptl cfg
+    local want_ept want_vpid want_invpcid cpu_1g cpu_ad cpu_vpid cpu_invpcid
+    local vpid_opt leaf_opt proc2 vpid eptp leaves want_leaves want_mask
+    spec=${FEATURES_MODEL[$model]:-}
+    if [ -z "$spec" ]; then
+        fail_reason "expect_features: no feature row for CPU model $model"
+        return 1
+    fi
+    IFS=';' read -r want_ept want_vpid want_invpcid <<<"$spec"
+    caps=$(tr -d '\r' <"$log" | grep -a -m1 '^vmx: caps: ')
+    opts=$(tr -d '\r' <"$log" | grep -a -m1 '^options: ')
+    ctl=$(tr -d '\r' <"$log" | grep -a -m1 '^vmx: controls ')
+    eptl=$(tr -d '\r' <"$log" | grep -a -m1 -E '^vm: guest RAM .*EPT leaves ')
+    cfg=$(tr -d '\r' <"$log" | grep -a -m1 '^guest: hc: config ')
+    if [ -z "$caps" ] || [ -z "$opts" ] || [ -z "$ctl" ] || [ -z "$eptl" ]; then
+        fail_reason "expect_features: caps, options, controls or EPT line missing in $log"
+        return 1
+    fi
+    # What the model offers, as the hypervisor read it.
+    for w in "EPT yes ($want_ept," "$want_vpid," "$want_invpcid"; do
+        case $caps in
+        *"$w"*) ;;
+        *) fail_reason "$model offers '$w', but the caps line says: $caps"; return 1 ;;
+        esac
+    done
+    cpu_1g=no; cpu_ad=no; cpu_vpid=no; cpu_invpcid=no
+    [[ $caps == *"1G yes"* ]] && cpu_1g=yes
+    [[ $caps == *"A/D yes"* ]] && cpu_ad=yes
+    [[ $caps == *"VPID yes"* ]] && cpu_vpid=yes
+    [[ $caps == *"INVPCID yes"* ]] && cpu_invpcid=yes
+    vpid_opt=$(sed -n -E 's/.* vpid=(on|off).*/\1/p' <<<"$opts")
+    leaf_opt=$(sed -n -E 's/.* ?ept_leaf=([a-z0-9]+).*/\1/p' <<<"$opts")
+    proc2=$(( $(sed -n -E 's/.* proc2=(0x[0-9a-f]+).*/\1/p' <<<"$ctl") ))
+    vpid=$(sed -n -E 's/.* vpid=([0-9]+)$/\1/p' <<<"$ctl")
+    eptp=$(( $(sed -n -E 's/.*EPTP (0x[0-9a-f]+).*/\1/p' <<<"$eptl") ))
+    leaves=$(sed -n -E 's/.*EPT leaves ([0-9KMG ]+),.*/\1/p' <<<"$eptl")
+    # VPID: on exactly when asked for and offered.
+    if [ "$vpid_opt" = on ] && [ $cpu_vpid = yes ]; then
+        if [ "${vpid:-0}" = 0 ] || [ $((proc2 & 0x20)) -eq 0 ]; then
+            fail_reason "vpid=on and the CPU offers VPID, but VPID is not in use: $ctl"
+            return 1
+        fi
+    elif [ "${vpid:-0}" != 0 ] || [ $((proc2 & 0x20)) -ne 0 ]; then
+        fail_reason "VPID in use though vpid=$vpid_opt, caps VPID $cpu_vpid: $ctl"
+        return 1
+    fi
+    # INVPCID: enabled exactly when offered (the guest then has it).
+    if [ $cpu_invpcid = yes ] && [ $((proc2 & 0x1000)) -eq 0 ]; then
+        fail_reason "the CPU offers INVPCID, but 'enable INVPCID' is off: $ctl"
+        return 1
+    elif [ $cpu_invpcid = no ] && [ $((proc2 & 0x1000)) -ne 0 ]; then
+        fail_reason "'enable INVPCID' on though the caps line says INVPCID no: $ctl"
+        return 1
+    fi
+    # EPT A/D: EPTP bit 6 exactly when offered.
+    if [ $cpu_ad = yes ] && [ $((eptp & 0x40)) -eq 0 ]; then
+        fail_reason "the CPU offers EPT A/D, but EPTP bit 6 is clear: $eptl"
+        return 1
+    elif [ $cpu_ad = no ] && [ $((eptp & 0x40)) -ne 0 ]; then
+        fail_reason "EPTP bit 6 set though the CPU lacks EPT A/D: $eptl"
+        return 1
+    fi
+    # Leaf sizes: up to the option's size, or the largest offered (auto).
+    case $leaf_opt in
+    4k) want_leaves="4K" ;;
+    2m) want_leaves="4K 2M" ;;
+    *)  if [ $cpu_1g = yes ]; then want_leaves="4K 2M 1G"; else want_leaves="4K 2M"; fi ;;
+    esac
+    if [ "$leaves" != "$want_leaves" ]; then
+        fail_reason "EPT leaves '$leaves', want '$want_leaves' (ept_leaf=$leaf_opt, 1G $cpu_1g): $eptl"
+        return 1
+    fi
+    # The guest's view (HC_CONFIG), when it printed one.
+    [ -n "$cfg" ] || return 0
+    want_mask=$(( 1 | (${#want_leaves} > 2 ? 2 : 0) | (${#want_leaves} > 5 ? 4 : 0) ))
+    if [[ ! $cfg =~ " ept_leaf_sizes 0x$(printf '%x' $want_mask) vpid ${vpid:-0} ept_ad $([ $cpu_ad = yes ] && echo 1 || echo 0) " ]]; then
+        fail_reason "HC_CONFIG disagrees with the run (want ept_leaf_sizes 0x$(printf '%x' $want_mask), vpid ${vpid:-0}, ept_ad for A/D $cpu_ad): $cfg"
         return 1
     fi
 }
@@ -322,13 +460,21 @@ for i in "${boot_selected[@]}"; do
         continue
     fi
     : >"$REASON_FILE"
+    : >"$TIMEOUT_FILE"
     # A subshell keeps one test's variables and `cd` away from the next.
     ( "$func" )
     rc=$?
-    if [ $rc -eq 0 ]; then
+    why=$(cat "$REASON_FILE")
+    if [ -s "$TIMEOUT_FILE" ]; then
+        tmo=$(paste -s -d ';' "$TIMEOUT_FILE")
+        if [ $rc -eq 0 ]; then
+            fail "$name" "$tmo, although its checks passed"
+        else
+            fail "$name" "$tmo; ${why:-returned $rc}"
+        fi
+    elif [ $rc -eq 0 ]; then
         pass "$name"
     else
-        why=$(cat "$REASON_FILE")
         fail "$name" "${why:-returned $rc}"
     fi
 done

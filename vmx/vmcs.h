@@ -316,6 +316,15 @@ enum vmcs_field {
 #define VPID_CAP_INVVPID_ALL        BIT(42)
 #define VPID_CAP_INVVPID_SINGLE_NG  BIT(43)
 
+/* INVEPT types (SDM 3C "INVEPT") */
+#define INVEPT_SINGLE     1
+#define INVEPT_ALL        2
+/* INVVPID types (SDM 3C "INVVPID") */
+#define INVVPID_ADDR      0
+#define INVVPID_SINGLE    1
+#define INVVPID_ALL       2
+#define INVVPID_SINGLE_NG 3   /* single context, keep global translations */
+
 /* Basic exit reasons (SDM 3D Appendix C) */
 enum vmx_exit_reason {
 	EXIT_EXCEPTION_NMI        = 0,

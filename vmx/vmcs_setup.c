@@ -15,13 +15,6 @@
 #include "lib/console.h"
 #include "lib/panic.h"
 
-/* MSR bitmap layout (SDM 3C "VM-Execution Control Fields", MSR-Bitmap
- * Address): four 1 KiB bitmaps, a set bit makes the access exit. */
-#define MSRBM_READ_LO    0
-#define MSRBM_READ_HI    1024
-#define MSRBM_WRITE_LO   2048
-#define MSRBM_WRITE_HI   3072
-
 /* Only requested with a timer budget (vmcs_params.preempt_ticks). "Save
  * VMX-preemption timer value" stays off: every VM entry reloads the
  * budget from the VMCS field. */
@@ -29,24 +22,36 @@ static const struct vmx_ctl_req pin_req[] = {
 	{ "activate VMX-preemption timer", PIN_PREEMPTION_TIMER, false },
 };
 
+/* RDPMC, MONITOR and MWAIT exit: performance monitoring and MONITOR/
+ * MWAIT are hidden from the guest, which gets #GP or #UD as on a CPU
+ * without them, instead of reading host counters or halting the CPU. */
 static const struct vmx_ctl_req proc_req[] = {
 	{ "HLT exiting",                 PROC_HLT_EXITING,        true },
+	{ "use TSC offsetting",          PROC_TSC_OFFSETTING,     true },
+	{ "RDPMC exiting",               PROC_RDPMC_EXITING,      true },
+	{ "MWAIT exiting",               PROC_MWAIT_EXITING,      true },
+	{ "MONITOR exiting",             PROC_MONITOR_EXITING,    true },
 	{ "use I/O bitmaps",             PROC_USE_IO_BITMAPS,     true },
 	{ "use MSR bitmaps",             PROC_USE_MSR_BITMAPS,    true },
 	{ "activate secondary controls", PROC_SECONDARY_CONTROLS, true },
 };
 
+/* The debug controls keep the guest's DR7 and IA32_DEBUGCTL across VM
+ * exits (SDM 3C "VM-Exit Controls", "VM-Entry Controls"); without them
+ * every VM exit sets DR7 to 0x400 and clears IA32_DEBUGCTL. */
 static const struct vmx_ctl_req exit_req[] = {
 	{ "host address-space size", EXIT_HOST_ADDR_SPACE_SIZE, true },
 	{ "save IA32_EFER",          EXIT_SAVE_IA32_EFER,       true },
 	{ "load IA32_EFER",          EXIT_LOAD_IA32_EFER,       true },
 	{ "save IA32_PAT",           EXIT_SAVE_IA32_PAT,        false },
 	{ "load IA32_PAT",           EXIT_LOAD_IA32_PAT,        false },
+	{ "save debug controls",     EXIT_SAVE_DEBUG_CONTROLS,  false },
 };
 
 static const struct vmx_ctl_req entry_req[] = {
-	{ "load IA32_EFER", ENTRY_LOAD_IA32_EFER, true },
-	{ "load IA32_PAT",  ENTRY_LOAD_IA32_PAT,  false },
+	{ "load IA32_EFER",      ENTRY_LOAD_IA32_EFER,      true },
+	{ "load IA32_PAT",       ENTRY_LOAD_IA32_PAT,       false },
+	{ "load debug controls", ENTRY_LOAD_DEBUG_CONTROLS, false },
 };
 
 /* *val for one control field; -EOPNOTSUPP (printed) if the CPU lacks a
@@ -117,25 +122,12 @@ int vmcs_proc2_set(struct vmcs_ctls *o, const struct vmx_caps *c,
 	return 0;
 }
 
-void vmx_msr_bitmap_intercept(uint8_t *bm, uint32_t msr)
-{
-	uint32_t base;
-
-	if (msr <= 0x1FFF)
-		base = 0;
-	else if (msr >= 0xC0000000 && msr <= 0xC0001FFF)
-		base = 1024, msr -= 0xC0000000;
-	else
-		return;              /* outside both ranges: always exits */
-	bm[(base ? MSRBM_READ_HI : MSRBM_READ_LO) + msr / 8] |= 1 << (msr % 8);
-	bm[(base ? MSRBM_WRITE_HI : MSRBM_WRITE_LO) + msr / 8] |= 1 << (msr % 8);
-}
-
-static int setup_controls(const struct vmcs_params *p, struct vmcs_ctls *o)
+int vmcs_ctls_compute(const struct vmcs_params *p, struct vmcs_ctls *o)
 {
 	const struct vmx_caps *c = p->caps;
 	int rc;
 
+	*o = (struct vmcs_ctls){ 0 };
 	if ((rc = ctl_compute(c->pin, pin_req,
 			      p->preempt_ticks ? ARRAY_SIZE(pin_req) : 0,
 			      "pin-based", &o->pin)) ||
@@ -148,7 +140,21 @@ static int setup_controls(const struct vmcs_params *p, struct vmcs_ctls *o)
 			      "VM-entry", &o->entry_ctl)))
 		return rc;
 	o->entry_ctl &= ~(uint32_t)ENTRY_IA32E_MODE_GUEST;
+	o->vpid = (o->proc2 & PROC2_ENABLE_VPID) ? 1 : 0;
+	/* Both debug controls or neither: one alone would load a DR7 that
+	 * was never saved, or save one that is never loaded. */
+	if (!(o->exit_ctl & EXIT_SAVE_DEBUG_CONTROLS) ||
+	    !(o->entry_ctl & ENTRY_LOAD_DEBUG_CONTROLS)) {
+		if (!(vmx_ctl_required(c->exit) & EXIT_SAVE_DEBUG_CONTROLS))
+			o->exit_ctl &= ~(uint32_t)EXIT_SAVE_DEBUG_CONTROLS;
+		if (!(vmx_ctl_required(c->entry) & ENTRY_LOAD_DEBUG_CONTROLS))
+			o->entry_ctl &= ~(uint32_t)ENTRY_LOAD_DEBUG_CONTROLS;
+	}
+	return 0;
+}
 
+static void setup_controls(const struct vmcs_params *p, struct vmcs_ctls *o)
+{
 	vmcs_write32(VMCS_PIN_CONTROLS, o->pin);
 	vmcs_write32(VMCS_PROC_CONTROLS, o->proc);
 	vmcs_write32(VMCS_PROC_CONTROLS2, o->proc2);
@@ -158,11 +164,14 @@ static int setup_controls(const struct vmcs_params *p, struct vmcs_ctls *o)
 	vmcs_write32(VMCS_PF_ERROR_MASK, 0);
 	vmcs_write32(VMCS_PF_ERROR_MATCH, 0);
 	vmcs_write32(VMCS_CR3_TARGET_COUNT, 0);
-	vmcs_write32(VMCS_EXIT_MSR_STORE_COUNT, 0);
-	vmcs_write32(VMCS_EXIT_MSR_LOAD_COUNT, 0);
-	vmcs_write32(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
+	vmcs_write64(VMCS_EXIT_MSR_STORE_ADDR, p->exit_msr_store);
+	vmcs_write32(VMCS_EXIT_MSR_STORE_COUNT, p->n_exit_msr_store);
+	vmcs_write64(VMCS_EXIT_MSR_LOAD_ADDR, p->exit_msr_load);
+	vmcs_write32(VMCS_EXIT_MSR_LOAD_COUNT, p->n_exit_msr_load);
+	vmcs_write64(VMCS_ENTRY_MSR_LOAD_ADDR, p->entry_msr_load);
+	vmcs_write32(VMCS_ENTRY_MSR_LOAD_COUNT, p->n_entry_msr_load);
 	vmcs_write32(VMCS_ENTRY_INTR_INFO, 0);
-	vmcs_write64(VMCS_TSC_OFFSET, 0);
+	vmcs_write64(VMCS_TSC_OFFSET, p->tsc_offset);
 
 	vmcs_write64(VMCS_IO_BITMAP_A, p->io_bitmap_a);
 	vmcs_write64(VMCS_IO_BITMAP_B, p->io_bitmap_b);
@@ -171,7 +180,6 @@ static int setup_controls(const struct vmcs_params *p, struct vmcs_ctls *o)
 		vmcs_write32(VMCS_PREEMPTION_TIMER, p->preempt_ticks);
 
 	vmcs_write64(VMCS_EPT_POINTER, p->eptp);
-	o->vpid = (o->proc2 & PROC2_ENABLE_VPID) ? 1 : 0;
 	if (o->vpid)
 		vmcs_write16(VMCS_VPID, o->vpid);
 	if (o->proc2 & PROC2_ENABLE_XSAVES)
@@ -186,7 +194,6 @@ static int setup_controls(const struct vmcs_params *p, struct vmcs_ctls *o)
 	printf("vmx: controls pin=0x%x proc=0x%x proc2=0x%x exit=0x%x "
 	       "entry=0x%x vpid=%u\n", o->pin, o->proc, o->proc2, o->exit_ctl,
 	       o->entry_ctl, o->vpid);
-	return 0;
 }
 
 /* Base of the 16-byte system descriptor for sel in the GDT at gdt. */
@@ -245,7 +252,6 @@ static void setup_host(const struct vmcs_params *p, const struct vmcs_ctls *o)
 #define AR_TSS32_BUSY 0x008B  /* busy 32-bit TSS, P */
 #define AR_TSS32_AVAIL 0x0089 /* available 32-bit TSS (invalid for entry) */
 #define AR_UNUSABLE  0x10000
-#define GUEST_PAT_RESET 0x0007040600070406ULL
 
 static void guest_seg(enum vmcs_field sel, uint16_t s, uint32_t ar)
 {
@@ -273,39 +279,29 @@ uint64_t vmcs_guest_cr4(const struct vmcs_ctls *o)
 
 static void setup_guest(const struct vmcs_params *p, struct vmcs_ctls *o)
 {
-	const struct vmx_caps *c = p->caps;
-	/* SDM 3C "Checks on Guest Control Registers, Debug Registers, and
-	 * MSRs": with "unrestricted guest", CR0.PE and CR0.PG are not forced
-	 * by IA32_VMX_CR0_FIXED0. */
-	uint64_t cr0_forced = c->cr0_fixed0 & ~(CR0_PE | CR0_PG);
-	uint64_t cr0_shadow = CR0_PE | CR0_ET;
-	uint64_t cr0 = (cr0_shadow | cr0_forced) & c->cr0_fixed1;
-	uint64_t cr4 = c->cr4_fixed0 & c->cr4_fixed1;
-
-	/* The host owns the bits VMX forces or forbids; the guest sees its
-	 * own values through the read shadows (SDM 3C "Guest/Host Masks and
-	 * Read Shadows for CR0 and CR4"). */
-	o->cr0_mask = cr0_forced | (~c->cr0_fixed1 & 0xFFFFFFFF);
-	o->cr4_mask = c->cr4_fixed0 | (~c->cr4_fixed1 & 0xFFFFFFFF);
+	/* The masks, shadows and values are the caller's (SDM 3C
+	 * "Guest/Host Masks and Read Shadows for CR0 and CR4"). */
+	o->cr0_mask = p->cr0_mask;
+	o->cr4_mask = p->cr4_mask;
 	vmcs_writenat(VMCS_CR0_GUEST_HOST_MASK, o->cr0_mask);
 	vmcs_writenat(VMCS_CR4_GUEST_HOST_MASK, o->cr4_mask);
-	vmcs_writenat(VMCS_CR0_READ_SHADOW, cr0_shadow);
-	vmcs_writenat(VMCS_CR4_READ_SHADOW, 0);
+	vmcs_writenat(VMCS_CR0_READ_SHADOW, p->cr0_shadow);
+	vmcs_writenat(VMCS_CR4_READ_SHADOW, p->cr4_shadow);
 
-	vmcs_writenat(VMCS_GUEST_CR0, cr0);
+	vmcs_writenat(VMCS_GUEST_CR0, p->cr0);
 	vmcs_writenat(VMCS_GUEST_CR3, 0);
-	vmcs_writenat(VMCS_GUEST_CR4, cr4);
+	vmcs_writenat(VMCS_GUEST_CR4, p->cr4);
 	vmcs_writenat(VMCS_GUEST_DR7, 0x400);
 	vmcs_writenat(VMCS_GUEST_RSP, p->rsp);
 	vmcs_writenat(VMCS_GUEST_RIP, p->rip);
 	vmcs_writenat(VMCS_GUEST_RFLAGS, RFLAGS_FIXED);
 
-	guest_seg(VMCS_GUEST_CS_SEL, 0x08, AR_CODE32);
-	guest_seg(VMCS_GUEST_SS_SEL, 0x10, AR_DATA32);
-	guest_seg(VMCS_GUEST_DS_SEL, 0x10, AR_DATA32);
-	guest_seg(VMCS_GUEST_ES_SEL, 0x10, AR_DATA32);
-	guest_seg(VMCS_GUEST_FS_SEL, 0x10, AR_DATA32);
-	guest_seg(VMCS_GUEST_GS_SEL, 0x10, AR_DATA32);
+	guest_seg(VMCS_GUEST_CS_SEL, p->cs_sel, AR_CODE32);
+	guest_seg(VMCS_GUEST_SS_SEL, p->ds_sel, AR_DATA32);
+	guest_seg(VMCS_GUEST_DS_SEL, p->ds_sel, AR_DATA32);
+	guest_seg(VMCS_GUEST_ES_SEL, p->ds_sel, AR_DATA32);
+	guest_seg(VMCS_GUEST_FS_SEL, p->ds_sel, AR_DATA32);
+	guest_seg(VMCS_GUEST_GS_SEL, p->ds_sel, AR_DATA32);
 
 	vmcs_write16(VMCS_GUEST_LDTR_SEL, 0);
 	vmcs_writenat(VMCS_GUEST_LDTR_BASE, 0);
@@ -314,14 +310,14 @@ static void setup_guest(const struct vmcs_params *p, struct vmcs_ctls *o)
 
 	/* SDM 3C "Checks on Guest Segment Registers": TR must be usable,
 	 * S = 0, type 11 (busy 32-bit TSS) or 3 (busy 16-bit, not IA-32e). */
-	vmcs_write16(VMCS_GUEST_TR_SEL, 0x18);
+	vmcs_write16(VMCS_GUEST_TR_SEL, p->tr_sel);
 	vmcs_writenat(VMCS_GUEST_TR_BASE, 0);
 	vmcs_write32(VMCS_GUEST_TR_LIMIT, 0x67);
 	vmcs_write32(VMCS_GUEST_TR_AR, p->corrupt == VMCS_CORRUPT_TR_TYPE ?
 		     AR_TSS32_AVAIL : AR_TSS32_BUSY);
 
-	vmcs_writenat(VMCS_GUEST_GDTR_BASE, 0);
-	vmcs_write32(VMCS_GUEST_GDTR_LIMIT, 0);
+	vmcs_writenat(VMCS_GUEST_GDTR_BASE, p->gdtr_base);
+	vmcs_write32(VMCS_GUEST_GDTR_LIMIT, p->gdtr_limit);
 	vmcs_writenat(VMCS_GUEST_IDTR_BASE, 0);
 	vmcs_write32(VMCS_GUEST_IDTR_LIMIT, 0);
 
@@ -331,20 +327,16 @@ static void setup_guest(const struct vmcs_params *p, struct vmcs_ctls *o)
 	vmcs_writenat(VMCS_GUEST_SYSENTER_EIP, 0);
 	vmcs_write64(VMCS_GUEST_IA32_EFER, 0);
 	if (o->entry_ctl & ENTRY_LOAD_IA32_PAT)
-		vmcs_write64(VMCS_GUEST_IA32_PAT, GUEST_PAT_RESET);
+		vmcs_write64(VMCS_GUEST_IA32_PAT, p->pat);
 	vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, 0);
 	vmcs_write32(VMCS_GUEST_ACTIVITY_STATE, 0);     /* active */
 	vmcs_writenat(VMCS_GUEST_PENDING_DBG, 0);
 	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
 }
 
-int vmcs_setup(const struct vmcs_params *p, struct vmcs_ctls *out)
+void vmcs_setup(const struct vmcs_params *p, struct vmcs_ctls *ctl)
 {
-	int rc = setup_controls(p, out);
-
-	if (rc)
-		return rc;
-	setup_host(p, out);
-	setup_guest(p, out);
-	return 0;
+	setup_controls(p, ctl);
+	setup_host(p, ctl);
+	setup_guest(p, ctl);
 }

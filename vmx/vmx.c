@@ -20,28 +20,6 @@ bool vmx_proc2_allowed(const struct vmx_caps *c, uint32_t bit)
 	       (vmx_ctl_allowed(c->proc2) & bit);
 }
 
-bool vmx_has_invept(const struct vmx_caps *c, unsigned type)
-{
-	if (!(c->ept_vpid & EPT_CAP_INVEPT))
-		return false;
-	return type == INVEPT_SINGLE ? !!(c->ept_vpid & EPT_CAP_INVEPT_SINGLE) :
-	       type == INVEPT_ALL    ? !!(c->ept_vpid & EPT_CAP_INVEPT_ALL) :
-	       false;
-}
-
-bool vmx_has_invvpid(const struct vmx_caps *c, unsigned type)
-{
-	static const uint64_t bit[] = {
-		[INVVPID_ADDR] = VPID_CAP_INVVPID_ADDR,
-		[INVVPID_SINGLE] = VPID_CAP_INVVPID_SINGLE,
-		[INVVPID_ALL] = VPID_CAP_INVVPID_ALL,
-		[INVVPID_SINGLE_NG] = VPID_CAP_INVVPID_SINGLE_NG,
-	};
-	if (!(c->ept_vpid & VPID_CAP_INVVPID) || type >= ARRAY_SIZE(bit))
-		return false;
-	return !!(c->ept_vpid & bit[type]);
-}
-
 static void vmx_read_caps(struct vmx_caps *c)
 {
 	bool true_ctls;
@@ -75,6 +53,11 @@ static void vmx_read_caps(struct vmx_caps *c)
 		    ? rdmsr(MSR_IA32_VMX_VMFUNC) : 0;
 	c->maxphyaddr = cpuid(0x80000000, 0).eax >= 0x80000008
 			? (cpuid(0x80000008, 0).eax & 0xFF) : 36;
+	/* CPUID.80000008H:EAX[15:8]: 48, or 57 with 5-level paging. */
+	c->la_width = cpuid(0x80000000, 0).eax >= 0x80000008
+		      ? ((cpuid(0x80000008, 0).eax >> 8) & 0xFF) : 48;
+	if (c->la_width != 57)
+		c->la_width = 48;
 }
 
 void vmx_print_caps(const struct vmx_caps *c)
@@ -82,11 +65,17 @@ void vmx_print_caps(const struct vmx_caps *c)
 	uint64_t e = c->ept_vpid;
 	bool ept = vmx_proc2_allowed(c, PROC2_ENABLE_EPT);
 	bool vpid = vmx_proc2_allowed(c, PROC2_ENABLE_VPID);
+	/* INVPCID in a guest needs the CPU's INVPCID and the "enable
+	 * INVPCID" control (SDM 3C "Secondary Processor-Based VM-Execution
+	 * Controls"). */
+	bool invpcid = vmx_proc2_allowed(c, PROC2_ENABLE_INVPCID) &&
+		       cpuid(0, 0).eax >= 7 &&
+		       (cpuid(7, 0).ebx & CPUID_7_EBX_INVPCID);
 
 	printf("vmx: caps: rev 0x%x, EPT %s (2M %s, 1G %s, A/D %s, exec-only %s),"
 	       " VPID %s, unrestricted guest %s,"
-	       " INVEPT%s%s, INVVPID%s%s%s%s, VMFUNC 0x%llx (EPTP switching"
-	       " %s), #VE %s, PML %s, SPP %s\n",
+	       " INVEPT%s%s, INVVPID%s%s%s%s, INVPCID %s, VMFUNC 0x%llx (EPTP"
+	       " switching %s), #VE %s, PML %s, SPP %s\n",
 	       VMX_BASIC_REVISION(c->basic), ept ? "yes" : "no",
 	       (e & EPT_CAP_2M_PAGES) ? "yes" : "no",
 	       (e & EPT_CAP_1G_PAGES) ? "yes" : "no",
@@ -100,7 +89,7 @@ void vmx_print_caps(const struct vmx_caps *c)
 	       vmx_has_invvpid(c, INVVPID_SINGLE) ? " single" : "",
 	       vmx_has_invvpid(c, INVVPID_ALL) ? " all" : "",
 	       vmx_has_invvpid(c, INVVPID_SINGLE_NG) ? " single-nonglobal" : "",
-	       (unsigned long long)c->vmfunc,
+	       invpcid ? "yes" : "no", (unsigned long long)c->vmfunc,
 	       vmx_proc2_allowed(c, PROC2_ENABLE_VMFUNC) &&
 	       (c->vmfunc & VMFUNC_EPTP_SWITCHING) ? "yes" : "no",
 	       vmx_proc2_allowed(c, PROC2_EPT_VE) ? "yes" : "no",

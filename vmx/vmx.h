@@ -29,9 +29,7 @@ void vmx_print_caps(const struct vmx_caps *c);
 /* Make vmcs a VMCS region (revision id), VMCLEAR + VMPTRLD it. */
 void vmx_vmcs_create(const struct vmx_page *vmcs);
 
-/* Helpers over the EPT/VPID capability bits. */
-bool vmx_has_invept(const struct vmx_caps *c, unsigned type);
-bool vmx_has_invvpid(const struct vmx_caps *c, unsigned type);
+/* The INVEPT/INVVPID capability helpers are in vmx/vmx_caps.h. */
 bool vmx_proc2_allowed(const struct vmx_caps *c, uint32_t bit);
 
 #endif

@@ -22,7 +22,18 @@ struct vmx_caps {
 	uint64_t ept_vpid;      /* 0 if secondary controls lack EPT and VPID */
 	uint64_t vmfunc;        /* read only when "enable VM functions" allowed */
 	unsigned maxphyaddr;    /* CPUID.80000008:EAX[7:0] */
+	unsigned la_width;      /* CPUID.80000008:EAX[15:8]: 48 or 57; 0 = 48 */
 };
+
+/* Canonical for the CPU's linear-address width (la_width; 0 means 48):
+ * bits 63:width-1 all equal (SDM Vol. 1 "Canonical Addressing"). The VMX
+ * checks and INVVPID use the processor's width, whatever CR4.LA57 is. */
+static inline bool vmx_canonical(const struct vmx_caps *c, uint64_t a)
+{
+	unsigned s = 64 - (c->la_width == 57 ? 57 : 48);
+
+	return (uint64_t)((int64_t)(a << s) >> s) == a;
+}
 
 /* Must-be-one and may-be-one masks of a control MSR value. */
 static inline uint32_t vmx_ctl_required(uint64_t msr) { return (uint32_t)msr; }
@@ -41,5 +52,23 @@ struct vmx_ctl_req {
  * 'field' names the control field for messages ("secondary proc-based"). */
 int vmx_ctl_compute(uint64_t cap_msr, const struct vmx_ctl_req *req, size_t n,
 		    uint32_t *out, const char **missing);
+
+/* Whether IA32_VMX_EPT_VPID_CAP offers this INVEPT / INVVPID type (SDM 3D
+ * A.10 "VPID and EPT Capabilities"): the instruction bit and the type's. */
+bool vmx_has_invept(const struct vmx_caps *c, unsigned type);
+bool vmx_has_invvpid(const struct vmx_caps *c, unsigned type);
+
+/* The type to execute for a flush of kind 'want', checked against the
+ * capabilities, with the fallback to a wider flush (a wider flush is
+ * always correct, only slower):
+ *   INVEPT   single-context -> all-context
+ *   INVVPID  individual-address -> single-context -> all-context
+ *            single-context-retaining-globals -> single-context -> all
+ *            single-context -> all-context
+ * -1 if the CPU offers none of them (the caller must not flush that way;
+ * hv/vmm.c refuses EPT without INVEPT and turns VPID off without
+ * INVVPID at boot). */
+int vmx_invept_type(const struct vmx_caps *c, unsigned want);
+int vmx_invvpid_type(const struct vmx_caps *c, unsigned want);
 
 #endif

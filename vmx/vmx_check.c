@@ -66,10 +66,12 @@ int vchk_fail(struct vchk *c, enum vmx_check_rule id, enum vmcs_field fld,
 	return -EINVAL;
 }
 
-/* Canonical for 48-bit linear addresses: bits 63:47 all equal. */
-bool vchk_canonical(uint64_t a)
+/* Canonical for the processor's linear-address width (48, or 57 with
+ * 5-level paging): the VM-entry checks use the CPU's width, not the
+ * guest's CR4.LA57. */
+bool vchk_canonical(const struct vchk *c, uint64_t a)
 {
-	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+	return vmx_canonical(c->caps, a);
 }
 
 /* No bit set at or above the physical-address width. */

@@ -63,12 +63,12 @@ int vchk_guest_cr_msr(struct vchk *c)
 					 "load debug controls = 1");
 	}
 	v = vchk_rd(c, VMCS_GUEST_SYSENTER_ESP);
-	if (!vchk_canonical(v))
+	if (!vchk_canonical(c, v))
 		return vchk_fail(c, VCHK_R_GUEST_SYSENTER_ESP,
 				 VMCS_GUEST_SYSENTER_ESP, v,
 				 "48-bit linear addresses");
 	v = vchk_rd(c, VMCS_GUEST_SYSENTER_EIP);
-	if (!vchk_canonical(v))
+	if (!vchk_canonical(c, v))
 		return vchk_fail(c, VCHK_R_GUEST_SYSENTER_EIP,
 				 VMCS_GUEST_SYSENTER_EIP, v,
 				 "48-bit linear addresses");
@@ -97,7 +97,7 @@ int vchk_guest_cr_msr(struct vchk *c)
 	}
 	if (c->entry & ENTRY_LOAD_BNDCFGS) {
 		v = vchk_rd(c, VMCS_GUEST_IA32_BNDCFGS);
-		if ((v & VCHK_BNDCFGS_RSVD) || !vchk_canonical(v & GENMASK(63, 12)))
+		if ((v & VCHK_BNDCFGS_RSVD) || !vchk_canonical(c, v & GENMASK(63, 12)))
 			return vchk_fail(c, VCHK_R_GUEST_BNDCFGS,
 					 VMCS_GUEST_IA32_BNDCFGS, v,
 					 "load IA32_BNDCFGS = 1");
@@ -188,11 +188,11 @@ int vchk_guest_seg(struct vchk *c)
 	static const enum vchk_seg_id canon[] = { VCHK_TR, VCHK_FS, VCHK_GS };
 	for (size_t i = 0; i < ARRAY_SIZE(canon); i++) {
 		struct vchk_seg *s = &c->seg[canon[i]];
-		if (!vchk_canonical(s->base))
+		if (!vchk_canonical(c, s->base))
 			return vchk_fail(c, VCHK_R_GUEST_TR_FS_GS_BASE,
 					 s->base_f, s->base, "%s", s->name);
 	}
-	if (vchk_usable(ldtr) && !vchk_canonical(ldtr->base))
+	if (vchk_usable(ldtr) && !vchk_canonical(c, ldtr->base))
 		return vchk_fail(c, VCHK_R_GUEST_LDTR_BASE, ldtr->base_f,
 				 ldtr->base, "LDTR AR 0x%x", ldtr->ar);
 	if (cs->base & GENMASK(63, 32))
@@ -341,7 +341,7 @@ int vchk_guest_dt(struct vchk *c)
 
 	for (size_t i = 0; i < ARRAY_SIZE(dt); i++) {
 		uint64_t b = vchk_rd(c, dt[i].base);
-		if (!vchk_canonical(b))
+		if (!vchk_canonical(c, b))
 			return vchk_fail(c, VCHK_R_GUEST_DT_BASE, dt[i].base, b,
 					 "%s", dt[i].name);
 	}
@@ -365,10 +365,12 @@ int vchk_guest_rip_rflags(struct vchk *c)
 	if (!code64 && (rip & GENMASK(63, 32)))
 		return vchk_fail(c, VCHK_R_GUEST_RIP_HIGH, VMCS_GUEST_RIP, rip,
 				 "CS AR 0x%x entry 0x%x", cs->ar, c->entry);
-	/* The SDM asks bits 63:N identical, N = linear-address width (48). */
+	/* The SDM asks bits 63:N identical, N = the processor's
+	 * linear-address width (48, or 57 with 5-level paging). */
 	if (code64) {
-		uint64_t top = rip >> 48;
-		if (top != 0 && top != 0xFFFF)
+		unsigned n = c->caps->la_width == 57 ? 57 : 48;
+		uint64_t top = rip >> n;
+		if (top != 0 && top != (~0ULL >> n))
 			return vchk_fail(c, VCHK_R_GUEST_RIP_CANONICAL,
 					 VMCS_GUEST_RIP, rip, "CS AR 0x%x",
 					 cs->ar);

@@ -39,12 +39,12 @@ int vchk_host_cr_msr(struct vchk *c)
 		return vchk_fail(c, VCHK_R_HOST_CR3, VMCS_HOST_CR3, cr3,
 				 "MAXPHYADDR %u", c->pa_bits);
 	v = vchk_rd(c, VMCS_HOST_SYSENTER_ESP);
-	if (!vchk_canonical(v))
+	if (!vchk_canonical(c, v))
 		return vchk_fail(c, VCHK_R_HOST_SYSENTER_ESP,
 				 VMCS_HOST_SYSENTER_ESP, v,
 				 "48-bit linear addresses");
 	v = vchk_rd(c, VMCS_HOST_SYSENTER_EIP);
-	if (!vchk_canonical(v))
+	if (!vchk_canonical(c, v))
 		return vchk_fail(c, VCHK_R_HOST_SYSENTER_EIP,
 				 VMCS_HOST_SYSENTER_EIP, v,
 				 "48-bit linear addresses");
@@ -103,7 +103,7 @@ int vchk_host_seg(struct vchk *c)
 				 "exit controls 0x%x", c->exit);
 	for (size_t i = 0; i < ARRAY_SIZE(bases); i++) {
 		v = vchk_rd(c, bases[i].f);
-		if (!vchk_canonical(v))
+		if (!vchk_canonical(c, v))
 			return vchk_fail(c, VCHK_R_HOST_BASE_CANONICAL, bases[i].f,
 					 v, "%s base; 48-bit linear addresses",
 					 bases[i].name);
@@ -125,7 +125,7 @@ int vchk_host_addr_size(struct vchk *c)
 		return vchk_fail(c, VCHK_R_HOST_CR4_PAE, VMCS_HOST_CR4, cr4,
 				 "exit controls 0x%x", c->exit);
 	rip = vchk_rd(c, VMCS_HOST_RIP);
-	if (!vchk_canonical(rip))
+	if (!vchk_canonical(c, rip))
 		return vchk_fail(c, VCHK_R_HOST_RIP, VMCS_HOST_RIP, rip,
 				 "48-bit linear addresses");
 	return 0;

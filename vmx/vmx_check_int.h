@@ -161,7 +161,7 @@ uint64_t vchk_rd(const struct vchk *c, enum vmcs_field fld);
 int vchk_fail(struct vchk *c, enum vmx_check_rule id, enum vmcs_field fld,
 	      uint64_t val, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
-bool vchk_canonical(uint64_t a);
+bool vchk_canonical(const struct vchk *c, uint64_t a);
 bool vchk_pa_ok(const struct vchk *c, uint64_t a);
 bool vchk_page_ok(const struct vchk *c, uint64_t a);
 bool vchk_pat_ok(uint64_t pat);

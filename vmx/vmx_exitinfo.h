@@ -85,4 +85,10 @@ static inline bool intr_info_needs_insn_len(uint32_t info)
 #define ENTRYQ_NMI_INJECTION         3
 #define ENTRYQ_VMCS_LINK             4
 
+/* Guest interruptibility state and pending debug exceptions (SDM 3C
+ * "Guest Non-Register State"). */
+#define INTERRUPTIBILITY_STI         BIT(0)      /* blocking by STI */
+#define INTERRUPTIBILITY_MOV_SS      BIT(1)      /* blocking by MOV SS */
+#define PENDING_DBG_BS               BIT(14)     /* single-step trap */
+
 #endif

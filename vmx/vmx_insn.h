@@ -24,14 +24,7 @@
 #define VMX_FAIL_INVALID  1   /* CF = 1 */
 #define VMX_FAIL_VALID    2   /* ZF = 1 */
 
-/* INVEPT types (SDM 3C "INVEPT") */
-#define INVEPT_SINGLE     1
-#define INVEPT_ALL        2
-/* INVVPID types (SDM 3C "INVVPID") */
-#define INVVPID_ADDR      0
-#define INVVPID_SINGLE    1
-#define INVVPID_ALL       2
-#define INVVPID_SINGLE_NG 3   /* single context, keep global translations */
+/* The INVEPT and INVVPID types are in vmx/vmcs.h. */
 
 static inline int vmx_status(bool cf, bool zf)
 {

@@ -41,6 +41,23 @@ static inline void put_le64(uint8_t *p, uint64_t v)
 	put_le32(p + 4, (uint32_t)(v >> 32));
 }
 
+/* Access to guest-physical memory for a loader: guest RAM is
+ * [0, ram_size); write returns 0 or -EFAULT. (The Multiboot loader's
+ * struct mb1_guest_mem has the same shape plus its reserved range.) */
+struct loader_mem {
+	void *ctx;
+	uint64_t ram_size;
+	int (*write)(void *ctx, uint64_t gpa, const void *src, size_t len);
+};
+
+/* Do [a, a + alen) and [b, b + blen) overlap? (No wrap: callers keep
+ * both ends below 2^63.) */
+static inline bool loader_overlap(uint64_t a, uint64_t alen, uint64_t b,
+				  uint64_t blen)
+{
+	return alen && blen && a < b + blen && b < a + alen;
+}
+
 /* Format the reason into err (may be NULL or errlen 0) and return code. */
 __attribute__((format(printf, 4, 5)))
 int loader_fail(char *err, size_t errlen, int code, const char *fmt, ...);

@@ -3,7 +3,8 @@
  * instructions, no host memory layout, so host unit tests link it as is.
  * By format: mb1_header.c finds and checks the header, mb1_aout.c loads by
  * its address fields, mb1_elf.c by ELF program headers, mb1_load.c checks
- * the plan and writes it, mb1_info.c builds the info block.
+ * the plan and writes it, mb1_info.c builds the info block, mb1_mods.c
+ * places the boot modules and makes the PC memory map.
  *
  * The image is a byte buffer (the multiboot2 module the hypervisor was
  * given). It must carry a Multiboot v1 header (magic 0x1BADB002) in its
@@ -84,16 +85,52 @@ struct mb1_mmap_entry {
 	uint32_t type;
 };
 
-/* Bytes mb1_build_info writes for this command line and map size. */
-uint64_t mb1_info_size(const char *cmdline, size_t nmap);
+/* A boot module the caller placed in guest RAM ([gpa, gpa + size), below
+ * 4 GiB) and its string (NULL: ""). */
+struct mb1_module {
+	uint64_t gpa, size;
+	const char *string;
+};
+#define MB1_MAX_MODULES    16
+
+/* Bytes mb1_build_info writes for this command line, map size and
+ * modules. */
+uint64_t mb1_info_size(const char *cmdline, size_t nmap,
+		       const struct mb1_module *mods, size_t nmods);
 
 /* Write a Multiboot v1 info block at info_gpa (8-byte aligned, the whole
  * block below 4 GiB and inside guest RAM): mem_lower/mem_upper and the map
- * from map[0..n), the command line (may be NULL), the loader name. Returns
- * the value for EBX (info_gpa, >= 0) or a negative errno (-EINVAL, -E2BIG,
- * -EFAULT); err (may be NULL) receives the reason. */
+ * from map[0..n), the command line (may be NULL), the loader name, and the
+ * module list of mods[0..nmods) with their strings (mods_count, mods_addr,
+ * MB1_INFO_MODS). Returns the value for EBX (info_gpa, >= 0) or a negative
+ * errno (-EINVAL, -E2BIG, -EFAULT); err (may be NULL) receives the
+ * reason. */
 int64_t mb1_build_info(const struct mb1_guest_mem *gm, uint64_t info_gpa,
 		       const char *cmdline, const struct mb1_mmap_entry *map,
-		       size_t n, char *err, size_t errlen);
+		       size_t n, const struct mb1_module *mods, size_t nmods,
+		       char *err, size_t errlen);
+
+/* hv/loader/mb1_mods.c. Place n modules of size[i] bytes one after the
+ * other from 'from' up, each at a 4 KiB boundary (Multiboot's "page
+ * aligned", done whether or not the kernel asks), inside guest RAM and
+ * below 4 GiB: gpa[i]. Returns the end of the last one (4 KiB aligned,
+ * 'from' rounded up if n = 0) or a negative errno (-EINVAL: empty module,
+ * -ENOSPC: they do not fit), err naming the module. */
+int64_t mb1_place_modules(const struct mb1_guest_mem *gm, uint64_t from,
+			  const uint64_t *size, size_t n, uint64_t *gpa,
+			  char *err, size_t errlen);
+
+/* The guest's PC memory map, in address order, into map[0..max):
+ *   [0, ebda)             available (ebda: the EBDA's base, < 0xA0000)
+ *   [ebda, 0xA0000)       reserved: the extended BIOS data area
+ *   [0xF0000, 0x100000)   reserved: where a PC has its BIOS
+ *   [0x100000, used)      available
+ *   [used, used_end)      reserved: the boot modules (none if equal)
+ *   [used_end, ram_size)  available
+ * Returns the number of entries, or 0 if the arguments are inconsistent
+ * (ram_size below 2 MiB, the used range outside [1 MiB, ram_size), max
+ * too small). */
+size_t mb1_pc_mmap(uint64_t ram_size, uint64_t ebda, uint64_t used,
+		   uint64_t used_end, struct mb1_mmap_entry *map, size_t max);
 
 #endif

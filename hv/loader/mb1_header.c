@@ -70,15 +70,16 @@ int mb1_find_header(const uint8_t *img, size_t len, struct mb1_hdr *h,
 
 	if (rc)
 		return rc;
-	/* Bits 0 (page-aligned modules, there are none) and 1 (memory
-	 * information, always given) are honoured; bit 2 (video mode) and
-	 * the undefined ones are not. */
-	if (h->flags & GENMASK(15, 2))
+	/* Bits 0 (page-aligned modules: they always are), 1 (memory
+	 * information, always given) and 2 (video mode information: the
+	 * info block always describes the 80x25 EGA text screen at 0xB8000,
+	 * mb1_info.c) are honoured; the undefined ones are not. */
+	if (h->flags & GENMASK(15, 3))
 		return loader_fail(err, errlen, -EINVAL,
 				   "flags 0x%x: required bits 0x%llx not "
-				   "supported (bit 2 = video mode)",
+				   "supported (bits 15:3 are undefined)",
 				   (unsigned)h->flags,
 				   (unsigned long long)(h->flags &
-							GENMASK(15, 2)));
+							GENMASK(15, 3)));
 	return 0;
 }

@@ -287,6 +287,16 @@ void vcpu_cpuid_build(struct vcpu_cpuid *c, const struct vcpu_cpuid_policy *p,
 	if (host_max_ext >= 0x80000008)
 		c->ext[8].eax = host(ctx, 0x80000008, 0).eax & 0xFF;
 	derive(c, p, xcr0);
+
+	/* The leaves that vcpu_cpuid_get() answers from basic[] alone: all
+	 * up to the maximum but those with sub-leaves of their own (4, 7,
+	 * 0DH, 1DH, 1EH) and leaf 1 (OSXSAVE follows CR4). The leaves whose
+	 * sub-leaves all read 0 (0BH, 0FH, ...) are flat: basic[] is 0. */
+	for (uint32_t l = 0; l <= c->max_basic && l < 32; l++)
+		if (l != 1 && slot_c(c, l, 1) == &c->basic[l])
+			c->flat |= 1u << l;
+		else if (l != 1 && !slot_c(c, l, 1) && !slot_c(c, l, 0))
+			c->flat |= 1u << l;
 }
 
 /* ------------------------------------------------------------- query */

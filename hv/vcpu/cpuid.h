@@ -71,6 +71,10 @@ struct vcpu_cpuid {
 	struct cpuid_regs leaf1d[2];
 	struct cpuid_regs ext[VCPU_CPUID_EXT_LAST - 0x80000000 + 1];
 	struct vcpu_features f;     /* what the leaves show, for msr.c, cr.c */
+	/* Bit l set: basic leaf l (l < 32) reads basic[l] for every
+	 * sub-leaf and every guest state, so an exit handler may answer it
+	 * without vcpu_cpuid_get() (vcpu_cpuid_flat()). */
+	uint32_t flat;
 };
 
 /* Build the guest's leaves from the host's: host(ctx, leaf, subleaf) must
@@ -87,6 +91,19 @@ void vcpu_cpuid_build(struct vcpu_cpuid *c, const struct vcpu_cpuid_policy *p,
 struct cpuid_regs vcpu_cpuid_get(const struct vcpu_cpuid *c, uint32_t leaf,
 				 uint32_t subleaf,
 				 const struct vcpu_cpuid_state *s);
+
+/* The common case of vcpu_cpuid_get(), for the exit path: the answer to
+ * basic leaf 'leaf' if it depends on neither the sub-leaf nor the guest's
+ * state (leaves 0, 2, 3, 5, 6, 8-0CH, ... up to the maximum); NULL: ask
+ * vcpu_cpuid_get(). Same result, by construction and by
+ * tests/unit/test_vcpu_cpuid.c. */
+static inline const struct cpuid_regs *vcpu_cpuid_flat(const struct vcpu_cpuid *c,
+						       uint32_t leaf)
+{
+	if (leaf < 32 && (c->flat >> leaf) & 1)
+		return &c->basic[leaf];
+	return NULL;
+}
 
 /* ---- the bit table (hv/vcpu/cpuid_bits.c), also in docs/virtual-cpu.md */
 

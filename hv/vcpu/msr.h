@@ -20,15 +20,17 @@
  *            The host's TSC is never written
  *   command  exits; write-only (PRED_CMD: IBPB is done on the hardware)
  *
- * Switched MSRs, the proposed mechanism: on a write that passes the
+ * Switched MSRs (wired in hv/vcpu_setup.c): on a write that passes the
  * checks, vcpu_msr_write() returns VCPU_MSR_SET_SWITCHED and the caller
  * stores the value in the guest's slot of the VM-entry MSR-load area. That
  * area (vcpu_msr_switch_list() fills it) loads every guest value at each VM
  * entry, and the VM-exit MSR-load area, holding the host's values of the
  * same MSRs, restores them at each VM exit (SDM 3C "VM-Entry Controls for
  * MSRs", "VM-Exit Controls for MSRs"). The host therefore never runs on a
- * guest value. Reads and writes exit, so the per-vCPU copy is the truth
- * and no VM-exit MSR-store area is needed. Canonical checks use the
+ * guest value. Reads and writes exit, so the per-vCPU copy is the truth,
+ * except for KERNEL_GS_BASE, which the guest's SWAPGS changes without an
+ * exit: the VM-exit MSR-store area is its slot of the entry-load area, and
+ * the caller copies that slot back before a read. Canonical checks use the
  * guest's linear-address width, not the host's. (The host never executes
  * SYSCALL, SWAPGS or RDTSCP, so a cheaper variant could drop the exit-load
  * area; the audit would then have to allow guest values in those MSRs.)

@@ -65,7 +65,7 @@ def cases(base):
         "tiny": base[:8],
         # Multiboot header damaged.
         "bad-checksum": kludge_edit(base, checksum=0x12345678),
-        "video-flag": kludge_edit(base, flags=flags | 0x4),
+        "undefined-flag": kludge_edit(base, flags=flags | 0x8),
         # a.out-kludge address fields.
         "truncated": base[:0x4000],
         "entry-outside": kludge_edit(base, entry_addr=0x00200000),

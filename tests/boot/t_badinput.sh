@@ -59,7 +59,7 @@ _BAD_CASES=(
 "not-multiboot|image||not-multiboot|^vm: guest module is not a loadable Multiboot v1 kernel: no Multiboot header \\(magic 0x1badb002\\) in the first 8192 bytes \\(ENOEXEC\\)|guest module rejected"
 "tiny|image||tiny|kernel: truncated file: 8 bytes, no Multiboot header|guest module rejected"
 "bad-checksum|image||bad-checksum|kernel: header at 0x0: bad checksum 0x12345678|guest module rejected"
-"video-flag|image||video-flag|kernel: flags 0x10006: required bits 0x4 not supported|guest module rejected"
+"undefined-flag|image||undefined-flag|kernel: flags 0x1000a: required bits 0x8 not supported|guest module rejected"
 "truncated|image||truncated|kernel: truncated file: load_end_addr 0x[0-9a-f]+ needs 0x[0-9a-f]+ bytes from offset 0x0, file has 16384|guest module rejected"
 "entry-outside|image||entry-outside|kernel: entry_addr 0x200000 outside loaded range|guest module rejected"
 "load-end-below|image||load-end-below|kernel: load_end_addr 0xf0000 not above load_addr 0x100000|guest module rejected"

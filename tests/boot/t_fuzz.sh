@@ -27,8 +27,10 @@ _fuzz_one() {
 }
 
 t_fuzz_mb1()     { _fuzz_one mb1; }
+t_fuzz_linux()   { _fuzz_one linux; }
 t_fuzz_options() { _fuzz_one options; }
 t_fuzz_paging()  { _fuzz_one paging; }
 register_test fuzz-mb1 t_fuzz_mb1
+register_test fuzz-linux t_fuzz_linux
 register_test fuzz-options t_fuzz_options
 register_test fuzz-paging t_fuzz_paging

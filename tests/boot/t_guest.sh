@@ -6,34 +6,95 @@
 # Scenarios that must PASS on any x86-64 CPU with NX and PGE.
 GUEST_ALWAYS_PASS=(paging.self-map tlb.invlpg tlb.cr3-reload
                    tlb.pge-toggle-global pf.not-present pf.write-protect)
-# PASS with INVPCID (and PCID for types 0/1); else a SKIP with the reason.
+# PASS with INVPCID (and PCID for types 0/1); else the SKIP of the table.
 GUEST_PCID_SCENARIOS=(tlb.invpcid-0 tlb.invpcid-1 tlb.invpcid-3
                       tlb.invpcid-2-global)
+# The named scenarios of guest/scen_*.c (docs/guest.md), which need
+# eptlab: alone they all SKIP.
+GUEST_HV_SCENARIOS=(large.guest4k-ept1g large.guest4k-ept2m 2d.translate
+                    large.guest2m-ept4k ept.remap ept.read-only
+                    ept.write-track ept.write-track-hv vpid.invvpid ept.ad
+                    isolation.fresh-ram-zero isolation.beyond-ram
+                    demand.buffer demand.full views.create views.protect
+                    views.vmfunc views.select views.demand
+                    views.destroy-active views.ve-hook dirty.pml dirty.wp
+                    spp.subpage spp.lazy vcpu.msr-unknown
+                    vcpu.pat-mtrr vcpu.tsc-offset vcpu.kernel-gs-swapgs
+                    vcpu.osxsave-cr4 vcpu.xcr0-invalid vcpu.cr-illegal
+                    vcpu.dr7-exit vcpu.single-step vcpu.apic-page
+                    cpl3.read-only-call
+                    cpl3.ept-call-refused cpl3.translate-kernel-buffer
+                    cpl3.translate-user-buffer hv.audit)
+# Every scenario, in the order the guest runs them.
+GUEST_SCENARIOS=("${GUEST_ALWAYS_PASS[@]}" "${GUEST_PCID_SCENARIOS[@]}"
+                 hv.detect "${GUEST_HV_SCENARIOS[@]}")
+# The expected SKIPs, per configuration.
+GUEST_SKIPS=$ROOT/tests/boot/skips.tsv
 
 # Regex-quote a scenario name (its dots).
 guest_re() { printf '%s' "${1//./\\.}"; }
 
-# Common checks on a serial log of a guest-alone run. $1 = "pass" if the
-# PCID scenarios must PASS (the CPU has PCID and INVPCID), else "any".
-guest_expect_alone() {
-    local log=$1 pcid=$2 s
-    expect "$log" '^eptlab guest: Multiboot v1 magic 0x2badb002' "the guest banner" || return 1
-    expect "$log" '^mm: RAM top 0x[0-9a-f]+, .* table pages, CR3 ' "the guest's own page tables" || return 1
-    for s in "${GUEST_ALWAYS_PASS[@]}"; do
-        expect "$log" "^PASS: $(guest_re "$s")\$" "PASS: $s" || return 1
-    done
-    for s in "${GUEST_PCID_SCENARIOS[@]}"; do
-        if [ "$pcid" = pass ]; then
-            expect "$log" "^PASS: $(guest_re "$s")\$" "PASS: $s" || return 1
+# The SKIP reason (a regex) that CONFIG expects of SCENARIO, printed;
+# status 1 if the scenario must PASS there.
+guest_skip_reason() {
+    local cfg=$1 scen=$2 c s r h
+    while IFS=$'\t' read -r c s r; do
+        [ "$c" = "$cfg" ] || continue
+        if [ "$s" = @hv ]; then
+            for h in "${GUEST_HV_SCENARIOS[@]}"; do
+                [ "$h" = "$scen" ] && { printf '%s' "$r"; return 0; }
+            done
+        elif [ "$s" = "$scen" ]; then
+            printf '%s' "$r"
+            return 0
+        fi
+    done < <(grep -v -E '^(#|$)' "$GUEST_SKIPS")
+    return 1
+}
+
+# guest_skips_check LOG PREFIX CONFIG: every scenario PASSes, or SKIPs
+# with exactly the reason tests/boot/skips.tsv gives for CONFIG; no other
+# SKIP; the summary counts that many skips and no failure. PREFIX is what
+# precedes the guest's lines ("guest: " under eptlab, "" alone).
+guest_skips_check() {
+    local log=$1 pre=$2 cfg=$3 s r n=0 line name expected=" "
+    if ! cut -f1 "$GUEST_SKIPS" | grep -q -x -F -- "$cfg"; then
+        fail_reason "no configuration '$cfg' in $GUEST_SKIPS"
+        return 1
+    fi
+    for s in "${GUEST_SCENARIOS[@]}"; do
+        if r=$(guest_skip_reason "$cfg" "$s"); then
+            expect "$log" "^${pre}SKIP: $(guest_re "$s") \\(${r}\\)\$" \
+                "SKIP: $s with the reason $cfg expects (/$r/)" || return 1
+            n=$((n + 1))
+            expected+="$s "
         else
-            expect "$log" "^(PASS: $(guest_re "$s")\$|SKIP: $(guest_re "$s") \\(.+\\)\$)" \
-                "PASS or a justified SKIP for $s" || return 1
+            expect_not "$log" "^${pre}SKIP: $(guest_re "$s") " \
+                "a SKIP of $s, which must PASS in $cfg" || return 1
+            expect "$log" "^${pre}PASS: $(guest_re "$s")\$" "PASS: $s" || return 1
         fi
     done
-    expect "$log" '^SKIP: hv\.detect \(no hypervisor: CPUID 0x40000000 signature absent\)$' \
-        "SKIP: hv.detect without eptlab" || return 1
+    # A SKIP of a scenario this list does not know is unexpected too.
+    while IFS= read -r line; do
+        name=${line#"${pre}SKIP: "}
+        name=${name%% *}
+        if [[ $expected != *" $name "* ]]; then
+            fail_reason "unexpected SKIP in $cfg: '$line'"
+            return 1
+        fi
+    done < <(tr -d '\r' <"$log" | grep -a -E "^${pre}SKIP: ")
+    expect "$log" "^${pre}SUMMARY: [0-9]+ passed, 0 failed, $n skipped\$" \
+        "the summary with 0 failed and the $n expected skips"
+}
+
+# Common checks on a serial log of a guest-alone run (CONFIG: the row of
+# tests/boot/skips.tsv).
+guest_expect_alone() {
+    local log=$1 cfg=$2
     expect_not "$log" '^FAIL:' "a guest scenario failed" || return 1
-    expect "$log" '^SUMMARY: [0-9]+ passed, 0 failed, [0-9]+ skipped$' "the closing count line" || return 1
+    expect "$log" '^eptlab guest: Multiboot v1 magic 0x2badb002' "the guest banner" || return 1
+    expect "$log" '^mm: RAM top 0x[0-9a-f]+, .* table pages, CR3 ' "the guest's own page tables" || return 1
+    guest_skips_check "$log" "" "$cfg"
 }
 
 # guest.bin under plain QEMU (TCG, never KVM) by -kernel: QEMU's Multiboot
@@ -53,7 +114,8 @@ t_guest_alone_qemu() {
         -device isa-debug-exit,iobase=0xf4,iosize=4 -m 128 -cpu max \
         </dev/null >"$dir/run.out" 2>&1
     rc=$?
-    guest_expect_alone "$log" any || return 1
+    [ "$rc" -eq 137 ] && note_timeout guest-alone-qemu 60
+    guest_expect_alone "$log" alone-qemu || return 1
     if [ "$rc" -ne 1 ]; then
         fail_reason "QEMU exit code $rc, want 1 (guest status 0); see $dir/run.out"
         return 1
@@ -87,7 +149,7 @@ CFG
         return 1
     fi
     boot_bochs guest-alone-bochs "$iso" --megs 128
-    guest_expect_alone "$SERIAL" pass || return 1
+    guest_expect_alone "$SERIAL" alone-bochs || return 1
     expect "$SERIAL" '^cmdline: guest-alone$' "the Multiboot command line" || return 1
     expect "$SERIAL" 'PCID on\)$' "CR4.PCIDE on" || return 1
     bochs_log_clean || return 1
@@ -95,45 +157,24 @@ CFG
 register_test guest-alone-bochs t_guest_alone_bochs
 
 # ------------------------------------------------------------ under eptlab
-# The named scenarios of guest/scen_*.c (docs/guest.md). Under eptlab each
-# must PASS, or SKIP with a reason only where HC_CONFIG says the feature is
-# off; alone they all SKIP (no hypervisor).
-GUEST_HV_SCENARIOS=(large.guest4k-ept1g large.guest4k-ept2m 2d.translate
-                    large.guest2m-ept4k ept.remap ept.read-only
-                    ept.write-track ept.write-track-hv vpid.invvpid ept.ad
-                    demand.buffer demand.full isolation.fresh-ram-zero
-                    isolation.beyond-ram views.create views.protect
-                    views.vmfunc views.select views.demand
-                    views.destroy-active views.ve-hook dirty.pml dirty.wp
-                    spp.subpage spp.lazy)
-
-# Checks on the serial log of guest.bin under eptlab. Extra arguments are
-# scenarios that must PASS here (not SKIP). The callers boot with
-# boot_pass --what "EPTLAB-END: PASS", which requires the end marker.
+# guest_expect_eptlab LOG CONFIG [MODEL]: guest.bin under eptlab. Each
+# scenario PASSes or SKIPs as tests/boot/skips.tsv says for CONFIG, and
+# the run uses every feature the CPU MODEL offers and the options ask for
+# (expect_features). The callers boot with boot_pass --what "EPTLAB-END:
+# PASS", which requires the end marker.
 guest_expect_eptlab() {
-    local log=$1 s
-    shift
-    expect "$log" '^guest: hypervisor: eptlab$' "the guest detecting eptlab" || return 1
-    for s in "${GUEST_ALWAYS_PASS[@]}" "${GUEST_PCID_SCENARIOS[@]}" hv.detect "$@"; do
-        expect "$log" "^guest: PASS: $(guest_re "$s")\$" "PASS: $s" || return 1
-    done
-    for s in "${GUEST_HV_SCENARIOS[@]}"; do
-        expect "$log" "^guest: (PASS: $(guest_re "$s")\$|SKIP: $(guest_re "$s") \\(.+\\)\$)" \
-            "PASS or a justified SKIP for $s" || return 1
-    done
+    local log=$1 cfg=$2 model=${3:-corei7_skylake_x}
     expect_not "$log" '^guest: FAIL:' "a guest scenario failed" || return 1
-    expect_not "$log" '^guest: SKIP: .*no hypervisor' "a SKIP for no hypervisor under eptlab" || return 1
-    expect "$log" '^guest: SUMMARY: [0-9]+ passed, 0 failed, [0-9]+ skipped$' "the guest summary with 0 failed"
+    expect "$log" '^guest: hypervisor: eptlab$' "the guest detecting eptlab" || return 1
+    guest_skips_check "$log" "guest: " "$cfg" || return 1
+    expect_features "$log" "$model"
 }
 
 # Default options (EPT leaves up to 1G, 128 MiB: 2M leaves in practice,
 # VPID on, demand=off, EPT A/D on with Skylake-X). The 2D-walk diagram
 # and its WALK-JSON line come from 2d.translate's printed walk.
 _guest_eptlab_checks() {
-    guest_expect_eptlab "$SERIAL" 2d.translate large.guest4k-ept2m \
-        large.guest2m-ept4k ept.remap ept.read-only ept.write-track \
-        ept.write-track-hv vpid.invvpid ept.ad demand.buffer \
-        isolation.fresh-ram-zero isolation.beyond-ram || return 1
+    guest_expect_eptlab "$SERIAL" default || return 1
     expect "$SERIAL" 'WALK-JSON' "the printed 2D walk (WALK-JSON line)"
 }
 t_guest_eptlab() {

@@ -144,8 +144,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(cl, copy, n);
 		cl[n] = 0;
 		uint64_t at = 0x1000 + (uint64_t)(sel & 0x7) * 0x1000;
-		int64_t info = mb1_build_info(&gm, at, cl, map, 2, err,
-					      sizeof(err));
+		/* Two modules with strings cut from the image too. */
+		struct mb1_module mods[2] = {
+			{ 0x200000, 1 + (uint64_t)sel * 0x100, cl },
+			{ 0x300000, 0x1000, size && (copy[0] & 1) ? NULL : cl },
+		};
+		int64_t info = mb1_build_info(&gm, at, cl, map, 2, mods,
+					      (sel >> 4) % 3, err, sizeof(err));
 		FUZZ_CHECK(info == (int64_t)at || known_err((int)info),
 			   "build_info %lld", (long long)info);
 		free(cl);

@@ -4,10 +4,12 @@ since guest.bin is a build output).
 
     mkseeds.py OUTDIR [GUEST_BIN]
 
-Writes OUTDIR/{mb1,options,paging}/seed-*.
+Writes OUTDIR/{mb1,linux,options,paging}/seed-*.
   mb1:     2 header bytes (guest RAM size selector, command-line length)
            + an image: the real guest.bin, every tests/boot/mkbad.py case,
            and a valid minimal ELF64.
+  linux:   4 header bytes (RAM, initramfs and command-line sizes, flags)
+           + a synthetic bzImage (tests/boot/mklinux.py) and its bad cases.
   options: typical and edge-case command lines.
   paging:  short operation sequences for both formats and leaf sets.
 """
@@ -18,6 +20,7 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "boot"))
 import mkbad  # noqa: E402
+import mklinux  # noqa: E402
 
 
 def write(d, name, data):
@@ -42,6 +45,16 @@ def main():
         write(mb1, "guest-bin", hdr + base)
         for name, data in mkbad.cases(base).items():
             write(mb1, "bad-" + name, hdr + data)
+
+    lx = os.path.join(out, "linux")
+    # RAM 64 MiB, 64 KiB initramfs, 26-byte command line, no forced bits
+    lhdr = bytes([0x3F, 0x01, 0x02, 0x00])
+    good = mklinux.bz(pm=b"\xf4" * 0x200, init_size=0x100000, reloc=1)
+    write(lx, "valid", lhdr + good)
+    write(lx, "valid-low-initrd-max", lhdr + mklinux.edit(good, initrd_max=0xFFFFFF))
+    write(lx, "relocated", lhdr + mklinux.edit(good, pref=0x80000000))
+    for name, data in mklinux.cases(good).items():
+        write(lx, "bad-" + name, lhdr + data)
 
     opts = os.path.join(out, "options")
     for i, line in enumerate([

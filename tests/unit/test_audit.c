@@ -73,6 +73,7 @@ static void clean(void **state)
 	assert_int_equal(audit_ept(f->vm, &leaves, &bytes), 0);
 	assert_int_equal(leaves, 4);              /* four 2 MiB leaves */
 	assert_int_equal(bytes, RAM);
+	assert_int_equal(audit_ept_check(f->vm), 0);   /* HC_AUDIT_EPT */
 }
 
 static void unbacked_page(void **state)
@@ -81,6 +82,7 @@ static void unbacked_page(void **state)
 
 	f->vm->page[5] &= ~VM_PG_BACKED;          /* inside the first leaf */
 	assert_int_equal(audit_ept(f->vm, NULL, NULL), 1);
+	assert_int_equal(audit_ept_check(f->vm), -EIO);
 }
 
 static void foreign_frame(void **state)

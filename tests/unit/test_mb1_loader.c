@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "hv/loader/mb1.h"
+#include "hv/loader/pc_bda.h"
 #include "include/err.h"
 
 #define RAM_SIZE   0x800000ULL          /* 8 MiB of simulated guest RAM */
@@ -234,9 +235,9 @@ static void kludge_bad(void **state)
 	expect_fail(img, KL_SIZE, -EINVAL, "entry_addr 0x101000 outside");
 	put_mb_header(img, 0, f, LOAD, LOAD, 0, 0, LOAD - 1);
 	expect_fail(img, KL_SIZE, -EINVAL, "outside loaded range");
-	/* Required flag bit we cannot honour. */
-	put_mb_header(img, 0, f | MB1_HF_VIDEO, LOAD, LOAD, 0, 0, LOAD);
-	expect_fail(img, KL_SIZE, -EINVAL, "required bits 0x4");
+	/* Required flag bit we cannot honour (bit 3 is undefined). */
+	put_mb_header(img, 0, f | BIT(3), LOAD, LOAD, 0, 0, LOAD);
+	expect_fail(img, KL_SIZE, -EINVAL, "required bits 0x8");
 	free(img);
 }
 
@@ -463,13 +464,21 @@ static void info_layout(void **state)
 		{ 0x100000, RAM_SIZE - 0x100000, 1 },
 	};
 	const uint64_t at = 0x10000;
-	int64_t ebx = mb1_build_info(&gm, at, "guest quiet", map, 3, err,
+	int64_t ebx = mb1_build_info(&gm, at, "guest quiet", map, 3, NULL, 0, err,
 				     sizeof(err));
 	uint8_t *p = sim.ram + at;
 
 	assert_int_equal(ebx, at);
 	assert_int_equal(get32(p + 0), MB1_INFO_MEM | MB1_INFO_CMDLINE |
-					MB1_INFO_MMAP | MB1_INFO_LOADER);
+					MB1_INFO_MMAP | MB1_INFO_LOADER |
+					MB1_INFO_FRAMEBUFFER);
+	/* The EGA text screen as the framebuffer (video mode info). */
+	assert_int_equal(get64(p + 88), 0xB8000);
+	assert_int_equal(get32(p + 96), 160);
+	assert_int_equal(get32(p + 100), 80);
+	assert_int_equal(get32(p + 104), 25);
+	assert_int_equal(p[108], 16);
+	assert_int_equal(p[109], 2);
 	assert_int_equal(get32(p + 4), 0x9F000 / 1024);
 	assert_int_equal(get32(p + 8), (RAM_SIZE - 0x100000) / 1024);
 	assert_int_equal(get32(p + 20), 0);                     /* mods */
@@ -485,32 +494,194 @@ static void info_layout(void **state)
 	}
 	assert_string_equal((char *)sim.ram + get32(p + 16), "guest quiet");
 	assert_string_equal((char *)sim.ram + get32(p + 64), "eptlab");
-	assert_true(at + mb1_info_size("guest quiet", 3) >=
+	assert_true(at + mb1_info_size("guest quiet", 3, NULL, 0) >=
 		    get32(p + 16) + sizeof("guest quiet"));
-	assert_int_equal(sim.ram[at + mb1_info_size("guest quiet", 3)], POISON);
+	assert_int_equal(sim.ram[at + mb1_info_size("guest quiet", 3, NULL, 0)], POISON);
 }
 
 static void info_bad(void **state)
 {
 	struct mb1_mmap_entry map[MB1_MAX_MMAP + 1] = { { 0, RAM_SIZE, 1 } };
 
-	assert_int_equal(mb1_build_info(&gm, 0x10004, NULL, map, 1, err,
+	assert_int_equal(mb1_build_info(&gm, 0x10004, NULL, map, 1, NULL, 0, err,
 					sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "not 8-byte aligned"));
-	assert_int_equal(mb1_build_info(&gm, RAM_SIZE - 64, NULL, map, 1, err,
+	assert_int_equal(mb1_build_info(&gm, RAM_SIZE - 64, NULL, map, 1, NULL, 0, err,
 					sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "not inside guest RAM"));
-	assert_int_equal(mb1_build_info(&gm, 0, NULL, map, 1, err,
+	assert_int_equal(mb1_build_info(&gm, 0, NULL, map, 1, NULL, 0, err,
 					sizeof(err)), -EINVAL);
 	assert_int_equal(mb1_build_info(&gm, 0x10000, NULL, map,
-					MB1_MAX_MMAP + 1, err, sizeof(err)),
+					MB1_MAX_MMAP + 1, NULL, 0, err,
+					sizeof(err)),
 			 -E2BIG);
 	assert_int_equal(sim.writes, 0);
 	/* No command line: flag clear, field 0. */
-	assert_int_equal(mb1_build_info(&gm, 0x10000, NULL, map, 1, err,
-					sizeof(err)), 0x10000);
+	assert_int_equal(mb1_build_info(&gm, 0x10000, NULL, map, 1, NULL, 0,
+					err, sizeof(err)), 0x10000);
 	assert_int_equal(get32(sim.ram + 0x10000) & MB1_INFO_CMDLINE, 0);
 	assert_int_equal(get32(sim.ram + 0x10000 + 16), 0);
+}
+
+/* ------------------------------------------------------------- modules */
+
+/* Modules: the list after the map (16 bytes each: start, end exclusive,
+ * string, 0), MB1_INFO_MODS and mods_count/mods_addr set, every string
+ * NUL-terminated after the command line, a NULL string as "". */
+static void info_modules(void **state)
+{
+	struct mb1_mmap_entry map[] = { { 0, 0x9FC00, 1 },
+					{ 0x100000, RAM_SIZE - 0x100000, 1 } };
+	const struct mb1_module mods[] = {
+		{ 0x200000, 0x1234, "first module" },
+		{ 0x202000, 0x10, NULL },
+		{ 0x203000, 0x3000, "third one" },
+	};
+	const uint64_t at = 0x10000;
+	uint8_t *p = sim.ram + at;
+	uint64_t size = mb1_info_size("kernel args", 2, mods, 3);
+
+	assert_int_equal(mb1_build_info(&gm, at, "kernel args", map, 2, mods,
+					3, err, sizeof(err)), at);
+	assert_int_equal(get32(p) & MB1_INFO_MODS, MB1_INFO_MODS);
+	assert_int_equal(get32(p + 20), 3);
+	uint32_t list = get32(p + 24);
+	assert_int_equal(list, at + 120 + 2 * 24);   /* after the map */
+	for (unsigned i = 0; i < 3; i++) {
+		const uint8_t *e = sim.ram + list + 16 * i;
+		assert_int_equal(get32(e), mods[i].gpa);
+		assert_int_equal(get32(e + 4), mods[i].gpa + mods[i].size);
+		assert_string_equal((char *)sim.ram + get32(e + 8),
+				    mods[i].string ? mods[i].string : "");
+		assert_int_equal(get32(e + 12), 0);
+		assert_true(get32(e + 8) + strlen((char *)sim.ram +
+						  get32(e + 8)) < at + size);
+	}
+	assert_string_equal((char *)sim.ram + get32(p + 16), "kernel args");
+	assert_int_equal(sim.ram[at + size], POISON);   /* nothing past it */
+	/* No modules: flag clear, count and address 0. */
+	assert_int_equal(mb1_build_info(&gm, at, NULL, map, 2, NULL, 0, err,
+					sizeof(err)), at);
+	assert_int_equal(get32(p) & MB1_INFO_MODS, 0);
+	assert_int_equal(get32(p + 20), 0);
+	assert_int_equal(get32(p + 24), 0);
+}
+
+static void info_modules_bad(void **state)
+{
+	struct mb1_mmap_entry map[] = { { 0, RAM_SIZE, 1 } };
+	struct mb1_module mods[MB1_MAX_MODULES + 1];
+	char *long_str = malloc(MB1_MAX_CMDLINE + 2);
+
+	for (unsigned i = 0; i <= MB1_MAX_MODULES; i++)
+		mods[i] = (struct mb1_module){ 0x200000 + i * 0x1000, 1, "m" };
+	assert_int_equal(mb1_build_info(&gm, 0x10000, NULL, map, 1, mods,
+					MB1_MAX_MODULES + 1, err, sizeof(err)),
+			 -E2BIG);
+	mods[0].size = 0;
+	assert_int_equal(mb1_build_info(&gm, 0x10000, NULL, map, 1, mods, 1,
+					err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "module 0"));
+	mods[0] = (struct mb1_module){ 0xFFFFF000ULL, 0x2000, "x" };
+	assert_int_equal(mb1_build_info(&gm, 0x10000, NULL, map, 1, mods, 1,
+					err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "below 4 GiB"));
+	memset(long_str, 'a', MB1_MAX_CMDLINE + 1);
+	long_str[MB1_MAX_CMDLINE + 1] = 0;
+	mods[0] = (struct mb1_module){ 0x200000, 1, long_str };
+	assert_int_equal(mb1_build_info(&gm, 0x10000, NULL, map, 1, mods, 1,
+					err, sizeof(err)), -E2BIG);
+	assert_int_equal(mb1_build_info(&gm, 0x10000, NULL, map, 1, NULL, 1,
+					err, sizeof(err)), -EINVAL);
+	assert_int_equal(sim.writes, 0);
+	free(long_str);
+}
+
+/* Placement: 4 KiB aligned from the end of the kernel, one after the
+ * other, inside RAM; a module that does not fit or is empty is named. */
+static void place_modules(void **state)
+{
+	uint64_t size[] = { 0x1234, 0x10, 0x3000 }, gpa[3];
+
+	assert_int_equal(mb1_place_modules(&gm, 0x203456, size, 3, gpa, err,
+					   sizeof(err)), 0x20A000);
+	assert_int_equal(gpa[0], 0x204000);
+	assert_int_equal(gpa[1], 0x206000);
+	assert_int_equal(gpa[2], 0x207000);
+	assert_int_equal(mb1_place_modules(&gm, 0x200001, NULL, 0, NULL, err,
+					   sizeof(err)), 0x201000);
+	size[1] = 0;
+	assert_int_equal(mb1_place_modules(&gm, 0x200000, size, 3, gpa, err,
+					   sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "module 1 is empty"));
+	size[1] = RAM_SIZE;
+	assert_int_equal(mb1_place_modules(&gm, 0x200000, size, 3, gpa, err,
+					   sizeof(err)), -ENOSPC);
+	assert_non_null(strstr(err, "module 1"));
+	size[0] = UINT64_MAX;
+	assert_int_equal(mb1_place_modules(&gm, 0x200000, size, 1, gpa, err,
+					   sizeof(err)), -ENOSPC);
+	size[0] = 1;
+	assert_int_equal(mb1_place_modules(&gm, RAM_SIZE + 1, size, 1, gpa,
+					   err, sizeof(err)), -ENOSPC);
+}
+
+/* The PC map: EBDA and BIOS area reserved, the modules' range used, the
+ * rest available, in order and without gaps above 1 MiB. */
+static void pc_mmap(void **state)
+{
+	struct mb1_mmap_entry m[6];
+	size_t n = mb1_pc_mmap(RAM_SIZE, 0x9FC00, 0x204000, 0x209000, m, 6);
+
+	assert_int_equal(n, 6);
+	assert_true(m[0].base == 0 && m[0].len == 0x9FC00 && m[0].type == 1);
+	assert_true(m[1].base == 0x9FC00 && m[1].len == 0x400 && m[1].type == 2);
+	assert_true(m[2].base == 0xF0000 && m[2].len == 0x10000 &&
+		    m[2].type == 2);
+	assert_true(m[3].base == 0x100000 && m[3].len == 0x104000 &&
+		    m[3].type == 1);
+	assert_true(m[4].base == 0x204000 && m[4].len == 0x5000 &&
+		    m[4].type == 2);
+	assert_true(m[5].base == 0x209000 && m[5].len == RAM_SIZE - 0x209000 &&
+		    m[5].type == 1);
+	/* No modules: one available range above 1 MiB. */
+	n = mb1_pc_mmap(RAM_SIZE, 0x9FC00, 0x100000, 0x100000, m, 6);
+	assert_int_equal(n, 4);
+	assert_true(m[3].base == 0x100000 && m[3].len == RAM_SIZE - 0x100000);
+	/* Inconsistent: 0. */
+	assert_int_equal(mb1_pc_mmap(RAM_SIZE, 0x9FC00, 0x209000, 0x204000, m,
+				     6), 0);
+	assert_int_equal(mb1_pc_mmap(RAM_SIZE, 0xA0000, 0x100000, 0x100000, m,
+				     6), 0);
+	assert_int_equal(mb1_pc_mmap(RAM_SIZE, 0x9FC00, 0x204000, RAM_SIZE + 1,
+				     m, 6), 0);
+	assert_int_equal(mb1_pc_mmap(RAM_SIZE, 0x9FC00, 0x204000, 0x209000, m,
+				     5), 0);
+}
+
+/* The BIOS data area: COM1, the EBDA segment, the equipment word, the
+ * base memory, the text mode; everything else 0; the EBDA's size byte. */
+static void pc_bda(void **state)
+{
+	uint8_t b[PC_BDA_SIZE];
+
+	pc_bda_fill(b, 0x3F8);
+	assert_int_equal(b[0x00] | b[0x01] << 8, 0x3F8);
+	assert_int_equal(b[0x02] | b[0x03] << 8, 0);
+	assert_int_equal(b[0x0E] | b[0x0F] << 8, 0x9FC0);
+	assert_int_equal(b[0x10] | b[0x11] << 8, 0x0222);
+	assert_int_equal(b[0x13] | b[0x14] << 8, 639);
+	assert_int_equal(b[0x49], 3);
+	assert_int_equal(b[0x4A] | b[0x4B] << 8, 80);
+	assert_int_equal(b[0x63] | b[0x64] << 8, 0x3D4);
+	assert_int_equal(b[0x84], 24);
+	assert_int_equal(b[0x08] | b[0x40] | b[0x6C] | b[0xFF], 0);
+	pc_bda_fill(b, 0);
+	assert_int_equal(b[0x10] | b[0x11] << 8, 0x0022);   /* no serial */
+	assert_int_equal(pc_bda_write(&gm, 0x3F8), 0);
+	assert_int_equal(sim.ram[0x400], 0xF8);
+	assert_int_equal(sim.ram[0x40E], 0xC0);
+	assert_int_equal(sim.ram[0x9FC00], 1);
 }
 
 int main(void)
@@ -526,6 +697,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(elf_bad, setup, teardown),
 		cmocka_unit_test_setup_teardown(info_layout, setup, teardown),
 		cmocka_unit_test_setup_teardown(info_bad, setup, teardown),
+		cmocka_unit_test_setup_teardown(info_modules, setup, teardown),
+		cmocka_unit_test_setup_teardown(info_modules_bad, setup, teardown),
+		cmocka_unit_test_setup_teardown(place_modules, setup, teardown),
+		cmocka_unit_test_setup_teardown(pc_mmap, setup, teardown),
+		cmocka_unit_test_setup_teardown(pc_bda, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -71,6 +71,24 @@ static void test_all_keys(void **state)
 	assert_int_equal(o.demand, HC_DEMAND_OFF);
 	assert_int_equal(o.guest, OPT_GUEST_MODULE);
 	assert_int_equal(o.guest_mem, 3ULL << 30);
+	assert_int_equal(options_parse_str("guest=linux", &o, err,
+					   sizeof(err)), 0);
+	assert_int_equal(o.guest, OPT_GUEST_LINUX);
+	assert_false(o.no_initrd);
+	options_format(&o, line, sizeof(line));
+	assert_non_null(strstr(line, " guest=linux "));
+	assert_null(strstr(line, "initrd="));
+	assert_int_equal(options_parse_str("initrd=none", &o, err,
+					   sizeof(err)), 0);
+	assert_true(o.no_initrd);
+	options_format(&o, line, sizeof(line));
+	assert_non_null(strstr(line, " initrd=none"));
+	assert_int_equal(options_parse_str("initrd=auto", &o, err,
+					   sizeof(err)), 0);
+	assert_false(o.no_initrd);
+	assert_int_equal(options_parse_str("initrd=maybe", &o, err,
+					   sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "initrd must be auto or none"));
 	assert_int_equal(options_parse_str("watchdog=500ms restarts=3 "
 					   "expect_crash=1", &o, err,
 					   sizeof(err)), 0);
@@ -102,6 +120,28 @@ static void bad(const char *line, const char *word, const char *why)
 			 word, why);
 	for (size_t i = 0; i < sizeof(o); i++)
 		assert_int_equal(((unsigned char *)&o)[i], 0x5A);
+}
+
+/* Every test_corrupt value parses to its enum and formats back. */
+static void test_corrupt_values(void **state)
+{
+	static const char *const want[] = { "none", "tr_type", "demand_retry",
+		"rodata", "text", "ept_hv_frame" };
+	struct hv_options o;
+	char in[64], line[256], tail[64];
+
+	assert_int_equal(ARRAY_SIZE(want), OPT_CORRUPT_COUNT);
+	for (unsigned i = 0; i < OPT_CORRUPT_COUNT; i++) {
+		snprintf(in, sizeof(in), "test_corrupt=%s", want[i]);
+		assert_int_equal(options_parse_str(in, &o, err, sizeof(err)), 0);
+		assert_int_equal(o.corrupt, i);
+		options_format(&o, line, sizeof(line));
+		snprintf(tail, sizeof(tail), " test_corrupt=%s", want[i]);
+		if (i == OPT_CORRUPT_NONE)
+			assert_null(strstr(line, "test_corrupt"));
+		else if (!strstr(line, tail))
+			fail_msg("'%s' formats as '%s'", in, line);
+	}
 }
 
 static void test_rejects(void **state)
@@ -136,6 +176,8 @@ static void test_rejects(void **state)
 	bad("restarts=99999999999999999999999", "restarts=", "restarts must be");
 	bad("expect_crash=yes", "expect_crash=yes", "expect_crash must be");
 	bad("ept_leaf=3m", "ept_leaf=3m", "ept_leaf must be");
+	bad("test_corrupt=txt", "test_corrupt=txt", "test_corrupt must be");
+	bad("test_corrupt=TEXT", "test_corrupt=TEXT", "test_corrupt must be");
 	bad("selftest=A;B", "selftest=A;B", "selftest name");
 	bad("selftest=faul", "selftest=faul", "selftest must be");
 	bad("selftest=abcdefghijklmnopqrstuvwxyzabcdefgh", "selftest=",
@@ -169,6 +211,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_all_keys),
+		cmocka_unit_test(test_corrupt_values),
 		cmocka_unit_test(test_rejects),
 		cmocka_unit_test(test_long_and_hostile_words),
 	};

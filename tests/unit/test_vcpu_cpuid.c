@@ -503,6 +503,45 @@ static void test_small_host_not_overqueried(void **state)
 	assert_int_equal(q(0, 0).eax, 0x16);
 }
 
+/* vcpu_cpuid_flat, the exit path's shortcut, gives exactly what
+ * vcpu_cpuid_get gives, for every sub-leaf and guest state, and is used for
+ * no leaf whose answer depends on either; leaf 0 (the benchmark's) is
+ * flat. */
+static void test_flat_leaves_equal_get(void **state)
+{
+	const struct vcpu_cpuid_state st[] = {
+		{ 0 },
+		{ .cr4 = CR4_OSXSAVE | CR4_PKE, .xcr0 = 7 },
+	};
+	unsigned nflat = 0;
+
+	pol.xcr0 = ~0ULL;
+	pol.tsc_khz = 2000000;
+	build();
+	assert_non_null(vcpu_cpuid_flat(&cpu, 0));
+	assert_null(vcpu_cpuid_flat(&cpu, 1));     /* OSXSAVE */
+	assert_null(vcpu_cpuid_flat(&cpu, 4));
+	assert_null(vcpu_cpuid_flat(&cpu, 7));
+	assert_null(vcpu_cpuid_flat(&cpu, 0xD));
+	assert_null(vcpu_cpuid_flat(&cpu, cpu.max_basic + 1));
+	assert_null(vcpu_cpuid_flat(&cpu, 0x80000000));
+	for (uint32_t l = 0; l < 32; l++) {
+		const struct cpuid_regs *p = vcpu_cpuid_flat(&cpu, l);
+
+		if (!p)
+			continue;
+		nflat++;
+		assert_true(l <= cpu.max_basic);
+		for (unsigned i = 0; i < ARRAY_SIZE(st); i++)
+			for (uint32_t sub = 0; sub < 4; sub++) {
+				struct cpuid_regs r =
+					vcpu_cpuid_get(&cpu, l, sub, &st[i]);
+				assert_memory_equal(&r, p, sizeof(r));
+			}
+	}
+	assert_true(nflat >= 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -520,6 +559,7 @@ int main(void)
 		cmocka_unit_test_setup(test_features_derived, setup),
 		cmocka_unit_test_setup(test_msrs_and_cr4_follow_cpuid, setup),
 		cmocka_unit_test_setup(test_small_host_not_overqueried, setup),
+		cmocka_unit_test_setup(test_flat_leaves_equal_get, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,231 @@
+#!/usr/bin/env python3
+"""Figures the docs quote from a run, made from a real run.
+
+    update-doc-figures.py [--write] --run SERIAL.log [--bench BENCH.json]
+
+Each region sits between two marker lines in a doc:
+
+    <!-- figures:NAME begin (scripts/update-doc-figures.py; do not edit) -->
+    ...
+    <!-- figures:NAME end -->
+
+and is made here from its source:
+
+  readme-run     README.md, the excerpt of the demo run: from --run, the
+                 serial log of guest.bin under eptlab with the default
+                 options on Bochs' default CPU and RAM (`make run`, and the
+                 `guest-eptlab` boot of `make test`, whose log is the same
+                 byte for byte: Bochs with `clock: sync=none` is
+                 deterministic);
+  bench-results  docs/benchmarks.md, the results table: from --bench, the
+                 build/bench.json of `make bench`.
+
+Without --write (the check, `make test`'s `doc-figures`): print, per
+region, "up to date" or a diff of what the doc says against what the run
+gives; exit 1 if a region differs or a marker is missing. With --write:
+rewrite the regions (`make doc-figures`). A region whose source is not
+given is neither checked nor written.
+"""
+import argparse
+import difflib
+import json
+import os
+import re
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BEGIN = "<!-- figures:{} begin (scripts/update-doc-figures.py; do not edit) -->"
+END = "<!-- figures:{} end -->"
+
+# ------------------------------------------------------------ readme-run
+# The excerpt: the lines of the log that match these, each at most the
+# given number of times (0: every one), in log order; "..." where lines
+# were left out.
+EXCERPT = [
+    (r"^eptlab: bare-metal", 1),
+    (r"^page tables: PML4 ", 1),
+    (r"^page tables \(computed minimum\): ", 1),
+    (r"^selfcheck: W\^X text write ", 1),
+    (r"^options: ", 1),
+    (r"^vmx: caps: ", 1),
+    (r"^vm: guest RAM ", 1),
+    (r"^vmx: controls ", 1),
+    (r"^vmx: VMLAUNCH ", 1),
+    (r"^guest: hc: config ", 1),
+    (r"^guest: PASS: paging\.self-map$", 1),
+    (r"^guest: PASS: tlb\.invlpg$", 1),
+    (r"^walk: 2D walk of GVA ", 1),
+    (r"^walk:  ref  \|", 1),
+    (r"^walk: guest PML4 entry: ", 1),
+    (r"^walk: +[1-4]  \| ", 4),
+    (r"^walk: total: ", 1),
+    (r"^ept: violation: .*outside guest RAM", 1),
+    (r"^guest: PASS: isolation\.beyond-ram$", 1),
+    (r"^guest: SKIP: ", 0),
+    (r"^guest: PASS: hv\.audit$", 1),
+    (r"^guest: SUMMARY: ", 1),
+    (r"^vm: guest wrote status ", 1),
+    (r"^stats", 0),
+    (r"^vm: counters: ", 1),
+    (r"^audit: (PASS|FAIL): ", 0),
+    (r"^EPTLAB-END: ", 1),
+]
+
+
+def readme_run(log_path):
+    with open(log_path, "rb") as f:
+        lines = [l.decode("utf-8", "replace").replace("\r", "").rstrip("\n")
+                 for l in f]
+    pats = [(re.compile(p), n) for p, n in EXCERPT]
+    used = [0] * len(pats)
+    out, skipped = [], False
+    for line in lines:
+        hit = None
+        for i, (p, n) in enumerate(pats):
+            if p.search(line) and (n == 0 or used[i] < n):
+                hit = i
+                break
+        if hit is None:
+            skipped = bool(out) or skipped
+            continue
+        used[hit] += 1
+        if skipped:
+            out.append("...")
+            skipped = False
+        out.append(line)
+    missing = [EXCERPT[i][0] for i, u in enumerate(used) if not u]
+    if missing or not out or not out[-1].startswith("EPTLAB-END: PASS"):
+        raise SystemExit(f"doc-figures: {log_path} is not a passing demo run "
+                         f"(no line for {missing or 'EPTLAB-END: PASS'})")
+    return ["```"] + out + ["```"]
+
+
+# ------------------------------------------------------------ bench-results
+def bench_results(json_path):
+    with open(json_path) as f:
+        b = json.load(f)
+    fig, tg = b["figures"], {t["key"]: t for t in b["targets"]}
+
+    def mm(key):                     # "min" or "min / median"
+        lo, md = fig[f"{key}_min_ticks"], fig[f"{key}_median_ticks"]
+        return f"{lo}" if lo == md else f"{lo} / {md}"
+
+    def target(key):
+        t = tg.get(f"{key}_min_ticks") or tg.get(key)
+        if not t:
+            return "—"
+        status = "met" if t["status"] == "met" else f"**{t['status']}**"
+        return f"{t['target'].replace('<=', '≤')}: {status}"
+
+    def mega(v):
+        return f"{v / 1e6:.2f} M"
+
+    null = fig["guest_vmcall_null_min_ticks"]
+    inv = {k: fig[f"guest_hc_{k}_min_ticks"] for k in
+           ("invept_single", "invept_all", "invvpid_addr", "invvpid_single",
+            "invvpid_all")}
+    walk = {e: " / ".join(str(fig[f"walk_g{g}_e{e}_nrefs"])
+                          for g in ("4k", "2m", "1g"))
+            for e in ("4k", "2m", "1g")}
+    mem = " / ".join(f"{fig[f'hv_mem_total_bytes_e{e}'] // 1024} KiB"
+                     for e in ("4k", "2m", "1g"))
+    mem_ok = all(tg[f"hv_mem_total_bytes_e{e}"]["status"] == "met"
+                 for e in ("4k", "2m", "1g"))
+    missed = [e for e in ("4k", "2m", "1g")
+              if tg[f"hv_mem_total_bytes_e{e}"]["status"] != "met"]
+    rows = [
+        ("null VMCALL (min = median)" if fig["guest_vmcall_null_min_ticks"] ==
+         fig["guest_vmcall_null_median_ticks"] else "null VMCALL (min / median)",
+         mm("guest_vmcall_null"), target("guest_vmcall_null")),
+        ("CPUID exit", mm("guest_cpuid_exit"), target("guest_cpuid_exit")),
+        ("I/O exit, COM1 LSR", mm("guest_io_exit_com1_lsr"), "—"),
+        ("HC_INVEPT single / all, round trip",
+         f"{inv['invept_single'] + null} / {inv['invept_all'] + null}", "—"),
+        ("HC_INVVPID addr / single / all, round trip",
+         f"{inv['invvpid_addr'] + null} / {inv['invvpid_single'] + null} / "
+         f"{inv['invvpid_all'] + null}", "—"),
+        ("EPT demand fault", mm("guest_ept_demand_fault"),
+         target("guest_ept_demand_fault")),
+        ("EPT demand fault + table allocation",
+         mm("guest_ept_demand_fault_table_alloc"), "—"),
+        ("entry → VMLAUNCH (128 MiB)",
+         f"{mega(fig['hv_entry_to_vmlaunch_ticks'])}, of which "
+         f"{mega(fig['hv_guest_ram_zero_ticks'])} zeroing", "—"),
+        ("VMLAUNCH → guest `bench_run`",
+         mega(fig["hv_vmlaunch_to_guest_bench_ticks"]), "—"),
+        ("VMLAUNCH → guest long mode",
+         mega(fig["hv_vmlaunch_to_guest_long_mode_ticks"]), "—"),
+        ("walk refs, e4k: g4k / g2m / g1g", walk["4k"], "= formula"),
+        ("walk refs, e2m", walk["2m"], "= formula"),
+        ("walk refs, e1g", walk["1g"], "= formula"),
+        ("EPT tables, e4k / e2m / e1g",
+         " / ".join(str(fig[f"hv_ept_table_pages_e{e}"])
+                    for e in ("4k", "2m", "1g")), "= minimum"),
+        ("host tables, e4k / e2m / e1g (3 GiB)",
+         " / ".join(str(fig[f"hv_host_table_pages_e{e}"])
+                    for e in ("4k", "2m", "1g")), "= minimum"),
+        ("hypervisor memory, e4k / e2m / e1g", mem,
+         "≤ 1 MiB: met" if mem_ok else
+         "≤ 1 MiB: " + ", ".join(f"e{e}" for e in missed) + " **missed**"),
+    ]
+    out = ["| figure | ticks | target |", "|---|---|---|"]
+    out += [f"| {a} | {b_} | {c} |" for a, b_, c in rows]
+    out += ["",
+            "The `guest_hc_*` keys are these round trips minus the null "
+            "VMCALL (" + " / ".join(str(inv[k]) for k in
+                                   ("invept_single", "invept_all")) +
+            " and " + " / ".join(str(inv[k]) for k in
+                                 ("invvpid_addr", "invvpid_single",
+                                  "invvpid_all")) + "): every hypercall "
+            "but HC_VERSION and HC_ECHO also runs `hc_dispatch`."]
+    return out
+
+
+REGIONS = {
+    "readme-run": ("README.md", "run", readme_run),
+    "bench-results": (os.path.join("docs", "benchmarks.md"), "bench",
+                      bench_results),
+}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--write", action="store_true")
+    ap.add_argument("--run", help="serial log of the demo run")
+    ap.add_argument("--bench", help="build/bench.json of `make bench`")
+    a = ap.parse_args()
+    src = {"run": a.run, "bench": a.bench}
+    bad = 0
+    for name, (doc, kind, make) in REGIONS.items():
+        if not src[kind]:
+            continue
+        path = os.path.join(ROOT, doc)
+        with open(path) as f:
+            text = f.read().split("\n")
+        b, e = BEGIN.format(name), END.format(name)
+        if text.count(b) != 1 or text.count(e) != 1 or \
+                text.index(b) > text.index(e):
+            print(f"doc-figures: {doc}: no single '{b}' ... '{e}' pair")
+            bad += 1
+            continue
+        i, j = text.index(b), text.index(e)
+        have, want = text[i + 1:j], make(src[kind])
+        if have == want:
+            print(f"doc-figures: {doc} {name}: up to date")
+            continue
+        if a.write:
+            with open(path, "w") as f:
+                f.write("\n".join(text[:i + 1] + want + text[j:]))
+            print(f"doc-figures: {doc} {name}: rewritten from {src[kind]}")
+            continue
+        bad += 1
+        print(f"doc-figures: {doc} {name}: differs from {src[kind]} "
+              "(run `make doc-figures`, then commit):")
+        for l in difflib.unified_diff(have, want, f"{doc} (as written)",
+                                      f"{name} (this run)", lineterm="", n=0):
+            print("  " + l)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
