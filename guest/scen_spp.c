@@ -12,6 +12,11 @@
  *   spp.lazy     HC_SPP_LAZY: the SPP-table path is built on the first
  *                SPPT miss (an SPP-related exit, reason 66), after which
  *                the write completes; a protected sub-page is refused.
+ * The counters change exactly (docs/guest.md "Counter deltas"): arming a
+ * page takes W and sets the SPP attribute of its leaf in each view (one
+ * INVEPT, a split included), and HC_SPP_CLEAR gives both back (one: an
+ * attribute changed); a refused write is one violation; a permitted write
+ * and an SPPT miss are none.
  */
 #include "guest/guest.h"
 #include "guest/mm.h"
@@ -26,6 +31,16 @@
 static struct hc_walk walk;
 static struct hc_counters c0, c1;
 static struct hc_view_info i0, i1;
+static struct hc_counters k0;
+
+static bool expect_ctr(const char *name, const char *step, unsigned inv,
+		       unsigned violations)
+{
+	struct hc_counters w = { .ept_violations = violations };
+
+	scen_want_invept(&w, inv);
+	return scen_ctr_expect(name, step, &k0, &w);
+}
 
 static bool write_refused(uint64_t va, uint64_t val)
 {
@@ -60,6 +75,8 @@ static void spp_subpage(void)
 	if (!need_spp(name))
 		return;
 	scen_wr(va + 0x800, 0x5B5B);
+	if (!scen_ctr_snap(name, &k0))
+		return;
 	if ((rc = hc_call(HC_SPP_SET, gpa, 0x0000FFFF, 0, 0)) ||
 	    (rc = hc_translate(va, &walk, false)) || walk.result) {
 		report(false, name, "HC_SPP_SET / HC_TRANSLATE: %s",
@@ -74,6 +91,8 @@ static void spp_subpage(void)
 		       (unsigned long long)walk.ept_page_size);
 		goto out;
 	}
+	if (!expect_ctr(name, "HC_SPP_SET", 1, 0) || !scen_ctr_snap(name, &k0))
+		goto out;
 	view_info(&i0);
 	refused1 = write_refused(va + 0x800 + 8, 1);       /* sub-page 16 */
 	hc_counters(&c0);
@@ -83,7 +102,13 @@ static void spp_subpage(void)
 	invlpg(va);
 	refused2 = write_refused(va + 0x800 + 16, 2);
 	view_info(&i1);
-	report(refused1 && done && refused2 && c1.exits - c0.exits == 1 &&
+	if (!expect_ctr(name, "the three writes", 0, 2) ||
+	    !scen_ctr_snap(name, &k0))
+		goto out;
+	rc = hc_call(HC_SPP_SET, gpa, 0, HC_SPP_CLEAR, 0);
+	if (!expect_ctr(name, "HC_SPP_CLEAR", 1, 0))
+		goto out;
+	report(!rc && refused1 && done && refused2 && c1.exits - c0.exits == 1 &&
 	       i1.ctr.spp_denied - i0.ctr.spp_denied == 2, name,
 	       "sub-page 16 refused %d/%d, sub-page 3 written %d with %llu VM "
 	       "exits (want 0), %llu refusals decoded (want 2)", refused1,
@@ -101,23 +126,41 @@ static void spp_lazy(void)
 	uint64_t va = (uint64_t)(uintptr_t)mm_dm(gpa);
 	long rc;
 
+	bool refused;
+	long clr;
+
 	if (!need_spp(name))
 		return;
 	view_info(&i0);
+	if (!scen_ctr_snap(name, &k0))
+		return;
 	if ((rc = hc_call(HC_SPP_SET, gpa, 0x1, HC_SPP_LAZY, 0))) {
 		report(false, name, "HC_SPP_SET lazy: %s", err_name((int)rc));
 		return;
 	}
 	/* A second lazy page in the same 2 MiB block cannot miss. */
 	rc = hc_call(HC_SPP_SET, gpa + SZ_4K, 0x1, HC_SPP_LAZY, 0);
+	if (!expect_ctr(name, "two lazy HC_SPP_SET", 1, 0) ||
+	    !scen_ctr_snap(name, &k0))
+		goto out;
 	scen_wr(va + 8, 0x1A2);                /* sub-page 0: SPPT miss */
 	view_info(&i1);
-	report(rc == -EBUSY && scen_rd(va + 8) == 0x1A2 &&
-	       i1.ctr.spp_misses - i0.ctr.spp_misses == 1 &&
-	       write_refused(va + 5 * 128, 3), name, "second lazy page %s "
-	       "(want -EBUSY), write 0x%llx, %llu SPPT misses (want 1)",
-	       err_name((int)rc), (unsigned long long)scen_rd(va + 8),
-	       (unsigned long long)(i1.ctr.spp_misses - i0.ctr.spp_misses));
+	refused = write_refused(va + 5 * 128, 3);
+	if (!expect_ctr(name, "the SPPT miss and a refused write", 0, 1) ||
+	    !scen_ctr_snap(name, &k0))
+		goto out;
+	clr = hc_call(HC_SPP_SET, gpa, 0, HC_SPP_CLEAR, 0);
+	if (!expect_ctr(name, "HC_SPP_CLEAR", 1, 0))
+		return;
+	report(!clr && rc == -EBUSY && scen_rd(va + 8) == 0x1A2 &&
+	       i1.ctr.spp_misses - i0.ctr.spp_misses == 1 && refused, name,
+	       "second lazy page %s (want -EBUSY), write 0x%llx, %llu SPPT "
+	       "misses (want 1), clear %s", err_name((int)rc),
+	       (unsigned long long)scen_rd(va + 8),
+	       (unsigned long long)(i1.ctr.spp_misses - i0.ctr.spp_misses),
+	       err_name((int)clr));
+	return;
+out:
 	hc_call(HC_SPP_SET, gpa, 0, HC_SPP_CLEAR, 0);
 }
 

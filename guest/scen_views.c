@@ -3,6 +3,14 @@
  * destroyed, per-view permissions over one backing, VMFUNC switching and
  * its #UD, HC_VIEW_SELECT (the fallback without VMFUNC), and destroying
  * the view the vCPU runs in. Pages: the reserved chunk's SCEN_VIEWS.
+ *
+ * Each step that changes an EPT requires the exact change of the
+ * hypervisor's counters (docs/guest.md "Counter deltas"): a new view is
+ * a copy made by maps into empty tables (no INVEPT); a destroy flushes
+ * the view once; HC_VIEW_PROTECT narrows, or unmaps, in that view only
+ * (one INVEPT, a split included); a switch by VMFUNC or HC_VIEW_SELECT
+ * changes no EPT; a VM-wide change (HC_DEMAND) flushes each live view
+ * once.
  */
 #include "guest/guest.h"
 #include "guest/mm.h"
@@ -17,7 +25,22 @@
 
 static struct hc_view_info info;
 static struct hc_walk walk;
-static struct hc_counters c0, c1;
+static struct hc_counters c0, c1, k0;
+
+/* The counter change of n engine flushes (INVEPT) and nothing else. */
+static struct hc_counters want_inv(unsigned n)
+{
+	struct hc_counters w = { 0 };
+
+	scen_want_invept(&w, n);
+	return w;
+}
+
+/* Snap the counters before a step (FAILs name on an error). */
+#define SNAP() scen_ctr_snap(name, &k0)
+/* The exact change since SNAP(): want (a struct hc_counters). */
+#define EXPECT(step, want) ({ struct hc_counters w_ = (want); \
+	scen_ctr_expect(name, step, &k0, &w_); })
 
 #define FAIL_RET(...) do { report(false, name, __VA_ARGS__); return; } while (0)
 
@@ -81,35 +104,69 @@ static void views_create(void)
 	const char *name = "views.create";
 	long v[HC_VIEWS] = { 0 }, rc;
 
-	if (!need_views(name))
+	if (!need_views(name) || !SNAP())
 		return;
 	for (unsigned i = 1; i < HC_VIEWS; i++) {
 		v[i] = view_create();
-		if (v[i] != (long)i)
-			FAIL_RET("HC_VIEW_CREATE #%u: %ld, want %u", i, v[i], i);
+		if (v[i] != (long)i) {
+			report(false, name, "HC_VIEW_CREATE #%u: %ld, want %u",
+			       i, v[i], i);
+			goto out;
+		}
 	}
-	if ((rc = view_create()) != -ENOSPC)
-		FAIL_RET("HC_VIEW_CREATE with all views made: %s, want -ENOSPC",
-			 err_name((int)rc));
+	if ((rc = view_create()) != -ENOSPC) {
+		report(false, name, "HC_VIEW_CREATE with all views made: %s, "
+		       "want -ENOSPC", err_name((int)rc));
+		goto out;
+	}
+	if (!EXPECT("7 HC_VIEW_CREATE", want_inv(0)))
+		goto out;
 	if ((rc = view_info(&info)) || info.live != 0xFF || !info.eptp[7] ||
-	    info.eptp[7] == info.eptp[0] || info.active != 0)
-		FAIL_RET("HC_VIEW_INFO: %s, live 0x%x, active %u", err_name((int)rc),
-			 info.live, info.active);
-	if ((rc = hc_call(HC_AUDIT, HC_AUDIT_EPT, 0, 0, 0)))
-		FAIL_RET("HC_AUDIT_EPT over 8 views: %s", err_name((int)rc));
-	if (view_destroy(0) != -EINVAL || view_destroy(HC_VIEWS) != -EINVAL)
-		FAIL_RET("destroying view 0 or view %u was not -EINVAL", HC_VIEWS);
-	if ((rc = view_destroy(3)) || (rc = view_destroy(3)) != -ENOENT)
-		FAIL_RET("destroy view 3 twice: second %s, want -ENOENT",
-			 err_name((int)rc));
-	if ((rc = view_create()) != 3)
-		FAIL_RET("HC_VIEW_CREATE after destroying 3: %ld", rc);
+	    info.eptp[7] == info.eptp[0] || info.active != 0) {
+		report(false, name, "HC_VIEW_INFO: %s, live 0x%x, active %u",
+		       err_name((int)rc), info.live, info.active);
+		goto out;
+	}
+	if ((rc = hc_call(HC_AUDIT, HC_AUDIT_EPT, 0, 0, 0))) {
+		report(false, name, "HC_AUDIT over 8 views: %s",
+		       err_name((int)rc));
+		goto out;
+	}
+	if (!SNAP())
+		goto out;
+	if (view_destroy(0) != -EINVAL || view_destroy(HC_VIEWS) != -EINVAL) {
+		report(false, name, "destroying view 0 or view %u was not "
+		       "-EINVAL", HC_VIEWS);
+		goto out;
+	}
+	if ((rc = view_destroy(3)) || (rc = view_destroy(3)) != -ENOENT) {
+		report(false, name, "destroy view 3 twice: second %s, want "
+		       "-ENOENT", err_name((int)rc));
+		goto out;
+	}
+	if ((rc = view_create()) != 3) {
+		report(false, name, "HC_VIEW_CREATE after destroying 3: %ld", rc);
+		goto out;
+	}
+	if (!EXPECT("destroys of 0, 8, 3, 3 and a create", want_inv(1)) ||
+	    !SNAP())
+		goto out;
 	for (unsigned i = 1; i < HC_VIEWS; i++)
-		if ((rc = view_destroy((long)i)))
-			FAIL_RET("destroy view %u: %s", i, err_name((int)rc));
+		if ((rc = view_destroy((long)i))) {
+			report(false, name, "destroy view %u: %s", i,
+			       err_name((int)rc));
+			goto out;
+		}
+	if (!EXPECT("7 HC_VIEW_DESTROY", want_inv(HC_VIEWS - 1)))
+		goto out;
 	rc = view_info(&info);
 	report(!rc && info.live == 1 && !info.eptp[1], name,
 	       "after destroying all: live 0x%x", info.live);
+	return;
+out:
+	/* Whatever failed, the next scenarios start with view 0 alone. */
+	for (unsigned i = 1; i < HC_VIEWS; i++)
+		view_destroy((long)i);
 }
 
 /* Read-only in view v, writable in view 0, one frame behind both: the
@@ -129,6 +186,10 @@ static void views_protect(void)
 	scen_wr((uint64_t)(uintptr_t)mm_dm(q), PAT_VIEW + 1);
 	if ((v = view_create()) < 1)
 		FAIL_RET("HC_VIEW_CREATE: %s", err_name((int)v));
+	if (!SNAP())
+		goto out;
+	/* P narrowed and Q unmapped in view v: one INVEPT each; the refused
+	 * calls change nothing. */
 	if ((rc = view_protect(v, p, HC_EPT_R)) ||
 	    (rc = view_protect(v, q, 0)) ||
 	    (rc = view_protect(v, p + 1, HC_EPT_R)) != -EINVAL ||
@@ -138,6 +199,8 @@ static void views_protect(void)
 		report(false, name, "HC_VIEW_PROTECT: %s", err_name((int)rc));
 		goto out;
 	}
+	if (!EXPECT("HC_VIEW_PROTECT of P and Q", want_inv(2)))
+		goto out;
 	/* Same HPA in both views; the leaves differ in their rights only. */
 	rc = hc_call(HC_TRANSLATE, va, mm_kernel_pa(&walk), HC_WALK_VIEW, 0);
 	hpa0 = walk.hpa;
@@ -154,6 +217,8 @@ static void views_protect(void)
 		       (unsigned long long)e0, (unsigned long long)ev);
 		goto out;
 	}
+	if (!SNAP())
+		goto out;
 	if ((rc = view_switch((unsigned)v))) {
 		report(false, name, "switch to view %ld: %s", v, err_name((int)rc));
 		goto out;
@@ -171,11 +236,29 @@ static void views_protect(void)
 	view_switch((unsigned)v);
 	rc = scen_rd(va) == PAT_VIEW + 2;           /* the same frame */
 	view_switch(0);
-	report(rc && scen_rd((uint64_t)(uintptr_t)mm_dm(q)) == PAT_VIEW + 1,
-	       name, "view %ld does not see view 0's write, or view 0 cannot "
-	       "read the page view %ld has no access to", v, v);
+	/* The write to P and the read of Q in view v: one violation each,
+	 * answered with #GP(0); the switches change no EPT. */
+	{
+		struct hc_counters w = { .ept_violations = 2 };
+
+		if (!EXPECT("the accesses in views v and 0", w))
+			goto out;
+	}
+	if (!(rc && scen_rd((uint64_t)(uintptr_t)mm_dm(q)) == PAT_VIEW + 1)) {
+		report(false, name, "view %ld does not see view 0's write, or "
+		       "view 0 cannot read the page view %ld has no access to",
+		       v, v);
+		goto out;
+	}
+	if (SNAP()) {
+		rc = view_destroy(v);
+		v = 0;
+		if (EXPECT("HC_VIEW_DESTROY", want_inv(1)))
+			report(!rc, name, "HC_VIEW_DESTROY: %s", err_name((int)rc));
+	}
 out:
-	view_destroy(v);
+	if (v > 0)
+		view_destroy(v);
 }
 
 /* VMFUNC switches with no VM exit; the hypervisor reads the guest's choice
@@ -226,9 +309,16 @@ static void views_vmfunc(void)
 			 err_name((int)rc), active, v);
 	}
 	view_info(&before);
+	if (!SNAP()) {
+		view_destroy(v);
+		return;
+	}
 	rc = vmfunc_ud(0, HC_VIEWS + 1) && vmfunc_ud(0, 600) && vmfunc_ud(1, 0);
 	view_destroy(v);
 	rc = rc && vmfunc_ud(0, (uint32_t)v);
+	/* The #UDs change no EPT; the destroy flushes view v. */
+	if (!EXPECT("the refused VMFUNCs and HC_VIEW_DESTROY", want_inv(1)))
+		return;
 	view_info(&info);
 	report(rc && info.ctr.vmfunc_ud - before.ctr.vmfunc_ud == 4 &&
 	       info.active == 0, name, "VMFUNC to view 9, index 600, function "
@@ -249,6 +339,10 @@ static void views_select(void)
 	scen_wr(va, PAT_VIEW + 3);
 	if ((v = view_create()) < 1)
 		FAIL_RET("HC_VIEW_CREATE: %s", err_name((int)v));
+	if (!SNAP()) {
+		view_destroy(v);
+		return;
+	}
 	if ((rc = view_protect(v, views_page(2), HC_EPT_R)) ||
 	    (rc = hc_call(HC_VIEW_SELECT, (unsigned long)v, 0, 0, 0)) ||
 	    (rc = view_info(&info)) || info.active != (unsigned)v) {
@@ -261,6 +355,15 @@ static void views_select(void)
 	hc_call(HC_VIEW_SELECT, 0, 0, 0, 0);
 	scen_wr(va, PAT_VIEW + 4);
 	view_destroy(v);
+	/* The protect and the destroy flush view v once each; the selects
+	 * change no EPT; the refused write is one violation. */
+	{
+		struct hc_counters w = want_inv(2);
+
+		w.ept_violations = 1;
+		if (!EXPECT("protect, selects, the write, destroy", w))
+			return;
+	}
 	report(rc && scen_rd(va) == PAT_VIEW + 4 &&
 	       hc_call(HC_VIEW_SELECT, HC_VIEWS, 0, 0, 0) == -EINVAL &&
 	       hc_call(HC_VIEW_SELECT, (unsigned long)v, 0, 0, 0) == -ENOENT,
@@ -280,13 +383,25 @@ static void views_demand(void)
 
 	if (!need_views(name))
 		return;
+	/* Backed (under demand=full by this first touch) and so mapped in
+	 * both views, whatever the demand mode: HC_DEMAND unmaps it twice. */
+	scen_wr(va, PAT_VIEW + 6);
 	if ((v = view_create()) < 1)
 		FAIL_RET("HC_VIEW_CREATE: %s", err_name((int)v));
+	if (!SNAP()) {
+		view_destroy(v);
+		return;
+	}
 	if ((rc = hc_call(HC_DEMAND, gpa, SZ_4K, 0, 0)) ||
 	    hc_call(HC_PROBE_GPA, gpa, 0, 0, 0) != -ENOENT) {
 		view_destroy(v);
 		FAIL_RET("HC_DEMAND: %s, or the page is still backed",
 			 err_name((int)rc));
+	}
+	/* VM-wide: the page leaves views 0 and v, one INVEPT each. */
+	if (!EXPECT("HC_DEMAND with two views", want_inv(2))) {
+		view_destroy(v);
+		return;
 	}
 	hc_counters(&c0);
 	view_switch((unsigned)v);
@@ -294,6 +409,18 @@ static void views_demand(void)
 	scen_wr(va, PAT_VIEW + 5);
 	view_switch(0);
 	hc_counters(&c1);
+	{
+		/* One violation backs the page in both views: maps into
+		 * empty slots, no INVEPT. */
+		struct hc_counters w = { .ept_violations = 1,
+					 .demand_faults = 1 };
+
+		if (!scen_ctr_check(name, "the first touch in view v", &c0, &c1,
+				    &w)) {
+			view_destroy(v);
+			return;
+		}
+	}
 	hpa_v = ~0ULL;
 	if (!hc_call(HC_TRANSLATE, va, mm_kernel_pa(&walk), HC_WALK_VIEW,
 		     (unsigned long)v) && !walk.result)
@@ -331,7 +458,15 @@ static void views_destroy_active(void)
 		FAIL_RET("switch to view %ld: %s, active %u", v,
 			 err_name((int)rc), info.active);
 	}
+	if (!SNAP()) {
+		view_switch(0);
+		view_destroy(v);
+		return;
+	}
 	rc = view_destroy(v);
+	/* The move to view 0 changes no EPT; view v is flushed once. */
+	if (!EXPECT("HC_VIEW_DESTROY of the active view", want_inv(1)))
+		return;
 	if (!rc)
 		rc = view_info(&info);
 	report(!rc && info.active == 0 && !(info.live & (1u << v)) &&
