@@ -326,6 +326,11 @@ void scen_hv_run(void)
 	scen_ept_run();
 	scen_mem_run();         /* ept.ad, then isolation.* */
 	scen_demand_run();
+	views_setup();          /* guest/views.c, docs/ept-views.md */
+	scen_views_run();
+	scen_ve_run();
+	scen_dirty_run();
+	scen_spp_run();
 	scen_vcpu_run();
 	scen_user_run();        /* CPL 3: the hypercall policy */
 	scen_audit_run();       /* hv.audit, last */

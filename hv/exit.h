@@ -21,7 +21,9 @@
  *  - inject an event (exit_inject_exception);
  *  - change the EPT for the guest's access: a demand page backed, write
  *    access restored, the lazy page mapped (hv/exit_ept.c);
- *  - change other VMCS guest state the guest runs on.
+ *  - change other VMCS guest state the guest runs on, or the structures
+ *    its access meets (the PML index after a log-full exit, an SPP-table
+ *    path built on an SPPT miss).
  * Each helper that does one calls exit_mark_progress: that is the whole
  * definition. An exit that retries the guest's instruction unchanged (a
  * stale EPT entry, hv/vm_ept.c) makes none. A guest that polls the UART

@@ -10,6 +10,7 @@
 #include "vmx/vmx_caps.h"
 #include "vmx/guest_regs.h"
 #include "vmx/vmcs_setup.h"
+#include "hv/ept_view.h"
 #include "hv/vcpu/msr.h"
 
 struct vm;
@@ -34,6 +35,7 @@ struct vcpu {
 	 * values (the VM-exit MSR-store area is the KERNEL_GS_BASE slot). */
 	struct vcpu_msr_slot *msr_load;
 	unsigned n_msr_load;
+	struct vcpu_ept ept;        /* its EPT view, #VE, PML (hv/ept_view.h) */
 } __attribute__((aligned(16)));    /* HOST_RSP: 16-byte aligned */
 _Static_assert(offsetof(struct vcpu, regs) == 0, "stub: regs at 0");
 _Static_assert(sizeof(struct vcpu) % 16 == 0, "HOST_RSP alignment");
