@@ -91,11 +91,14 @@ static void xsdt_rsdt(uint8_t *x, uint8_t *r)
 #define BOOT_LEGACY_DEVICES  BIT(0)   /* ISA devices (PIC, PIT, RTC, COM1) */
 
 /*
- * The FADT. Zero: SMI_CMD (no SMM: the platform is always in ACPI mode,
- * so an OS never writes ACPI_ENABLE), FIRMWARE_CTRL's X_ twin (the FACS
- * is below 4 GiB), the PM1b, PM2, PM timer and GPE blocks (none: the
- * clocks are the 8254, the RTC and the TSC), the reset register, the
- * ARM flags and every X_ block (an OS takes the 32-bit block fields).
+ * The FADT. The FACS is given by X_FIRMWARE_CTRL alone: the
+ * specification wants FIRMWARE_CTRL 0 when X_FIRMWARE_CTRL is set (Xen
+ * warns of a "32/64X FACS address mismatch" otherwise); the DSDT by both
+ * DSDT and X_DSDT, equal. Zero: SMI_CMD (no SMM: the platform is always
+ * in ACPI mode, so an OS never writes ACPI_ENABLE), the PM1b, PM2, PM
+ * timer and GPE blocks (none: the clocks are the 8254, the RTC and the
+ * TSC), the reset register, the ARM flags and every X_ block (an OS then
+ * takes the 32-bit block fields).
  * P_LVL2_LAT > 100 and P_LVL3_LAT > 1000 say: no C2, no C3. CENTURY 0x32
  * is the RTC's century byte (hv/dev/rtc_cmos.c). IAPC_BOOT_ARCH: legacy
  * devices, no 8042 (there is no keyboard controller), a VGA text screen,
@@ -105,7 +108,6 @@ static void xsdt_rsdt(uint8_t *x, uint8_t *r)
 static void fadt(uint8_t *t)
 {
 	header(t, "FACP", PC_ACPI_FADT_LEN, 5);
-	put_le32(t + 36, GPA(PC_ACPI_FACS_OFF));  /* FIRMWARE_CTRL */
 	put_le32(t + 40, GPA(PC_ACPI_DSDT_OFF));  /* DSDT */
 	put16(t + 46, PC_ACPI_SCI_IRQ);           /* SCI_INT */
 	put_le32(t + 56, PC_ACPI_PM1A_EVT);       /* PM1a_EVT_BLK */
@@ -118,7 +120,8 @@ static void fadt(uint8_t *t)
 	put16(t + 109, BOOT_LEGACY_DEVICES);      /* IAPC_BOOT_ARCH */
 	put_le32(t + 112, FADT_WBINVD | FADT_PROC_C1 | FADT_PWR_BUTTON |
 		 FADT_SLP_BUTTON);                /* Flags */
-	put_le64(t + 140, GPA(PC_ACPI_DSDT_OFF)); /* X_DSDT, equal to DSDT */
+	put_le64(t + 132, GPA(PC_ACPI_FACS_OFF)); /* X_FIRMWARE_CTRL */
+	put_le64(t + 140, GPA(PC_ACPI_DSDT_OFF)); /* X_DSDT */
 	finish(t, PC_ACPI_FADT_LEN, 9);
 }
 

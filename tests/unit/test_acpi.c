@@ -103,10 +103,10 @@ static void test_fadt(void **state)
 	setup_low();
 	assert_int_equal(check_table(f, "FACP"), 268);
 	assert_int_equal(low[f + 8], 5);                   /* revision */
-	facs = get_le32(low + f + 36);
+	assert_int_equal(get_le32(low + f + 36), 0);       /* FIRMWARE_CTRL */
+	facs = get_le64(low + f + 132);                    /* X_FIRMWARE_CTRL */
 	dsdt = get_le32(low + f + 40);
 	assert_int_equal(get_le64(low + f + 140), dsdt);   /* X_DSDT */
-	assert_int_equal(get_le64(low + f + 132), 0);      /* X_FIRMWARE_CTRL */
 	assert_int_equal(facs % 64, 0);
 	assert_memory_equal(low + facs, "FACS", 4);
 	assert_int_equal(get_le32(low + facs + 4), 64);
