@@ -184,6 +184,8 @@ bool views_have(unsigned hc_vf);
  * switching (no exit), else HC_VIEW_SELECT. 0 or -errno. */
 long view_switch(unsigned i);
 
+/* guest/scen_acpi.c: acpi.tables (needs no hypervisor) */
+void scen_acpi_run(void);
 /* ---- guest/scen_views.c, scen_ve.c, scen_dirty.c, scen_spp.c */
 void scen_views_run(void);
 void scen_ve_run(void);

@@ -413,5 +413,6 @@ void scenarios_run(void)
 	pf_not_present();
 	pf_write_protect();
 	hv_detect_scenario();
+	scen_acpi_run();        /* guest/scen_acpi.c */
 	scen_hv_run();          /* guest/scen_*.c */
 }

@@ -15,6 +15,7 @@ struct hv_options hv_opts = {
 	.guest = OPT_GUEST_AUTO,
 	.demand = HC_DEMAND_OFF,
 	.watchdog_ms = OPT_WATCHDOG_MS_DEFAULT,
+	.acpi = false,           /* options_defaults(): plat_acpi_default() */
 };
 
 void options_defaults(struct hv_options *o)
@@ -30,6 +31,7 @@ void options_defaults(struct hv_options *o)
 	o->watchdog_ms = OPT_WATCHDOG_MS_DEFAULT;
 	o->restarts = 0;
 	o->expect_crash = false;
+	o->acpi = plat_acpi_default();
 }
 
 /* ------------------------------------------------------------ the core */
@@ -46,7 +48,7 @@ const char *const opt_corrupt_name[OPT_CORRUPT_COUNT + 1] = {
 enum opt_key {
 	K_EPT_LEAF, K_VPID, K_GUEST_MEM, K_GUEST, K_TEST_CORRUPT,
 	K_SKIP_CHECK, K_SELFTEST, K_DEMAND, K_WATCHDOG, K_RESTARTS,
-	K_EXPECT_CRASH, K_INITRD, K_COUNT
+	K_EXPECT_CRASH, K_INITRD, K_ACPI, K_COUNT
 };
 
 static const char *const key_name[K_COUNT] = {
@@ -56,6 +58,7 @@ static const char *const key_name[K_COUNT] = {
 	[K_SELFTEST] = "selftest", [K_DEMAND] = "demand",
 	[K_WATCHDOG] = "watchdog", [K_RESTARTS] = "restarts",
 	[K_EXPECT_CRASH] = "expect_crash", [K_INITRD] = "initrd",
+	[K_ACPI] = "acpi",
 };
 
 /* A word is never NUL-terminated in the command line: (ptr, len). */
@@ -278,6 +281,11 @@ static int opt_one(struct hv_options *o, unsigned *seen, struct span w,
 		o->no_initrd = i == 1;
 		break;
 	}
+	case K_ACPI:
+		if ((i = pick(v, onoff_v)) < 0)
+			return opt_err(err, errlen, w, "acpi must be on or off");
+		o->acpi = i == 1;
+		break;
 	case K_COUNT:
 		break;
 	}
@@ -385,6 +393,8 @@ int options_format(const struct hv_options *o, char *buf, size_t buflen)
 		fmt_add(buf, buflen, &pos, " expect_crash=1");
 	if (o->no_initrd)
 		fmt_add(buf, buflen, &pos, " initrd=none");
+	if (o->acpi != plat_acpi_default())
+		fmt_add(buf, buflen, &pos, " acpi=%s", o->acpi ? "on" : "off");
 	return (int)pos;
 }
 
@@ -404,7 +414,8 @@ void options_parse(const char *cmdline)
 	       "demand=off|buffer|full test_corrupt=none|tr_type|"
 	       "demand_retry|rodata|text|ept_hv_frame "
 	       "skip_check=0|1 selftest=<name> watchdog=off|<N>ms "
-	       "restarts=<N> expect_crash=0|1 initrd=auto|none\n");
+	       "restarts=<N> expect_crash=0|1 initrd=auto|none "
+	       "acpi=on|off\n");
 	run_end(RUN_FAIL, "bad hypervisor option");
 }
 

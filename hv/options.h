@@ -58,6 +58,9 @@ struct hv_options {
 	bool expect_crash;       /* expect_crash=1: crashes make the run PASS */
 	bool no_initrd;          /* initrd=none: a Linux guest's second module
 	                            is not its initramfs (default auto) */
+	bool acpi;               /* acpi=on|off: ACPI tables in guest RAM
+	                            (hv/loader/pc_acpi.h; default
+	                            plat_acpi_default()) */
 };
 
 extern struct hv_options hv_opts;
@@ -69,8 +72,17 @@ extern struct hv_options hv_opts;
 #define OPT_WATCHDOG_MS_MAX    600000
 #define OPT_RESTARTS_MAX       100
 
+/* acpi's default, the one switch to flip: off while the local APIC at
+ * 0xFEE00000 and the I/O APIC the tables describe are not emulated
+ * (issue 12 phase B); then "on when the platform has a local APIC". */
+static inline bool plat_acpi_default(void)
+{
+	return false;
+}
+
 /* The defaults: ept_leaf=auto vpid=on guest_mem=128M guest=auto demand=off
- * watchdog=3000ms restarts=0 expect_crash=0 */
+ * watchdog=3000ms restarts=0 expect_crash=0 initrd=auto, acpi as
+ * plat_acpi_default() says */
 void options_defaults(struct hv_options *o);
 
 /* Parse cmdline (may be NULL: defaults) into *out. Returns 0, or -EINVAL

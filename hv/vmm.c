@@ -173,6 +173,7 @@ static void load_module(struct vm *vm, const struct boot_module *m,
 	gm.rsv_size = mb1_info_size(m->cmdline, ARRAY_SIZE(map), mods, nmods);
 	if (pc_bda_write(&gm, GUEST_COM1_PORT))
 		panic("guest RAM too small for the BIOS data area");
+	vmm_acpi_load(vm);
 	rc = mb1_load(phys_to_virt(m->start), (size_t)(m->end - m->start), &gm,
 		      &img, err, sizeof(err));
 	if (rc) {

@@ -31,4 +31,8 @@ struct guest_entry {
 void vmm_load_linux(struct vm *vm, const struct boot_module *k,
 		    const struct boot_module *initrd, struct guest_entry *ge);
 
+/* hv/vmm_acpi.c: with acpi=on, write the ACPI tables into guest RAM and
+ * return the RSDP's GPA; 0 with acpi=off. */
+uint64_t vmm_acpi_load(struct vm *vm);
+
 #endif

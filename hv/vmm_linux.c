@@ -17,6 +17,7 @@
 #include "hv/vm.h"
 #include "hv/memlayout.h"
 #include "hv/run.h"
+#include "hv/options.h"
 #include "hv/loader/linux.h"
 #include "include/err.h"
 #include "lib/console.h"
@@ -29,6 +30,10 @@
 /* The default kernel command line (docs/linux-guest.md explains each). */
 #define LINUX_CMDLINE_DEFAULT \
 	"console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 acpi=off " \
+	"nokaslr panic=-1 reboot=k"
+/* With acpi=on (hv/vmm_acpi.c) the same without "acpi=off". */
+#define LINUX_CMDLINE_ACPI \
+	"console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 " \
 	"nokaslr panic=-1 reboot=k"
 
 /* The reserved and device ranges of the platform, for the e820 map. The
@@ -57,7 +62,9 @@ static const char *lx_cmdline(const struct boot_module *k)
 		p++;
 	while (*p == ' ')
 		p++;
-	return *p ? p : LINUX_CMDLINE_DEFAULT;
+	if (*p)
+		return p;
+	return hv_opts.acpi ? LINUX_CMDLINE_ACPI : LINUX_CMDLINE_DEFAULT;
 }
 
 void vmm_load_linux(struct vm *vm, const struct boot_module *k,
@@ -69,6 +76,7 @@ void vmm_load_linux(struct vm *vm, const struct boot_module *k,
 		.zp_gpa = LX_ZP_GPA, .gdt_gpa = LX_GDT_GPA,
 		.cmdline_gpa = LX_CMDLINE_GPA, .cmdline_max = LX_CMDLINE_MAX,
 		.rsv = lx_rsv, .nrsv = ARRAY_SIZE(lx_rsv),
+		.acpi_rsdp_gpa = vmm_acpi_load(vm),
 	};
 	static struct linux_image img;
 	const char *cl = lx_cmdline(k);

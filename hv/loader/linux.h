@@ -88,6 +88,7 @@ struct linux_layout {
 	 * overlapping another); usable RAM is [0, ram_size) less these. */
 	const struct linux_range *rsv;
 	size_t nrsv;
+	uint64_t acpi_rsdp_gpa;    /* boot_params.acpi_rsdp_addr; 0: none */
 };
 
 /* The 32-bit entry the caller puts in the VMCS. */

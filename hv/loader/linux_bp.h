@@ -31,6 +31,7 @@
 #define LX_HDR_INIT_SIZE       0x260   /* u32 */
 
 /* struct boot_params only (zero-page.rst). */
+#define LX_ZP_ACPI_RSDP_ADDR   0x070   /* u64 */
 #define LX_ZP_EXT_RAMDISK_IMAGE 0x0C0  /* u32: bits 63:32 of the address */
 #define LX_ZP_EXT_RAMDISK_SIZE 0x0C4
 #define LX_ZP_EXT_CMD_LINE_PTR 0x0C8

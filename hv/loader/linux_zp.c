@@ -11,6 +11,7 @@
  *   0x218 ramdisk_image, 0x21C ramdisk_size   the initramfs (0 if none)
  *   0x228 cmd_line_ptr    the command line
  *   0x1E8 e820_entries, 0x2D0 e820_table      the map below
+ *   0x070 acpi_rsdp_addr  the RSDP (hv/loader/pc_acpi.h), 0 if none
  * Everything is below 4 GiB, so the ext_* high halves stay 0.
  *
  * The e820 map: the caller's reserved and device ranges as given (they
@@ -120,6 +121,7 @@ void linux_build_zp(const uint8_t *img, const struct linux_layout *lay,
 	put_le32(zp + LX_HDR_RAMDISK_IMAGE, (uint32_t)out->initrd_gpa);
 	put_le32(zp + LX_HDR_RAMDISK_SIZE, (uint32_t)out->initrd_size);
 	put_le32(zp + LX_HDR_CMD_LINE_PTR, (uint32_t)lay->cmdline_gpa);
+	put_le64(zp + LX_ZP_ACPI_RSDP_ADDR, lay->acpi_rsdp_gpa);
 	zp[LX_ZP_E820_ENTRIES] = (uint8_t)out->ne820;
 	for (size_t i = 0; i < out->ne820; i++) {
 		uint8_t *p = zp + LX_ZP_E820_TABLE + i * LX_ZP_E820_ENTRY_SIZE;

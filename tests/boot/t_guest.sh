@@ -25,9 +25,13 @@ GUEST_HV_SCENARIOS=(large.guest4k-ept1g large.guest4k-ept2m 2d.translate
                     cpl3.read-only-call
                     cpl3.ept-call-refused cpl3.translate-kernel-buffer
                     cpl3.translate-user-buffer hv.audit)
+# PASS where a firmware or eptlab's acpi=on wrote ACPI tables (QEMU's
+# SeaBIOS, Bochs's BIOS); SKIP under eptlab's default acpi=off.
+GUEST_ACPI_SCENARIOS=(acpi.tables)
 # Every scenario, in the order the guest runs them.
 GUEST_SCENARIOS=("${GUEST_ALWAYS_PASS[@]}" "${GUEST_PCID_SCENARIOS[@]}"
-                 hv.detect "${GUEST_HV_SCENARIOS[@]}")
+                 hv.detect "${GUEST_ACPI_SCENARIOS[@]}"
+                 "${GUEST_HV_SCENARIOS[@]}")
 # The expected SKIPs, per configuration.
 GUEST_SKIPS=$ROOT/tests/boot/skips.tsv
 
@@ -182,6 +186,24 @@ t_guest_eptlab() {
         -- _guest_eptlab_checks
 }
 register_test guest-eptlab t_guest_eptlab
+
+# acpi=on (docs/acpi.md): acpi.tables finds eptlab's RSDP by the standard
+# search and checks every table and the MADT's exact contents (the rest
+# as with the default options, tests/boot/skips.tsv row "acpi").
+_guest_acpi_checks() {
+    guest_expect_eptlab "$SERIAL" acpi || return 1
+    expect_all "$SERIAL" \
+        '^options: .* acpi=on$' "the option acpi=on" \
+        '^vm: ACPI tables at GPA 0xf0000-0xf0400: ' "eptlab writing the tables" \
+        "^guest: acpi: RSDP 0xf0000 revision 2 OEM 'EPTLAB', XSDT with 2 tables$" "the guest finding eptlab's RSDP and XSDT" \
+        '^guest: acpi: MADT local APIC 0xfee00000 flags 0x1, 1 CPU\(s\) \(APIC ID 0\), 1 I/O APIC\(s\) \(ID 1 at 0xfec00000, GSI 0\), 1 override\(s\) \(0 of IRQ 0\), 1 NMI\(s\)$' "the guest's reading of the MADT" \
+        '^guest: PASS: acpi\.tables$' "acpi.tables passing"
+}
+t_guest_acpi() {
+    boot_pass --what "EPTLAB-END: PASS" guest-acpi "acpi=on" "$GUEST_BIN" "" --megs 512 \
+        -- _guest_acpi_checks
+}
+register_test guest-acpi t_guest_acpi
 
 # Another kernel as the guest: tests/kernels/mini.asm, a plain ELF32
 # Multiboot v1 kernel (program headers, no address fields).

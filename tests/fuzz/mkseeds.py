@@ -66,6 +66,8 @@ def main():
         b"watchdog=off demand=off vpid=on ept_leaf=auto guest=auto",
         b"guest_mem=99999999999999G",
         b"vpid=on vpid=off",
+        b"acpi=on initrd=none guest=linux",
+        b"acpi=off acpi=on",
         b"frob",
     ]):
         write(opts, "%02d" % i, line)
