@@ -46,7 +46,7 @@ const char *const opt_corrupt_name[OPT_CORRUPT_COUNT + 1] = {
 enum opt_key {
 	K_EPT_LEAF, K_VPID, K_GUEST_MEM, K_GUEST, K_TEST_CORRUPT,
 	K_SKIP_CHECK, K_SELFTEST, K_DEMAND, K_WATCHDOG, K_RESTARTS,
-	K_EXPECT_CRASH, K_INITRD, K_COUNT
+	K_EXPECT_CRASH, K_INITRD, K_RTC, K_TEST_HOST_IRQ, K_COUNT
 };
 
 static const char *const key_name[K_COUNT] = {
@@ -56,6 +56,7 @@ static const char *const key_name[K_COUNT] = {
 	[K_SELFTEST] = "selftest", [K_DEMAND] = "demand",
 	[K_WATCHDOG] = "watchdog", [K_RESTARTS] = "restarts",
 	[K_EXPECT_CRASH] = "expect_crash", [K_INITRD] = "initrd",
+	[K_RTC] = "rtc", [K_TEST_HOST_IRQ] = "test_host_irq",
 };
 
 /* A word is never NUL-terminated in the command line: (ptr, len). */
@@ -278,6 +279,22 @@ static int opt_one(struct hv_options *o, unsigned *seen, struct span w,
 		o->no_initrd = i == 1;
 		break;
 	}
+	case K_RTC: {
+		static const char *const rtc_v[] = { "fixed", "host", NULL };
+		if ((i = pick(v, rtc_v)) < 0)
+			return opt_err(err, errlen, w,
+				       "rtc must be fixed or host");
+		o->rtc_host = i == 1;
+		break;
+	}
+	case K_TEST_HOST_IRQ: {
+		static const char *const hirq_v[] = { "none", "pit", NULL };
+		if ((i = pick(v, hirq_v)) < 0)
+			return opt_err(err, errlen, w,
+				       "test_host_irq must be none or pit");
+		o->host_irq_test = i == 1 ? HC_HOST_IRQ_PIT : 0;
+		break;
+	}
 	case K_COUNT:
 		break;
 	}
@@ -385,6 +402,10 @@ int options_format(const struct hv_options *o, char *buf, size_t buflen)
 		fmt_add(buf, buflen, &pos, " expect_crash=1");
 	if (o->no_initrd)
 		fmt_add(buf, buflen, &pos, " initrd=none");
+	if (o->rtc_host)
+		fmt_add(buf, buflen, &pos, " rtc=host");
+	if (o->host_irq_test == HC_HOST_IRQ_PIT)
+		fmt_add(buf, buflen, &pos, " test_host_irq=pit");
 	return (int)pos;
 }
 
@@ -404,7 +425,8 @@ void options_parse(const char *cmdline)
 	       "demand=off|buffer|full test_corrupt=none|tr_type|"
 	       "demand_retry|rodata|text|ept_hv_frame "
 	       "skip_check=0|1 selftest=<name> watchdog=off|<N>ms "
-	       "restarts=<N> expect_crash=0|1 initrd=auto|none\n");
+	       "restarts=<N> expect_crash=0|1 initrd=auto|none "
+	       "rtc=fixed|host test_host_irq=none|pit\n");
 	run_end(RUN_FAIL, "bad hypervisor option");
 }
 

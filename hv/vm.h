@@ -27,6 +27,7 @@
 #include "ept/ept.h"
 #include "include/hypercall.h"
 #include "hv/dev/uart16550.h"
+#include "hv/plat.h"
 
 #define VM_MAX_CHUNKS   2048
 #define VM_LAZY_GPA     0x400000ULL
@@ -49,6 +50,8 @@ struct vm {
 	struct ept ept;
 	struct pg_env env;
 	struct uart16550 com1;         /* the guest's console (hv/exit_io.c) */
+	struct plat plat;              /* the PC's devices (hv/plat.c) */
+	uint32_t irq_flags;            /* HC_IRQF_* for HC_CONFIG */
 	uint64_t ram_size;
 	unsigned leaf_sizes;
 	uint32_t demand;               /* HC_DEMAND_* */
