@@ -154,5 +154,18 @@ void scen_audit_run(void);
 /* ---- guest/scen_vcpu.c: the virtual CPU (MSRs, TSC, XSETBV, CRs, debug) */
 void scen_vcpu_run(void);
 void scen_vcpu_dbg_run(void);     /* guest/scen_vcpu_dbg.c */
+/* ---- guest/scen_irq.c, scen_irq_time.c: interrupts and time */
+void scen_irq_run(void);
+void scen_irq_time_run(void);
+/* Shared by both (guest/scen_irq.c): the start of an interrupt scenario
+ * (eptlab, a TSC rate, RFLAGS.IF = 0, the PIC pair programmed and masked,
+ * the PIT stopped, no hook, the memory the interrupts touch touched, the
+ * counters taken), its end (all masked again), and the counters after it:
+ * want plus `injected` interrupts. */
+bool irq_scen_begin(const char *name, struct hc_counters *c0);
+void irq_scen_end(void);
+bool irq_scen_expect(const char *name, const char *step,
+		     const struct hc_counters *c0, struct hc_counters *want,
+		     uint64_t injected);
 
 #endif
