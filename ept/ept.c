@@ -28,15 +28,26 @@ void ept_destroy(struct ept *e)
 	e->eptp = 0;
 }
 
+/* Rights plus the EPT leaf attributes (memory type UC, #VE, SPP): what
+ * leaf_prot reads back, so that a leaf can be rewritten as it was. */
+#define EPT_PROT_OK (PG_PROT_ALL | PG_PROT_UC | PG_PROT_VE | PG_PROT_SPP)
+
 static bool ept_range_ok(uint64_t gpa, uint64_t size)
 {
 	return size && gpa < EPT_GPA_LIMIT && size <= EPT_GPA_LIMIT - gpa;
 }
 
+/* SPP needs a 4 KiB leaf (SDM 3C "Sub-Page Write Permissions"): one page
+ * at a time, which the engine maps or splits down to a 4 KiB leaf. */
+static bool ept_prot_ok(uint64_t size, unsigned prot)
+{
+	return !(prot & ~EPT_PROT_OK) && (!(prot & PG_PROT_SPP) || size == SZ_4K);
+}
+
 int ept_map(struct ept *e, uint64_t gpa, uint64_t hpa, uint64_t size,
 	    unsigned prot)
 {
-	if (!ept_range_ok(gpa, size) || (prot & ~PG_PROT_ALL))
+	if (!ept_range_ok(gpa, size) || !ept_prot_ok(size, prot))
 		return -EINVAL;
 	return pg_map(&e->space, gpa, hpa, size, prot);
 }
@@ -50,7 +61,7 @@ int ept_unmap(struct ept *e, uint64_t gpa, uint64_t size)
 
 int ept_protect(struct ept *e, uint64_t gpa, uint64_t size, unsigned prot)
 {
-	if (!ept_range_ok(gpa, size) || (prot & ~PG_PROT_ALL))
+	if (!ept_range_ok(gpa, size) || !ept_prot_ok(size, prot))
 		return -EINVAL;
 	return pg_protect(&e->space, gpa, size, prot);
 }

@@ -37,13 +37,17 @@ int ept_init(struct ept *e, const struct pg_env *env, unsigned leaf_sizes,
 void ept_destroy(struct ept *e);
 
 /* Map [gpa, gpa+size) to [hpa, hpa+size) with PG_PROT_R/W/X, memory type
- * WB. Errors as pg_map (-EINVAL, -EEXIST, -ENOMEM). */
+ * WB. prot may add the leaf attributes PG_PROT_VE (suppress-#VE clear;
+ * without it the leaf suppresses #VE) and PG_PROT_SPP (sub-page write
+ * permissions; size must be 4 KiB). Errors as pg_map (-EINVAL, -EEXIST,
+ * -ENOMEM). */
 int ept_map(struct ept *e, uint64_t gpa, uint64_t hpa, uint64_t size,
 	    unsigned prot);
 /* Unmap; flushes through env->flush (INVEPT), once. */
 int ept_unmap(struct ept *e, uint64_t gpa, uint64_t size);
-/* Change permissions of a fully mapped range; flushes once, unless it only
- * added rights to whole leaves (pg_fmt_ept.flush_widen, ept/ept_format.c). */
+/* Change permissions (and attributes, as ept_map) of a fully mapped range;
+ * flushes once, unless it only added rights to whole leaves
+ * (pg_fmt_ept.flush_widen, ept/ept_format.c). */
 int ept_protect(struct ept *e, uint64_t gpa, uint64_t size, unsigned prot);
 /* The accessed and dirty flags (PG_BIT_A/D, EPT bits 8 and 9; set by the
  * CPU only if the EPTP enables them) of [gpa, gpa+size), per 4 KiB page

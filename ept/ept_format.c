@@ -15,6 +15,9 @@ _Static_assert(PG_ENTRIES * sizeof(epte_t) == PG_TABLE_SIZE, "table = page");
 _Static_assert(!(EPT_ADDR_MASK &
 		 GENMASK(EPT_COUNT_SHIFT + 9, EPT_COUNT_SHIFT)),
 	       "table count must not overlap the address");
+_Static_assert(!(EPT_SUPPRESS_VE &
+		 (EPT_PRESENT | GENMASK(EPT_COUNT_SHIFT + 9, EPT_COUNT_SHIFT))),
+	       "suppress-#VE is neither a present bit nor in the count");
 
 static uint64_t ept_make_table(uint64_t table_pa)
 {
@@ -22,10 +25,17 @@ static uint64_t ept_make_table(uint64_t table_pa)
 }
 
 /* Memory type WB, or UC for device memory; SDM 3C "EPT and Memory Typing":
- * with IGNORE_PAT clear the guest PAT type combines with this one. */
+ * with IGNORE_PAT clear the guest PAT type combines with this one.
+ * Suppress-#VE is set unless prot has PG_PROT_VE, so a violation exits
+ * unless the guest asked to handle it (hv/ept_view.c). */
 static uint64_t ept_make_leaf(uint64_t pa, unsigned prot, uint64_t page_size)
 {
 	epte_t e = pa & EPT_ADDR_MASK;
+
+	if (!(prot & PG_PROT_VE))
+		e |= EPT_SUPPRESS_VE;
+	if (prot & PG_PROT_SPP)
+		e |= EPT_SPP;
 
 	if (prot & PG_PROT_R)
 		e |= EPT_R;
@@ -51,6 +61,10 @@ static unsigned ept_leaf_prot(uint64_t e)
 		prot |= PG_PROT_X;
 	if ((e & EPT_MT_MASK) == EPT_MT_UC)
 		prot |= PG_PROT_UC;
+	if (!(e & EPT_SUPPRESS_VE))
+		prot |= PG_PROT_VE;
+	if (e & EPT_SPP)
+		prot |= PG_PROT_SPP;
 	return prot;
 }
 
@@ -69,6 +83,11 @@ static unsigned ept_leaf_prot(uint64_t e)
  * finds the access allowed and resumes the guest, which retries it through
  * the new entry (hv/vm_ept.c). So a leaf that only gains rights needs no
  * INVEPT.
+ * empty: a hole keeps suppress-#VE, at every level. A violation on a
+ * not-present entry with bit 63 clear would be convertible too (SDM 3C
+ * "Convertible EPT Violations": the CPU looks at the entry where the walk
+ * stopped), and demand faults, accesses beyond guest RAM and device pages
+ * would become guest #VEs.
  */
 const struct pg_format pg_fmt_ept = {
 	.name = "EPT",
@@ -77,6 +96,7 @@ const struct pg_format pg_fmt_ept = {
 	.canonical = false,
 	.accessed = EPT_A,
 	.dirty = EPT_D,
+	.empty = EPT_SUPPRESS_VE,
 	.flush_widen = false,
 	.level = {
 		EPT_LEVEL(0,     39, 0),        /* EPT PML4 */

@@ -24,12 +24,22 @@ typedef uint64_t epte_t;
 #define EPT_A           BIT(8)      /* accessed (if EPTP enables A/D) */
 #define EPT_D           BIT(9)      /* dirty (leaves) */
 #define EPT_ADDR_MASK   GENMASK(51, 12)
+/* SDM 3C "Sub-Page Write Permissions": with the control on, a 4 KiB leaf
+ * with this bit and W = 0 takes its write rights from the SPP table. */
+#define EPT_SPP         BIT(61)
+/* SDM 3C "EPT-Induced Virtualization Exceptions": a violation on an
+ * entry (the leaf, or the not-present entry where the walk stopped) with
+ * this bit clear may be delivered to the guest as #VE. Ignored in
+ * present non-leaf entries. */
+#define EPT_SUPPRESS_VE BIT(63)
 /* An entry is present if any of R/W/X is set: an execute-only leaf
  * (X without R, needs the capability) is present. SDM 3C "EPT
  * Translation Mechanism". */
 #define EPT_PRESENT     (EPT_R | EPT_W | EPT_X)
 
-/* Bits 61:52 are ignored in non-leaf EPT entries: the engine's table count. */
+/* Bits 61:52 are ignored in non-leaf EPT entries: the engine's table count.
+ * (Bit 61, EPT_SPP, means something in 4 KiB leaves only, which hold no
+ * count.) */
 #define EPT_COUNT_SHIFT 52
 
 extern const struct pg_format pg_fmt_ept;

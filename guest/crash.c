@@ -14,6 +14,10 @@
  *           violation the hypervisor cannot resolve.
  *   spin    interrupts off, loops forever: only the hypervisor's
  *           VMX-preemption-timer watchdog stops it.
+ *   views   makes two EPT views, a view-local permission, #VE, dirty
+ *           logging and sub-page permissions (where the CPU has them),
+ *           moves to view 2, then crashes as `triple`: the restart must
+ *           give every frame of that state back (docs/ept-views.md).
  *
  * If the guest is still alive afterwards, the scenario FAILs.
  * SDM revision 084, Vol. 3A "Exception and Interrupt Reference"
@@ -25,6 +29,8 @@
 #include "guest/report.h"
 #include "lib/console.h"
 #include "lib/string.h"
+#include "include/hypercall.h"
+#include "include/err.h"
 #include "include/x86.h"
 
 /* ------------------------------------------------------ cmdline values */
@@ -149,6 +155,30 @@ static void crash_spin(void)
 		__asm__ volatile("" ::: "memory");
 }
 
+static void crash_views(void)
+{
+	long c1, c2, rc = -ENOSYS;
+
+	scen_hv_setup();
+	views_setup();
+	c1 = hc_call(HC_VIEW_CREATE, 0, 0, 0, 0);
+	c2 = hc_call(HC_VIEW_CREATE, 0, 0, 0, 0);
+	printf("crash: views: views %ld and %ld; HC_VIEW_PROTECT %ld, "
+	       "HC_DIRTY_START %ld, HC_VE_INFO %ld, HC_SPP_SET %ld\n", c1, c2,
+	       hc_call(HC_VIEW_PROTECT, 1, scen_base + SCEN_VIEWS + SZ_4K, SZ_4K,
+		       HC_EPT_R),
+	       hc_call(HC_DIRTY_START, scen_base + SCEN_DIRTY,
+		       SCEN_DIRTY_PAGES * SZ_4K, HC_DIRTY_AUTO, 0),
+	       hc_call(HC_VE_INFO, scen_base + SCEN_VIEWS, 0, 0, 0),
+	       hc_call(HC_SPP_SET, scen_base + SCEN_R5, 1, 0, 0));
+	*(volatile uint64_t *)mm_dm(scen_base + SCEN_DIRTY) = 1;
+	if (c2 == 2)
+		rc = view_switch(2);
+	printf("crash: views: in view 2 (%s); now as triple\n",
+	       err_name((int)rc));
+	crash_triple();
+}
+
 static void crash_run(const char *mode)
 {
 	static const struct {
@@ -157,6 +187,7 @@ static void crash_run(const char *mode)
 	} modes[] = {
 		{ "triple", crash_triple }, { "vmx", crash_vmx },
 		{ "cr3", crash_cr3 },       { "spin", crash_spin },
+		{ "views", crash_views },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
@@ -171,8 +202,8 @@ static void crash_run(const char *mode)
 		report(false, "crash", "crash=%s: the guest survived", mode);
 		return;
 	}
-	report(false, "crash", "unknown mode crash=%s (triple|vmx|cr3|spin)",
-	       mode);
+	report(false, "crash", "unknown mode crash=%s "
+	       "(triple|vmx|cr3|spin|views)", mode);
 }
 
 void hostile_run(void)

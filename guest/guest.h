@@ -34,8 +34,14 @@ struct fault_rec fault_take(void);
 /* Probes with known faulting instruction and resume address. */
 uint64_t probe_read64(uint64_t va);
 void probe_write64(uint64_t va, uint64_t val);
+void probe_vmfunc(uint32_t fn, uint32_t arg);
 extern const char probe_read64_insn[], probe_read64_done[];
 extern const char probe_write64_insn[], probe_write64_done[];
+extern const char probe_vmfunc_insn[], probe_vmfunc_done[];
+
+/* #VE (vector 20): when set, isr_dispatch hands the exception to this
+ * hook, before any armed fault_expect (guest/views.c). */
+extern void (*ve_hook)(struct isr_frame *f);
 
 /* #PF error code bits (SDM 3A "Interrupt 14—Page-Fault Exception"). */
 #define PF_ERR_P     BIT(0)
@@ -47,6 +53,7 @@ extern const char probe_write64_insn[], probe_write64_done[];
 #define VEC_UD  6
 #define VEC_GP  13
 #define VEC_PF  14
+#define VEC_VE  20
 
 /* ---- guest/hc_client.c: the hypercall client */
 /* True if running under eptlab (CPUID 0x40000000 signature). */
@@ -91,6 +98,15 @@ extern long scen_cfg_rc;
 #define SCEN_AD           (SCEN_R2 + 176 * SZ_4K)   /* 6 pages */
 #define SCEN_AD_PAGES     6
 #define SCEN_G1           (SCEN_R2 + 200 * SZ_4K)   /* 1 page */
+#define SCEN_R4           (4 * SZ_2M)        /* 2M: EPT views */
+#define SCEN_VIEWS        (SCEN_R4 + 0 * SZ_4K)     /* 8 pages */
+#define SCEN_R5           (5 * SZ_2M)        /* 2M: SPP, path built now */
+#define SCEN_R6           (6 * SZ_2M)        /* 2M: SPP, path on a miss */
+#define SCEN_R7           (7 * SZ_2M)        /* 2M: dirty log; untouched
+                                                before, so a large EPT
+                                                leaf until logging starts */
+#define SCEN_DIRTY        (SCEN_R7 + 64 * SZ_4K)    /* 16 pages */
+#define SCEN_DIRTY_PAGES  16
 extern uint64_t scen_base;       /* GPA of the chunk, 0 = RAM too small */
 
 /* Test-window virtual addresses (the anchored page table of
@@ -123,7 +139,7 @@ bool scen_ctr_check(const char *name, const char *step,
 		    const struct hc_counters *want);
 /* Add n flushes of the hypervisor's paging engine to want: INVEPT, and
  * the type its flush hook uses (single-context if HC_CONFIG has it, else
- * all-context: hv/vm_mem.c vm_invept). */
+ * all-context: hv/ept_view.c vm_view_invept, once per view changed). */
 void scen_want_invept(struct hc_counters *want, unsigned n);
 /* The size of the EPT leaf that maps gpa now (HC_TRANSLATE of its
  * direct-map address), 0 if none. */
@@ -167,5 +183,24 @@ void irq_scen_end(void);
 bool irq_scen_expect(const char *name, const char *step,
 		     const struct hc_counters *c0, struct hc_counters *want,
 		     uint64_t injected);
+
+/* ---- guest/views.c: the EPT-view client (docs/ept-views.md) */
+struct hc_view_info;
+/* HC_VIEW_INFO as read by views_setup (valid if views_rc == 0). */
+extern struct hc_view_info views_cfg;
+extern long views_rc;
+/* Read HC_VIEW_INFO once and say what the CPU offers. */
+void views_setup(void);
+long view_info(struct hc_view_info *out);
+bool views_have(unsigned hc_vf);
+/* Run in view i from now on: VMFUNC(0, i) where the CPU has EPTP
+ * switching (no exit), else HC_VIEW_SELECT. 0 or -errno. */
+long view_switch(unsigned i);
+
+/* ---- guest/scen_views.c, scen_ve.c, scen_dirty.c, scen_spp.c */
+void scen_views_run(void);
+void scen_ve_run(void);
+void scen_dirty_run(void);
+void scen_spp_run(void);
 
 #endif

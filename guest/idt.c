@@ -103,11 +103,17 @@ static void dump(const struct isr_frame *f, uint64_t cr2)
 	printf("EFER %016llx\n", (unsigned long long)rdmsr(MSR_IA32_EFER));
 }
 
+void (*ve_hook)(struct isr_frame *f);
+
 void isr_dispatch(struct isr_frame *f);
 void isr_dispatch(struct isr_frame *f)
 {
 	uint64_t cr2 = read_cr2();     /* before anything can fault again */
 
+	if (f->vector == VEC_VE && ve_hook) {
+		ve_hook(f);
+		return;
+	}
 	if (expect.armed && f->vector == expect.vector) {
 		expect.armed = false;
 		expect.rec = (struct fault_rec){

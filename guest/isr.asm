@@ -23,5 +23,17 @@ probe_write64_insn:
 probe_write64_done:
 	ret
 
+; void probe_vmfunc(uint32_t fn, uint32_t arg): VMFUNC (0F 01 D4) with
+; EAX = fn, ECX = arg; a fault (#UD) at probe_vmfunc_insn resumes at
+; probe_vmfunc_done.
+global probe_vmfunc, probe_vmfunc_insn, probe_vmfunc_done
+probe_vmfunc:
+	mov eax, edi
+	mov ecx, esi
+probe_vmfunc_insn:
+	db 0x0F, 0x01, 0xD4
+probe_vmfunc_done:
+	ret
+
 
 section .note.GNU-stack noalloc noexec nowrite progbits

@@ -330,6 +330,11 @@ void scen_hv_run(void)
 	scen_ept_run();
 	scen_mem_run();         /* ept.ad, then isolation.* */
 	scen_demand_run();
+	views_setup();          /* guest/views.c, docs/ept-views.md */
+	scen_views_run();
+	scen_ve_run();
+	scen_dirty_run();
+	scen_spp_run();
 	scen_vcpu_run();
 	scen_irq_run();         /* guest/scen_irq.c: PIC, PIT, the host */
 	scen_irq_time_run();    /* guest/scen_irq_time.c: RTC, HLT, NMI */

@@ -3,14 +3,16 @@
  *
  *   1. the hypervisor's .text and .rodata still hash to the value taken at
  *      boot (audit_init) - nothing rewrote the code or constant data;
- *   2. every present EPT leaf of the VM maps only frames the VM owns: each
- *      4 KiB page of the leaf lies inside guest RAM, is backed, and its
- *      HPA is the one vm->page[] records for that GPA - so the guest can
- *      reach no hypervisor or foreign frame;
+ *   2. in every EPT view, every present leaf maps only frames the VM owns:
+ *      each 4 KiB page of the leaf lies inside guest RAM, is backed, and
+ *      its HPA is the one vm->page[] records for that GPA (or the leaf is
+ *      one of the mappings every view carries) - so the guest can reach
+ *      no hypervisor or foreign frame; every not-present entry keeps
+ *      suppress-#VE; the EPTP list names exactly the live views;
  *   3. the host's PAT, MTRRs and TSC_ADJUST are as at boot
  *      (hv/audit_msr.c) - no guest write reached them.
  *
- * Exposed to guests as HC_AUDIT (include/hypercall.h): 0 if both checks
+ * Exposed to guests as HC_AUDIT (include/hypercall.h): 0 if all checks
  * pass, else -EIO. The result is printed either way.
  */
 #ifndef EPTLAB_AUDIT_H
@@ -20,10 +22,16 @@
 
 struct vm;
 
-/* The EPT half of hv_audit (pure C): walk vm's EPT, print a line for each
- * of the first few bad leaves, return how many leaves map a frame the VM
- * does not own at that GPA; leaves/bytes (may be NULL) get the totals. */
+/* The EPT half of hv_audit (pure C): walk each view's EPT, print a line
+ * for each of the first few bad findings, return how many there are (a
+ * leaf mapping a frame the VM does not own at that GPA, a hole without
+ * suppress-#VE, a wrong EPTP-list entry); leaves/bytes (may be NULL) get
+ * the totals over the views. */
 uint64_t audit_ept(struct vm *vm, uint64_t *leaves, uint64_t *bytes);
+
+/* audit_ept alone, for HC_AUDIT_EPT: one "audit: EPT PASS|FAIL: ..." line
+ * (after the lines of the bad findings). 0 or -EIO. */
+int audit_ept_check(struct vm *vm);
 
 /* Hash .text and .rodata; call once at boot, before any guest runs. */
 void audit_init(void);

@@ -8,6 +8,7 @@
  */
 #include "hv/bench.h"
 #include "hv/vm.h"
+#include "hv/vm_pml.h"
 #include "ept/ept_format.h"
 #include "hv/host.h"
 #include "hv/cpu.h"
@@ -62,13 +63,14 @@ void bench_note_ept(const struct vm *vm)
 {
 	static struct pg_range r[VM_MAX_CHUNKS + 2];
 	size_t n = ept_ranges(vm, r, ARRAY_SIZE(r));
+	const struct pg_space *s = &vm->view[0].ept.space;
 
-	bench_boot.ept_leaf_sizes = vm->ept.space.leaf_sizes;
-	bench_boot.ept_tables = pg_table_pages(&vm->ept.space);
+	bench_boot.ept_leaf_sizes = s->leaf_sizes;
+	bench_boot.ept_tables = pg_table_pages(s);
 	for (unsigned i = 0; i < PG_LEVELS; i++)
-		bench_boot.ept_level[i] = vm->ept.space.tables[i];
+		bench_boot.ept_level[i] = s->tables[i];
 	bench_boot.ept_tables_min = pg_min_tables(&pg_fmt_ept,
-						  vm->ept.space.leaf_sizes, r, n,
+						  s->leaf_sizes, r, n,
 						  bench_boot.ept_level_min);
 	bench_boot.ept_noted = true;
 }
@@ -90,12 +92,15 @@ static void report_memory(const struct vm *vm)
 						      FRAME_SIZE), SZ_4K);
 	uint64_t pool = (hv_frames.total - hv_frames.free -
 			 hv_frames.reserved_cnt) * FRAME_SIZE;
-	uint64_t guest = 0, host_tables, ept_tables, other;
+	uint64_t guest = 0, host_tables, ept_tables = 0, other;
 
 	for (size_t i = 0; i < vm->nchunks; i++)
 		guest += vm->chunk[i].size;
 	host_tables = pg_table_pages(&hv_space) * PG_TABLE_SIZE;
-	ept_tables = pg_table_pages(&vm->ept.space) * PG_TABLE_SIZE;
+	for (unsigned i = 0; i < VM_VIEWS; i++)
+		if (vm->view[i].live)
+			ept_tables += pg_table_pages(&vm->view[i].ept.space) *
+				      PG_TABLE_SIZE;
 	/* Frames the guest obtained after boot (demand, remap) are in the pool
 	 * but not in the chunks: never let the remainder wrap. */
 	other = pool - MIN(pool, guest + host_tables + ept_tables +
@@ -205,6 +210,9 @@ int64_t bench_hypercall(struct vcpu *v, uint64_t nr)
 		report_boot(v);
 		return 0;
 	}
+	case HC_BENCH_VIEWS:
+		put("hv_pml_full_drain_ticks", pml_full_drain_ticks);
+		return 0;
 	default:
 		return -ENOSYS;
 	}

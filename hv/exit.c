@@ -17,6 +17,9 @@
  * "progress"; docs/benchmarks.md). Nothing on it allocates or prints.
  */
 #include "hv/exit.h"
+#include "hv/ept_view.h"
+#include "hv/vm_pml.h"
+#include "hv/vm_spp.h"
 #include "hv/entry_fail.h"
 #include "hv/contain.h"
 #include "hv/stats.h"
@@ -99,7 +102,7 @@ static const exit_handler_fn handlers[EXIT_REASON_MAX] = {
 	[EXIT_VMXON]          = handle_vmx_insn,
 	[EXIT_INVEPT]         = handle_vmx_insn,
 	[EXIT_INVVPID]        = handle_vmx_insn,
-	[EXIT_VMFUNC]         = handle_vmx_insn,
+	[EXIT_VMFUNC]         = handle_vmfunc,
 	[EXIT_CR_ACCESS]      = handle_cr,
 	[EXIT_IO_INSTRUCTION] = handle_io,
 	[EXIT_RDMSR]          = handle_rdmsr,
@@ -111,6 +114,8 @@ static const exit_handler_fn handlers[EXIT_REASON_MAX] = {
 	[EXIT_WBINVD]         = handle_invd,
 	[EXIT_XSETBV]         = handle_xsetbv,
 	[EXIT_PREEMPTION_TIMER] = handle_preemption_timer,
+	[EXIT_PML_FULL]       = handle_pml_full,
+	[EXIT_SPP]            = handle_spp,
 };
 #pragma GCC diagnostic pop
 

@@ -18,17 +18,23 @@
  *
  * An exit makes progress when its handler does at least one of:
  *  - advance the guest RIP (exit_advance_rip, exit_skip_insn);
- *  - inject an event (exit_inject_exception);
+ *  - inject an event (exit_inject_exception; the event tail's NMI or
+ *    interrupt, hv/exit_event.c, which is how the interrupt- and NMI-window
+ *    exits make progress);
  *  - change the EPT for the guest's access: a demand page backed, write
  *    access restored, the lazy page mapped (hv/exit_ept.c);
- *  - change other VMCS guest state the guest runs on.
+ *  - change other VMCS guest state the guest runs on, or the structures
+ *    its access meets (the PML index after a log-full exit, an SPP-table
+ *    path built on an SPPT miss).
  * Each helper that does one calls exit_mark_progress: that is the whole
  * definition. An exit that retries the guest's instruction unchanged (a
  * stale EPT entry, hv/vm_ept.c) makes none. A guest that polls the UART
  * (IN advances RIP) or runs a REP string instruction over demand pages
  * (each fault backs a page) makes progress at every exit, and so does one
- * that idles in HLT (today HLT ends the run; emulated, it advances RIP or
- * sets the HLT activity state).
+ * that idles in HLT (the HLT exit advances RIP; the guest then waits in the
+ * HLT activity state). The exits the guest does not cause (an external
+ * interrupt, an NMI, the VMX-preemption timer) are neutral
+ * (exit_progress_neutral): neither progress nor its absence.
  *
  * The dispatcher (hv/exit.c) stops a guest after EXIT_NO_PROGRESS_MAX
  * exits in a row without progress, naming the RIP, the exit reason and the

@@ -31,8 +31,8 @@ void handle_ept_violation(struct vcpu *v)
 			     vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) |
 			     INTERRUPTIBILITY_NMI);
 
-	switch (vm_ept_fault(v->vm, gpa, gla, q, vmcs_readnat(VMCS_GUEST_RIP),
-			     delivering)) {
+	switch (vm_ept_fault(v->vm, vcpu_view(v), gpa, gla, q,
+			     vmcs_readnat(VMCS_GUEST_RIP), delivering)) {
 	case VM_FAULT_RESUME:
 		exit_mark_progress();       /* the EPT changed */
 		exit_reinject_vectoring(v, vect);
@@ -58,9 +58,11 @@ void handle_ept_misconfig(struct vcpu *v)
 	uint64_t gpa = vmcs_read64(VMCS_GUEST_PHYSICAL_ADDR);
 	struct pg_walk w;
 
-	printf("ept: misconfiguration at GPA 0x%llx; software walk:\n",
-	       (unsigned long long)gpa);
-	ept_walk(&v->vm->ept, gpa, &w);
+	unsigned view = vcpu_view(v);
+
+	printf("ept: misconfiguration at GPA 0x%llx in view %u; software "
+	       "walk:\n", (unsigned long long)gpa, view);
+	ept_walk(&v->vm->view[view].ept, gpa, &w);
 	for (unsigned i = 0; i < w.nsteps; i++)
 		printf("ept:   level %u entry at HPA 0x%llx = 0x%016llx\n",
 		       w.step[i].level, (unsigned long long)w.step[i].entry_pa,

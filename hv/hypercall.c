@@ -38,12 +38,14 @@ static int64_t hc_invept(struct vcpu *v, uint64_t type)
 		return -EINVAL;
 	if (!vmx_has_invept(v->caps, (unsigned)type))
 		return -EOPNOTSUPP;
-	vmx_invept((unsigned)type, type == INVEPT_SINGLE ? ept_eptp(&vm->ept) : 0);
+	uint64_t eptp = ept_eptp(&vm->view[vcpu_view(v)].ept);
+
+	vmx_invept((unsigned)type, type == INVEPT_SINGLE ? eptp : 0);
 	vm_count_invept(vm, (unsigned)type);
 	if (inv_logged[0][type]++ < INV_LOG_MAX)
 		printf("hc: INVEPT %s executed (EPTP 0x%llx)\n",
 	       type == INVEPT_SINGLE ? "single-context" : "all-context",
-	       (unsigned long long)ept_eptp(&vm->ept));
+	       (unsigned long long)eptp);
 	return 0;
 }
 
@@ -98,11 +100,12 @@ static unsigned guest_cpl(void)
 }
 
 /* A CPL > 0 caller's result buffer: [gva, gva + len) must be
- * user-writable in the guest's tables under cr3 and writable in EPT, each
- * page of it (walk2d_user_writable); then it is written page by page.
- * Nothing is written unless every page passes. */
-static int64_t hc_user_write(struct vm *vm, uint64_t cr3, uint64_t gva,
-			     const void *src, size_t len)
+ * user-writable in the guest's tables under cr3 and writable in EPT view
+ * ept (the one the caller runs in), each page of it
+ * (walk2d_user_writable); then it is written page by page. Nothing is
+ * written unless every page passes. */
+static int64_t hc_user_write(struct vm *vm, struct ept *ept, uint64_t cr3,
+			     uint64_t gva, const void *src, size_t len)
 {
 	static struct hc_walk bw;     /* one vCPU: no stack for 512 bytes */
 	uint64_t gpa[2], first = SZ_4K - (gva & (SZ_4K - 1));
@@ -113,7 +116,7 @@ static int64_t hc_user_write(struct vm *vm, uint64_t cr3, uint64_t gva,
 	for (unsigned i = 0; i < pages; i++) {
 		uint64_t va = i ? gva + n0 : gva;
 
-		walk2d(&vm->ept.space, cr3, true, va, &bw);
+		walk2d(&ept->space, cr3, true, va, &bw);
 		rc = walk2d_user_writable(&bw);
 		if (rc)
 			return rc;
@@ -125,10 +128,11 @@ static int64_t hc_user_write(struct vm *vm, uint64_t cr3, uint64_t gva,
 	return rc;
 }
 
-/* HC_TRANSLATE: the 2D walk of gva under the guest's current CR3. At
- * CPL 0 buf is a GPA; at CPL > 0 a user-writable GVA (hc_user_write). */
+/* HC_TRANSLATE: the 2D walk of gva under the guest's current CR3, in the
+ * view the vCPU runs in, or in view rsi (HC_WALK_VIEW). At CPL 0 buf is
+ * a GPA; at CPL > 0 a user-writable GVA (hc_user_write). */
 static int64_t hc_translate(struct vcpu *v, uint64_t gva, uint64_t buf,
-			    uint64_t flags, bool user)
+			    uint64_t flags, uint64_t view, bool user)
 {
 	uint64_t cr0 = vmcs_readnat(VMCS_GUEST_CR0);
 	uint64_t cr4 = vmcs_readnat(VMCS_GUEST_CR4);
@@ -137,8 +141,12 @@ static int64_t hc_translate(struct vcpu *v, uint64_t gva, uint64_t buf,
 	struct vm *vm = v->vm;
 	struct hc_walk w;
 
-	if (flags & ~(uint64_t)HC_WALK_PRINT)
+	if (flags & ~(uint64_t)(HC_WALK_PRINT | HC_WALK_VIEW))
 		return -EINVAL;
+	if (!(flags & HC_WALK_VIEW))
+		view = vcpu_view(v);
+	else if (view >= VM_VIEWS || !vm->view[view].live)
+		return -ENOENT;
 	if (!user && !vm_range_ok(vm, buf, sizeof(w)))
 		return -EFAULT;
 	if (user && !paging)
@@ -147,7 +155,8 @@ static int64_t hc_translate(struct vcpu *v, uint64_t gva, uint64_t buf,
 	 * without LMA or 5-level paging). */
 	if (paging && (!(efer & EFER_LMA) || (cr4 & CR4_LA57)))
 		return -EOPNOTSUPP;
-	walk2d(&vm->ept.space, vmcs_readnat(VMCS_GUEST_CR3), paging, gva, &w);
+	walk2d(&vm->view[view].ept.space, vmcs_readnat(VMCS_GUEST_CR3), paging,
+	       gva, &w);
 	if (flags & HC_WALK_PRINT) {
 		exit_com1_flush(v);
 		walk2d_print(&w, true);
@@ -155,7 +164,8 @@ static int64_t hc_translate(struct vcpu *v, uint64_t gva, uint64_t buf,
 		have_walk = true;
 	}
 	if (user)
-		return hc_user_write(vm, vmcs_readnat(VMCS_GUEST_CR3), buf, &w,
+		return hc_user_write(vm, &vm->view[vcpu_view(v)].ept,
+				     vmcs_readnat(VMCS_GUEST_CR3), buf, &w,
 				     sizeof(w));
 	return vm_write(vm, buf, &w, sizeof(w));
 }
@@ -167,7 +177,7 @@ static __attribute__((noinline)) int64_t hc_probe_gpa(struct vm *vm,
 {
 	struct pg_xlate x;
 
-	return ept_translate(&vm->ept, gpa, &x) ? -ENOENT : 0;
+	return ept_translate(vm_ept0(vm), gpa, &x) ? -ENOENT : 0;
 }
 
 /* Every hypercall but the trivial ones (see handle_vmcall). */
@@ -194,7 +204,7 @@ static __attribute__((noinline)) int64_t hc_dispatch(struct vcpu *v)
 		ret = 0;
 		break;
 	case HC_TRANSLATE:
-		ret = hc_translate(v, a1, a2, a3, user);
+		ret = hc_translate(v, a1, a2, a3, a4, user);
 		break;
 	case HC_INVEPT:
 		ret = hc_invept(v, a1);
@@ -243,6 +253,8 @@ static __attribute__((noinline)) int64_t hc_dispatch(struct vcpu *v)
 	case HC_AUDIT:
 		if (a1 == 0)
 			ret = hv_audit(vm);
+		else if (a1 == HC_AUDIT_EPT)
+			ret = audit_ept_check(vm);
 		else if (a1 == HC_AUDIT_HOST_MSRS)
 			ret = audit_msr_check();
 		else
@@ -251,6 +263,9 @@ static __attribute__((noinline)) int64_t hc_dispatch(struct vcpu *v)
 	default:
 		if (r[GPR_RAX] >= HC_BENCH_FIRST && r[GPR_RAX] <= HC_BENCH_LAST)
 			ret = bench_hypercall(v, r[GPR_RAX]);
+		else if (r[GPR_RAX] >= HC_VIEW_CREATE &&
+			 r[GPR_RAX] <= HC_SPP_SET)
+			ret = hc_ept_dispatch(v);     /* hv/ept_view_hc.c */
 		else
 			ret = -ENOSYS;
 		break;

@@ -10,6 +10,7 @@
 #include "vmx/vmx_caps.h"
 #include "vmx/guest_regs.h"
 #include "vmx/vmcs_setup.h"
+#include "hv/ept_view.h"
 #include "hv/vcpu/msr.h"
 #include "hv/dev/lapic.h"
 
@@ -45,6 +46,7 @@ struct vcpu {
 	 * values (the VM-exit MSR-store area is the KERNEL_GS_BASE slot). */
 	struct vcpu_msr_slot *msr_load;
 	unsigned n_msr_load;
+	struct vcpu_ept ept;        /* its EPT view, #VE, PML (hv/ept_view.h) */
 	/* Interrupts and time (hv/intc.c, hv/exit_event.c). */
 	struct lapic lapic;         /* the local APIC model ... */
 	uint32_t *apic_page;        /* ... and its register page */

@@ -9,6 +9,9 @@
  *    without overflow before anything is touched; frames are only ever
  *    reached through vm->page[], so the guest cannot name a frame it does
  *    not own;
+ *  - a VM-wide change is made in every EPT view (hv/ept_view.c), the
+ *    same GPA -> HPA in each; the faulting view is the one the vCPU ran
+ *    in (vcpu_view);
  *  - every change of an EPT entry goes through the engine (ept_map,
  *    ept_unmap, ept_protect), which runs INVEPT through the flush hook
  *    once per call when the change needs it (mm/paging.h): a change that
@@ -18,6 +21,7 @@
  *    frame from the next-fit allocator.
  */
 #include "hv/vm.h"
+#include "hv/vm_spp.h"
 #include "vmx/vmx.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx_exitinfo.h"
@@ -39,11 +43,12 @@ void vm_ept_state_clear(struct vm *vm)
 {
 	vm->vlog_head = vm->vlog_count = vm->vlog_dropped = 0;
 	vm->ctr = (struct hc_counters){ 0 };
+	vm->vctr = (struct hc_view_counters){ 0 };
 	vm->exits_base = stats_total_exits();
 	vm->reports = 0;
 }
 
-static void vlog_add(struct vm *vm, uint64_t gpa, uint64_t gla, uint64_t qual,
+void vm_vlog_add(struct vm *vm, uint64_t gpa, uint64_t gla, uint64_t qual,
 		     uint64_t leaf_gpa)
 {
 	vm->vlog[vm->vlog_head] = (struct hc_violation){
@@ -109,33 +114,14 @@ static const char *outside_ram_why(uint64_t gpa)
 	return "outside guest RAM";
 }
 
-/* Base GPA of the EPT leaf covering gpa, or gpa's 4K page if unmapped. */
-static uint64_t leaf_base(struct vm *vm, uint64_t gpa)
+/* Base GPA of view w's leaf covering gpa, or gpa's 4K page if unmapped. */
+static uint64_t leaf_base(struct vm_view *w, uint64_t gpa)
 {
 	struct pg_xlate x;
 
-	if (ept_translate(&vm->ept, gpa, &x) == 0)
+	if (ept_translate(&w->ept, gpa, &x) == 0)
 		return ALIGN_DOWN(gpa, x.page_size);
 	return ALIGN_DOWN(gpa, SZ_4K);
-}
-
-/*
- * End write tracking of the tracked page at page, whose leaf is x: W back
- * on that 4 KiB page alone, counted. W added to a 4 KiB leaf needs no
- * INVEPT (a stale read-only entry only causes a violation, which drops it;
- * ept/ept_format.c). A large leaf is split first, and that one change of
- * page size and rights together is flushed once (mm/paging.h).
- */
-static int track_end(struct vm *vm, uint64_t page, const struct pg_xlate *x)
-{
-	int rc = ept_protect(&vm->ept, page, SZ_4K,
-			     (x->prot & PG_PROT_ALL) | PG_PROT_W);
-
-	if (rc)
-		return rc;
-	vm->page[page >> 12] &= ~VM_PG_TRACKED;
-	vm->ctr.write_track_faults++;
-	return 0;
 }
 
 /* Does a leaf with PG_PROT_* prot permit the access in qual? */
@@ -146,9 +132,11 @@ static bool access_allowed(unsigned prot, uint64_t qual)
 		 ((qual & EPTV_FETCH) && !(prot & PG_PROT_X)));
 }
 
-enum vm_fault_action vm_ept_fault(struct vm *vm, uint64_t gpa, uint64_t gla,
-				  uint64_t qual, uint64_t rip, bool delivering)
+enum vm_fault_action vm_ept_fault(struct vm *vm, unsigned view, uint64_t gpa,
+				  uint64_t gla, uint64_t qual, uint64_t rip,
+				  bool delivering)
 {
+	struct vm_view *w = &vm->view[view];
 	uint64_t page = ALIGN_DOWN(gpa, SZ_4K), *e;
 	struct pg_xlate x;
 	int rc;
@@ -157,14 +145,15 @@ enum vm_fault_action vm_ept_fault(struct vm *vm, uint64_t gpa, uint64_t gla,
 	vm->delivering = delivering;
 	if (gpa >= vm->ram_size) {
 		/* Isolation: nothing is ever mapped here. */
-		vlog_add(vm, gpa, gla, qual, page);
+		vm_vlog_add(vm, gpa, gla, qual, page);
 		report(vm, gpa, gla, qual, rip, outside_ram_why(gpa));
 		return VM_FAULT_INJECT_GP;
 	}
 	e = &vm->page[gpa >> 12];
 	if (!(*e & VM_PG_BACKED)) {
-		/* Demand paging: the hot path. */
-		vlog_add(vm, gpa, gla, qual, page);
+		/* Demand paging: the hot path. The frame is mapped in every
+		 * view, whichever one faulted. */
+		vm_vlog_add(vm, gpa, gla, qual, page);
 		if (__builtin_expect(hv_opts.corrupt == OPT_CORRUPT_DEMAND_RETRY,
 				     0))
 			return VM_FAULT_RETRY;  /* test only: never backed */
@@ -183,7 +172,7 @@ enum vm_fault_action vm_ept_fault(struct vm *vm, uint64_t gpa, uint64_t gla,
 			       (unsigned long long)vm_gpa_to_hpa(vm, page));
 		return VM_FAULT_RESUME;
 	}
-	vlog_add(vm, gpa, gla, qual, leaf_base(vm, gpa));
+	vm_vlog_add(vm, gpa, gla, qual, leaf_base(w, gpa));
 	if (*e & VM_PG_LAZY) {
 		rc = vm_map_lazy(vm);
 		if (rc)
@@ -200,12 +189,17 @@ enum vm_fault_action vm_ept_fault(struct vm *vm, uint64_t gpa, uint64_t gla,
 		report(vm, gpa, gla, qual, rip, "no access (HC_EPT_PROTECT)");
 		return VM_FAULT_INJECT_GP;
 	}
-	if (ept_translate(&vm->ept, gpa, &x))
-		panic("vm_ept_fault: backed GPA 0x%llx has no EPT leaf",
-		      (unsigned long long)gpa);
-	if ((qual & EPTV_WRITE) && (*e & VM_PG_TRACKED)) {
+	if (ept_translate(&w->ept, gpa, &x)) {
+		/* Backed, so every view maps it unless it said no access. */
+		report(vm, gpa, gla, qual, rip, view ?
+		       "no access in this EPT view (HC_VIEW_PROTECT)" :
+		       "no access in view 0 (HC_VIEW_PROTECT)");
+		return VM_FAULT_INJECT_GP;
+	}
+	if ((qual & EPTV_WRITE) && (*e & VM_PG_TRACKED) &&
+	    (*e & VM_PG_WHELD(view))) {
 		/* Dirty logging: the write re-executes once W is back. */
-		if (track_end(vm, page, &x)) {
+		if (vm_track_end(vm, page)) {
 			report(vm, gpa, gla, qual, rip,
 			       "cannot restore write access");
 			return VM_FAULT_INJECT_GP;
@@ -214,46 +208,28 @@ enum vm_fault_action vm_ept_fault(struct vm *vm, uint64_t gpa, uint64_t gla,
 	}
 	if (access_allowed(x.prot, qual))
 		return VM_FAULT_RETRY;      /* already allowed: stale, retry */
-	report(vm, gpa, gla, qual, rip, "access not permitted by EPT");
-	return VM_FAULT_INJECT_GP;
-}
-
-/* ------------------------------------------------------ dirty */
-
-int vm_mark_dirty(struct vm *vm, uint64_t gpa, uint64_t len)
-{
-	uint64_t first = ALIGN_DOWN(gpa, SZ_4K);
-	uint64_t end = ALIGN_UP(gpa + len, SZ_4K);
-
-	for (uint64_t a = first; a < end; a += SZ_4K) {
-		struct pg_xlate x;
-		uint64_t qual;
-		int rc;
-
-		/* A tracked page is mapped (HC_WRITE_TRACK maps it first). */
-		if (!(vm->page[a >> 12] & VM_PG_TRACKED) ||
-		    ept_translate(&vm->ept, a, &x))
-			continue;
-		rc = track_end(vm, a, &x);
-		if (rc)
-			return rc;
-		qual = HC_VIOL_HV_WRITE | EPTV_WRITE |
-		       ((x.prot & PG_PROT_R) ? EPTV_READABLE : 0) |
-		       ((x.prot & PG_PROT_X) ? EPTV_EXECUTABLE : 0);
-		vlog_add(vm, MAX(gpa, a), 0, qual, ALIGN_DOWN(a, x.page_size));
+	if ((qual & EPTV_WRITE) && (x.prot & PG_PROT_SPP)) {
+		report(vm, gpa, gla, qual, rip, vm_spp_explain(vm, gpa, qual));
+		return VM_FAULT_INJECT_GP;
 	}
-	/* As the CPU does for a write through a leaf (no flush); pages
-	 * without a leaf are skipped. */
-	if (vm->ept.ad && end > first)
-		return ept_leaf_bits(&vm->ept, first, end - first, 0,
-				     PG_BIT_A | PG_BIT_D, NULL);
-	return 0;
+	if (x.prot & PG_PROT_VE) {
+		/* Convertible, yet it exited (SDM 3C "Convertible EPT
+		 * Violations"): #VE off, the information area busy, or the
+		 * violation hit the delivery of an event. */
+		vm->vctr.ve_busy++;
+		report(vm, gpa, gla, qual, rip, "access not permitted by EPT; "
+		       "convertible, but no #VE (the #VE information area is "
+		       "busy, #VE is off, or an event was being delivered)");
+		return VM_FAULT_INJECT_GP;
+	}
+	report(vm, gpa, gla, qual, rip, view ? "access not permitted by this "
+	       "EPT view" : "access not permitted by EPT");
+	return VM_FAULT_INJECT_GP;
 }
 
 /* ------------------------------------------------------ validation */
 
-/* A page-aligned, non-empty range inside guest RAM: 0, -EINVAL, -EFAULT. */
-static int check_pages(const struct vm *vm, uint64_t gpa, uint64_t bytes)
+int vm_check_pages(const struct vm *vm, uint64_t gpa, uint64_t bytes)
 {
 	if (!bytes || !IS_ALIGNED(gpa, SZ_4K) || !IS_ALIGNED(bytes, SZ_4K))
 		return -EINVAL;
@@ -274,23 +250,65 @@ static void fill_frame(uint64_t hpa, uint64_t pattern)
 
 /* ------------------------------------------------------ hypercalls */
 
+/* Point the 4 KiB page gpa from frame `from` at frame `to` in every view
+ * of the mask `only` that maps it, with the rights and attributes it had
+ * there (*had: the views done). */
+static int remap_views(struct vm *vm, uint64_t gpa, uint64_t from,
+		       uint64_t to, unsigned only, unsigned *had)
+{
+	*had = 0;
+	for (unsigned i = 0; i < VM_VIEWS; i++) {
+		struct vm_view *w = &vm->view[i];
+		struct pg_xlate x;
+		int rc;
+
+		if (!(only & (1u << i)) || !w->live ||
+		    ept_translate(&w->ept, gpa, &x))
+			continue;     /* a hole in this view stays one */
+		if (ALIGN_DOWN(x.pa, SZ_4K) != from)
+			panic("vm_hc_remap: view %u maps GPA 0x%llx to 0x%llx, "
+			      "not its frame 0x%llx", i,
+			      (unsigned long long)gpa,
+			      (unsigned long long)x.pa,
+			      (unsigned long long)from);
+		/* The unmap splits a large leaf and runs INVEPT before the
+		 * old frame can be reused. */
+		rc = ept_unmap(&w->ept, gpa, SZ_4K);
+		if (!rc) {
+			rc = ept_map(&w->ept, gpa, to, SZ_4K, x.prot);
+			/* Its table is still there unless it emptied, and then
+			 * the old map needs the single table we could not
+			 * get. */
+			if (rc && ept_map(&w->ept, gpa, from, SZ_4K, x.prot))
+				panic("vm_hc_remap: GPA 0x%llx lost its frame "
+				      "in view %u", (unsigned long long)gpa, i);
+		}
+		if (rc)
+			return rc;
+		*had |= 1u << i;
+	}
+	return 0;
+}
+
 int64_t vm_hc_remap(struct vm *vm, uint64_t gpa, uint64_t pattern)
 {
 	uint64_t *e, old, hpa;
-	struct pg_xlate x;
-	int rc = check_pages(vm, gpa, SZ_4K);
+	unsigned done, undone;
+	int rc = vm_check_pages(vm, gpa, SZ_4K);
 
 	if (rc)
 		return rc;
 	e = &vm->page[gpa >> 12];
 	old = *e;
+	if (old & VM_PG_PINNED)
+		return -EBUSY;      /* the CPU writes this frame by its HPA */
 	hpa = frame_alloc(&hv_frames);
 	if (!hpa)
 		return -ENOMEM;
 	fill_frame(hpa, pattern);
 	if (!(old & VM_PG_BACKED)) {
 		/* A lazy page: back it with the pattern now. */
-		rc = ept_map(&vm->ept, gpa, hpa, SZ_4K, PG_PROT_ALL);
+		rc = vm_views_map(vm, gpa, hpa, SZ_4K, PG_PROT_ALL);
 		if (rc) {
 			hv_frame_free(hpa);
 			return rc;
@@ -299,26 +317,14 @@ int64_t vm_hc_remap(struct vm *vm, uint64_t gpa, uint64_t pattern)
 		return vm_mark_dirty(vm, gpa, SZ_4K);
 	}
 	if (!(old & (VM_PG_LAZY | VM_PG_NOACCESS))) {
-		/* Mapped: move the leaf. The unmap splits a large leaf and
-		 * runs INVEPT before the old frame can be reused. */
-		if (ept_translate(&vm->ept, gpa, &x))
-			panic("vm_hc_remap: GPA 0x%llx backed but unmapped",
-			      (unsigned long long)gpa);
-		rc = ept_unmap(&vm->ept, gpa, SZ_4K);
+		/* Mapped: move the leaf in each view. */
+		rc = remap_views(vm, gpa, old & VM_PG_ADDR, hpa, ~0u, &done);
 		if (rc) {
+			if (remap_views(vm, gpa, hpa, old & VM_PG_ADDR, done,
+					&undone) || undone != done)
+				panic("vm_hc_remap: GPA 0x%llx: views disagree "
+				      "about its frame", (unsigned long long)gpa);
 			hv_frame_free(hpa);
-			return rc;
-		}
-		rc = ept_map(&vm->ept, gpa, hpa, SZ_4K, x.prot & PG_PROT_ALL);
-		if (rc) {
-			/* Put the old frame back; its table is still there
-			 * unless it emptied, and then the old map needs the
-			 * same single table we could not get: panic. */
-			hv_frame_free(hpa);
-			if (ept_map(&vm->ept, gpa, old & VM_PG_ADDR, SZ_4K,
-				    x.prot & PG_PROT_ALL))
-				panic("vm_hc_remap: GPA 0x%llx lost its frame",
-				      (unsigned long long)gpa);
 			return rc;
 		}
 	}
@@ -326,42 +332,6 @@ int64_t vm_hc_remap(struct vm *vm, uint64_t gpa, uint64_t pattern)
 	hv_frame_free(old & VM_PG_ADDR);
 	/* New contents: dirty (a 4 KiB leaf now, so this cannot fail). */
 	return vm_mark_dirty(vm, gpa, SZ_4K);
-}
-
-/* Clear clear_prot from every leaf of [gpa, gpa+size) (fully mapped),
- * one ept_protect per run of leaves with the same permissions. */
-static int clear_prot_runs(struct vm *vm, uint64_t gpa, uint64_t size,
-			   unsigned clear_prot)
-{
-	uint64_t end = gpa + size, rs = gpa, a = gpa;
-	unsigned rprot = 0;
-	int rc;
-
-	while (a < end) {
-		struct pg_xlate x;
-		uint64_t next;
-		unsigned prot;
-
-		if (ept_translate(&vm->ept, a, &x))
-			panic("clear_prot_runs: GPA 0x%llx unmapped",
-			      (unsigned long long)a);
-		prot = x.prot & PG_PROT_ALL;
-		next = MIN(ALIGN_DOWN(a, x.page_size) + x.page_size, end);
-		if (a != rs && prot != rprot) {
-			if (rprot & clear_prot) {
-				rc = ept_protect(&vm->ept, rs, a - rs,
-						 rprot & ~clear_prot);
-				if (rc)
-					return rc;
-			}
-			rs = a;
-		}
-		rprot = prot;
-		a = next;
-	}
-	if (rprot & clear_prot)
-		return ept_protect(&vm->ept, rs, end - rs, rprot & ~clear_prot);
-	return 0;
 }
 
 int64_t vm_hc_protect(struct vm *vm, uint64_t gpa, uint64_t bytes,
@@ -377,16 +347,19 @@ int64_t vm_hc_protect(struct vm *vm, uint64_t gpa, uint64_t bytes,
 		return -EINVAL;
 	if (prot == HC_EPT_X && !(vmx_caps.ept_vpid & EPT_CAP_EXEC_ONLY))
 		return -EOPNOTSUPP;
-	rc = check_pages(vm, gpa, bytes);
+	rc = vm_check_pages(vm, gpa, bytes);
 	if (rc)
 		return rc;
+	if (vm_range_has(vm, gpa, bytes, VM_PG_SPP))
+		return -EBUSY;      /* HC_SPP_SET ... HC_SPP_CLEAR first */
 	rc = vm_ensure_mapped(vm, gpa, bytes);
 	if (rc)
 		return rc;
 	for (uint64_t a = gpa; a - gpa < bytes; a += SZ_4K)
-		vm->page[a >> 12] &= ~VM_PG_TRACKED;
+		vm->page[a >> 12] &= ~(VM_PG_TRACKED | VM_PG_WHELD_ALL);
+	/* VM-wide: every view gets prot (a view's own holes too). */
 	if (prot == 0) {
-		rc = ept_unmap(&vm->ept, gpa, bytes);     /* INVEPT */
+		rc = vm_views_unmap(vm, gpa, bytes);     /* INVEPT */
 		if (rc)
 			return rc;
 		for (uint64_t a = gpa; a - gpa < bytes; a += SZ_4K)
@@ -394,19 +367,21 @@ int64_t vm_hc_protect(struct vm *vm, uint64_t gpa, uint64_t bytes,
 		return 0;
 	}
 	/* HC_EPT_* are the EPT bits, PG_PROT_R/W/X the same bit numbers. */
-	return ept_protect(&vm->ept, gpa, bytes, (unsigned)prot);   /* INVEPT */
+	return vm_views_protect(vm, gpa, bytes, (unsigned)prot);   /* INVEPT */
 }
 
 int64_t vm_hc_write_track(struct vm *vm, uint64_t gpa, uint64_t bytes)
 {
-	int rc = check_pages(vm, gpa, bytes);
+	int rc = vm_check_pages(vm, gpa, bytes);
 
 	if (rc)
 		return rc;
+	if (vm_range_has(vm, gpa, bytes, VM_PG_SPP))
+		return -EBUSY;      /* SPP holds W there already */
 	rc = vm_ensure_mapped(vm, gpa, bytes);
 	if (rc)
 		return rc;
-	rc = clear_prot_runs(vm, gpa, bytes, PG_PROT_W);     /* INVEPT */
+	rc = vm_withhold_w(vm, gpa, bytes);     /* INVEPT */
 	if (rc)
 		return rc;
 	for (uint64_t a = gpa; a - gpa < bytes; a += SZ_4K)
@@ -442,12 +417,14 @@ int64_t vm_hc_violation_log(struct vm *vm, uint64_t buf_gpa, uint64_t n)
 
 int64_t vm_hc_demand(struct vm *vm, uint64_t gpa, uint64_t bytes)
 {
-	int rc = check_pages(vm, gpa, bytes);
+	int rc = vm_check_pages(vm, gpa, bytes);
 
 	if (rc)
 		return rc;
+	if (vm_range_has(vm, gpa, bytes, VM_PG_PINNED | VM_PG_SPP))
+		return -EBUSY;
 	/* Unmap first (splits covering large leaves, INVEPT), then free. */
-	rc = ept_unmap(&vm->ept, gpa, bytes);
+	rc = vm_views_unmap(vm, gpa, bytes);
 	if (rc)
 		return rc;
 	for (uint64_t a = gpa; a - gpa < bytes; a += SZ_4K) {
@@ -476,7 +453,7 @@ int64_t vm_hc_counters(struct vm *vm, uint64_t buf_gpa)
 }
 
 /* Byte i of the result: PG_BIT_A (bit 0) and PG_BIT_D (bit 1) of the
- * leaf mapping page i, as ept_leaf_bits gives them. */
+ * leaves mapping page i, ORed over the views (vm_views_leaf_bits). */
 _Static_assert(PG_BIT_A == 1 && PG_BIT_D == 2, "HC_EPT_AD byte layout");
 
 int64_t vm_hc_ept_ad(struct vm *vm, uint64_t gpa, uint64_t pages,
@@ -485,13 +462,13 @@ int64_t vm_hc_ept_ad(struct vm *vm, uint64_t gpa, uint64_t pages,
 	uint8_t buf[256];
 	int rc;
 
-	if (!vm->ept.ad)
+	if (!vm_ept0(vm)->ad)
 		return -EOPNOTSUPP;
 	if (clear > 1 || !pages)
 		return -EINVAL;
 	if (pages > vm->ram_size >> 12)
 		return -EFAULT;
-	rc = check_pages(vm, gpa, pages << 12);
+	rc = vm_check_pages(vm, gpa, pages << 12);
 	if (rc)
 		return rc;
 	rc = check_buf(vm, out_gpa, pages);
@@ -503,8 +480,8 @@ int64_t vm_hc_ept_ad(struct vm *vm, uint64_t gpa, uint64_t pages,
 	for (uint64_t i = 0; i < pages; i += sizeof(buf)) {
 		uint64_t n = MIN(pages - i, (uint64_t)sizeof(buf));
 
-		rc = ept_leaf_bits(&vm->ept, gpa + (i << 12), n << 12, 0, 0,
-				   buf);
+		rc = vm_views_leaf_bits(vm, gpa + (i << 12), n << 12, 0, 0,
+					buf);
 		if (!rc)
 			rc = vm_write(vm, out_gpa + i, buf, n);
 		if (rc)
@@ -514,8 +491,8 @@ int64_t vm_hc_ept_ad(struct vm *vm, uint64_t gpa, uint64_t pages,
 	 * them; the engine then runs INVEPT (if one was set), so that the
 	 * CPU sets them again on the next access. */
 	if (clear)
-		return ept_leaf_bits(&vm->ept, gpa, pages << 12,
-				     PG_BIT_A | PG_BIT_D, 0, NULL);
+		return vm_views_leaf_bits(vm, gpa, pages << 12,
+					  PG_BIT_A | PG_BIT_D, 0, NULL);
 	return 0;
 }
 
@@ -525,7 +502,7 @@ int64_t vm_hc_config(struct vm *vm, uint64_t buf_gpa, uint32_t vpid)
 		.ram_size = vm->ram_size,
 		.ept_leaf_sizes = vm->leaf_sizes,
 		.vpid = vpid,
-		.ept_ad = vm->ept.ad,
+		.ept_ad = vm_ept0(vm)->ad,
 		.demand = vm->demand,
 		.tsc_khz = vm->plat.hz / 1000,
 		.rtc_epoch = vm->plat.rtc_epoch,

@@ -4,6 +4,8 @@
  * Caches" (INVEPT after restricting or removing a translation).
  */
 #include "hv/vm.h"
+#include "hv/vm_pml.h"
+#include "hv/vm_spp.h"
 #include "vmx/vmx.h"
 #include "vmx/vmx_insn.h"
 #include "hv/options.h"
@@ -16,41 +18,6 @@
 #include "include/err.h"
 #include "hv/bench.h"
 #include "include/x86.h"
-
-static void *vm_table_ptr(void *ctx, uint64_t pa)
-{
-	return phys_to_virt(pa);
-}
-
-static uint64_t vm_alloc_table(void *ctx)
-{
-	return hv_frame_alloc_zeroed();
-}
-
-static void vm_free_table(void *ctx, uint64_t pa)
-{
-	hv_frame_free(pa);
-}
-
-void vm_invept(struct vm *vm)
-{
-	/* Single-context, or all-context where the CPU lacks it; one of
-	 * them is required at boot (hv/vmm.c). */
-	unsigned type = vmx_invept_type(&vmx_caps, INVEPT_SINGLE) ==
-			INVEPT_SINGLE ? INVEPT_SINGLE : INVEPT_ALL;
-
-	vm->ept_flushes++;
-	vm_count_invept(vm, type);
-	vmx_invept(type, type == INVEPT_SINGLE ? ept_eptp(&vm->ept) : 0);
-}
-
-/* The engine calls this once per call whose changes need a flush
- * (mm/paging.h: removed, moved, narrowed or split translations; never
- * for EPT rights only added). */
-static void vm_flush(void *ctx, uint64_t gpa, uint64_t size)
-{
-	vm_invept(ctx);
-}
 
 /* Zero with REP STOSQ: one instruction, so Bochs runs it fast. */
 static void zero_fast(void *p, uint64_t bytes)
@@ -151,8 +118,8 @@ static void vm_build(struct vm *vm)
 		for (size_t i = 0; i < vm->nchunks; i++) {
 			struct vm_chunk *c = &vm->chunk[i];
 
-			rc = ept_map(&vm->ept, c->gpa, c->hpa, c->size,
-				     PG_PROT_ALL);
+			rc = vm_views_map(vm, c->gpa, c->hpa, c->size,
+					  PG_PROT_ALL);
 			if (rc)
 				panic("ept_map gpa 0x%llx: %s",
 				      (unsigned long long)c->gpa, err_name(rc));
@@ -171,9 +138,9 @@ static void vm_build(struct vm *vm)
 	}
 	*(volatile uint32_t *)phys_to_virt(vm_gpa_to_hpa(vm, VM_LAZY_GPA)) =
 		VM_LAZY_MAGIC;
-	rc = ept_unmap(&vm->ept, VM_LAZY_GPA, SZ_4K);
+	rc = vm_views_unmap(vm, VM_LAZY_GPA, SZ_4K);
 	if (rc)
-		panic("ept_unmap lazy page: %s", err_name(rc));
+		panic("unmapping the lazy page: %s", err_name(rc));
 	vm->page[VM_LAZY_GPA >> 12] |= VM_PG_LAZY;
 }
 
@@ -181,7 +148,6 @@ void vm_mem_init(struct vm *vm, uint64_t ram_size)
 {
 	bool ad = vmx_caps.ept_vpid & EPT_CAP_AD;
 	uint64_t bytes;
-	int rc;
 
 	if (!ram_size || !IS_ALIGNED(ram_size, SZ_2M))
 		panic("vm_mem_init: guest RAM size 0x%llx is not a multiple "
@@ -193,17 +159,11 @@ void vm_mem_init(struct vm *vm, uint64_t ram_size)
 	 * module never gets here: hv/vmm.c ends the run first.) */
 	vm->lazy_page = hv_opts.guest == OPT_GUEST_BUILTIN;
 	vm->leaf_sizes = leaf_policy();
-	vm->env = (struct pg_env){
-		.ctx = vm, .table_ptr = vm_table_ptr,
-		.alloc_table = vm_alloc_table, .free_table = vm_free_table,
-		.flush = NULL,
-	};
 	if (!ad)
 		printf("ept: CPU has no EPT accessed/dirty flags: EPTP bit 6 "
 		       "clear\n");
-	rc = ept_init(&vm->ept, &vm->env, vm->leaf_sizes, ad);
-	if (rc)
-		panic("ept_init: %s", err_name(rc));
+	vm_views_init(vm, vm->leaf_sizes, ad);
+	vm_spp_init(vm);
 
 	/* vm->page[]: one word per guest page, in one run of frames. */
 	bytes = SZ_4K;
@@ -220,7 +180,7 @@ void vm_mem_init(struct vm *vm, uint64_t ram_size)
 	vm_ept_state_clear(vm);
 	/* Live from here on: every later unmap, protect or split runs INVEPT
 	 * (the guest is launched only after this). */
-	vm->env.flush = vm_flush;
+	vm_views_go_live(vm);
 	bench_note_ept(vm);        /* tables before any scenario (bench) */
 
 	if (vm->demand == HC_DEMAND_FULL)
@@ -231,7 +191,7 @@ void vm_mem_init(struct vm *vm, uint64_t ram_size)
 		       (vm->leaf_sizes & PG_SIZE_4K) ? " 4K" : "",
 		       (vm->leaf_sizes & PG_SIZE_2M) ? " 2M" : "",
 		       (vm->leaf_sizes & PG_SIZE_1G) ? " 1G" : "",
-		       (unsigned long long)ept_eptp(&vm->ept));
+		       (unsigned long long)ept_eptp(vm_ept0(vm)));
 	else
 		printf("vm: guest RAM %llu MiB in %zu host run(s); GPA 0x0 -> "
 		       "HPA 0x%llx (GPA != HPA); EPT leaves%s%s%s, %llu table "
@@ -241,8 +201,8 @@ void vm_mem_init(struct vm *vm, uint64_t ram_size)
 		       (vm->leaf_sizes & PG_SIZE_4K) ? " 4K" : "",
 		       (vm->leaf_sizes & PG_SIZE_2M) ? " 2M" : "",
 		       (vm->leaf_sizes & PG_SIZE_1G) ? " 1G" : "",
-		       (unsigned long long)pg_table_pages(&vm->ept.space),
-		       (unsigned long long)ept_eptp(&vm->ept));
+		       (unsigned long long)pg_table_pages(&vm_ept0(vm)->space),
+		       (unsigned long long)ept_eptp(vm_ept0(vm)));
 	if (vm_is_lazy(vm, VM_LAZY_GPA))
 		printf("vm: lazy page at GPA 0x%llx left unmapped; ",
 		       (unsigned long long)VM_LAZY_GPA);
@@ -258,9 +218,14 @@ int vm_mem_reset(struct vm *vm)
 	uint64_t npages = vm->ram_size >> 12;
 	int rc;
 
-	/* Every leaf goes and every table but the root is freed; the flush
-	 * hook runs INVEPT. The EPTP stays valid. */
-	rc = ept_unmap(&vm->ept, 0, vm->ram_size);
+	/* The views the guest made go (the vCPU's VMCS is set up afresh),
+	 * with dirty logging and sub-page permissions. Then every leaf of
+	 * view 0 goes and every table but the root is freed; the flush hook
+	 * runs INVEPT. The EPTP stays valid. */
+	vm_views_reset(vm);
+	vm_dirty_reset(vm);
+	vm_spp_reset(vm);
+	rc = ept_unmap(vm_ept0(vm), 0, vm->ram_size);
 	if (rc)
 		panic("vm_mem_reset: ept_unmap: %s", err_name(rc));
 	for (uint64_t p = 0; p < npages; p++) {
@@ -268,11 +233,12 @@ int vm_mem_reset(struct vm *vm)
 			hv_frame_free(vm->page[p] & VM_PG_ADDR);
 		vm->page[p] = 0;
 	}
-	if (pg_table_pages(&vm->ept.space) != 1)
+	/* Only the root is left, unless mappings outside RAM hold tables. */
+	if (!vm->ncommon && pg_table_pages(&vm_ept0(vm)->space) != 1)
 		panic("vm_mem_reset: %llu EPT tables left after unmapping all",
-		      (unsigned long long)pg_table_pages(&vm->ept.space));
+		      (unsigned long long)pg_table_pages(&vm_ept0(vm)->space));
 	vm_build(vm);
-	vm_invept(vm);
+	vm_view_invept(&vm->view[0]);
 	vm_ept_state_clear(vm);     /* counters from zero, after that flush */
 	return 0;
 }
@@ -297,7 +263,7 @@ int vm_back_page(struct vm *vm, uint64_t gpa)
 	if (!hpa)
 		return -ENOMEM;
 	zero_fast(phys_to_virt(hpa), SZ_4K);
-	rc = ept_map(&vm->ept, gpa, hpa, SZ_4K, PG_PROT_ALL);
+	rc = vm_views_map(vm, gpa, hpa, SZ_4K, PG_PROT_ALL);
 	if (rc) {
 		hv_frame_free(hpa);
 		return rc;
@@ -315,8 +281,8 @@ int vm_ensure_mapped(struct vm *vm, uint64_t gpa, uint64_t size)
 		if (!(*e & VM_PG_BACKED)) {
 			rc = vm_back_page(vm, a);
 		} else if (*e & (VM_PG_LAZY | VM_PG_NOACCESS)) {
-			rc = ept_map(&vm->ept, a, *e & VM_PG_ADDR, SZ_4K,
-				     PG_PROT_ALL);
+			rc = vm_views_map(vm, a, *e & VM_PG_ADDR, SZ_4K,
+					  PG_PROT_ALL);
 			if (!rc)
 				*e &= ~(VM_PG_LAZY | VM_PG_NOACCESS);
 		} else {
@@ -389,6 +355,15 @@ int vm_zero(struct vm *vm, uint64_t gpa, size_t len)
 	return vm_copy(vm, gpa, NULL, len, VM_COPY_ZERO);
 }
 
+bool vm_range_has(const struct vm *vm, uint64_t gpa, uint64_t size,
+		  uint64_t flags)
+{
+	for (uint64_t a = gpa; a - gpa < size; a += SZ_4K)
+		if (vm->page[a >> 12] & flags)
+			return true;
+	return false;
+}
+
 bool vm_is_lazy(const struct vm *vm, uint64_t gpa)
 {
 	return gpa < vm->ram_size && (vm->page[gpa >> 12] & VM_PG_LAZY);
@@ -397,8 +372,8 @@ bool vm_is_lazy(const struct vm *vm, uint64_t gpa)
 int vm_map_lazy(struct vm *vm)
 {
 	uint64_t *e = &vm->page[VM_LAZY_GPA >> 12];
-	int rc = ept_map(&vm->ept, VM_LAZY_GPA, *e & VM_PG_ADDR, SZ_4K,
-			 PG_PROT_ALL);
+	int rc = vm_views_map(vm, VM_LAZY_GPA, *e & VM_PG_ADDR, SZ_4K,
+			      PG_PROT_ALL);
 
 	if (!rc)
 		*e &= ~VM_PG_LAZY;

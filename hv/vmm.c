@@ -19,6 +19,7 @@
 #include "hv/host.h"
 #include "hv/vcpu.h"
 #include "hv/vm.h"
+#include "hv/vm_spp.h"
 #include "hv/options.h"
 #include "hv/contain.h"
 #include "hv/audit.h"
@@ -261,7 +262,9 @@ static struct vmcs_params vmm_params(struct vcpu *v)
 {
 	return (struct vmcs_params){
 		.caps = v->caps,
-		.eptp = ept_eptp(&v->vm->ept),
+		.eptp = ept_eptp(vm_ept0(v->vm)),
+		.eptp_list = v->vm->eptp_list_pa,
+		.spptp = vm_spptp(v->vm),
 		.vpid = use_vpid,
 		.preempt_ticks = preempt_ticks,
 		.io_bitmap_a = io_bitmap_a.pa,
@@ -291,6 +294,7 @@ static void vcpu_vmcs_setup(struct vcpu *v, const struct guest_entry *ge)
 		printf("vmcs: test_corrupt=tr_type: guest TR access rights type "
 		       "set to 9 (available 32-bit TSS) on purpose\n");
 	vmcs_setup(&p, &v->ctl);
+	vcpu_ept_setup(v);          /* view 0; #VE and PML off */
 }
 
 /* The guest as it boots: image in guest RAM, vCPU registers and VMCS

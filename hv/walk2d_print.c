@@ -19,8 +19,10 @@ static bool ept_is_leaf(unsigned l, uint64_t e)
 
 static void print_ept_flags(unsigned l, uint64_t e)
 {
+	/* Suppress-#VE (bit 63) is named only where it is clear, in a hole
+	 * or a leaf: there a violation may reach the guest as #VE. */
 	if (!(e & EPT_PRESENT)) {
-		printf("[not present]");
+		printf("[not present%s]", (e & EPT_SUPPRESS_VE) ? "" : " #VE");
 		return;
 	}
 	printf("[%c%c%c", (e & EPT_R) ? 'R' : '-', (e & EPT_W) ? 'W' : '-',
@@ -32,6 +34,10 @@ static void print_ept_flags(unsigned l, uint64_t e)
 		       mt == 6 ? "WB" : mt == 0 ? "UC" : "?");
 		if (e & EPT_D)
 			printf(" D");
+		if (!(e & EPT_SUPPRESS_VE))
+			printf(" #VE");
+		if (l == PG_LEVELS - 1 && (e & EPT_SPP))
+			printf(" SPP");
 	}
 	if (e & EPT_A)
 		printf(" A");

@@ -64,11 +64,38 @@ enum hc_number {
 	HC_CONFIG       = 15,  /* rbx = GPA of struct hc_config -> 0 */
 	HC_AUDIT        = 16,  /* hypervisor self-audit (hv/audit.h): rbx =
 	                          0 for all of it (.text + .rodata unchanged
-	                          since boot, every EPT leaf in the VM's own
-	                          frames, the host MSRs unchanged), or
-	                          HC_AUDIT_HOST_MSRS for the last part only
+	                          since boot, every EPT leaf of every view in
+	                          the VM's own frames, the host MSRs
+	                          unchanged), or one part only:
+	                          HC_AUDIT_EPT, HC_AUDIT_HOST_MSRS
 	                          -> 0, else -EIO */
-	HC_INJECT_NMI   = 17,  /* rbx = 0: an NMI for the calling vCPU, as
+	/* 17..26: EPT views, #VE, dirty logging, sub-page permissions
+	 * (docs/ept-views.md; view = 0..HC_VIEWS-1, 0 the default view). */
+	HC_VIEW_CREATE  = 17,  /* rbx = PG_SIZE_* leaf sizes allowed (0: the
+	                          VM's) -> index of a new view, a copy of view
+	                          0; -ENOSPC if all HC_VIEWS exist */
+	HC_VIEW_DESTROY = 18,  /* rbx = view (not 0) -> 0; the vCPU moves to
+	                          view 0 if it ran there */
+	HC_VIEW_SELECT  = 19,  /* rbx = view -> 0: run in it from now on (the
+	                          fallback for VMFUNC; works on every CPU) */
+	HC_VIEW_PROTECT = 20,  /* rbx = view, rcx = GPA, rdx = bytes, rsi =
+	                          HC_EPT_R|W|X (0: no access) in that view
+	                          only -> 0 */
+	HC_VIEW_VE      = 21,  /* rbx = view, rcx = GPA, rdx = bytes, rsi = 1:
+	                          EPT violations there become a guest #VE
+	                          (suppress-#VE cleared), 0: they exit -> 0;
+	                          -EOPNOTSUPP without #VE */
+	HC_VE_INFO      = 22,  /* rbx = GPA of the #VE information area (a page,
+	                          pinned; struct hc_ve_info), 0: #VE off -> 0 */
+	HC_VIEW_INFO    = 23,  /* rbx = GPA of struct hc_view_info -> 0 */
+	HC_DIRTY_START  = 24,  /* rbx = GPA, rcx = bytes (0: stop), rdx =
+	                          HC_DIRTY_AUTO|PML|WP -> the back end used */
+	HC_DIRTY_LOG    = 25,  /* rbx = GPA of uint64_t[rcx] -> count of GPAs
+	                          written since the last call (ascending, page
+	                          aligned); those are cleared, the rest kept */
+	HC_SPP_SET      = 26,  /* rbx = GPA (a page), rcx = bit i: sub-page i
+	                          (128 bytes) writable, rdx = HC_SPP_* -> 0 */
+	HC_INJECT_NMI   = 27,  /* rbx = 0: an NMI for the calling vCPU, as
 	                          from its NMI pin (one may be pending; a
 	                          second while one is pending is merged, as on
 	                          hardware) -> 0; -EINVAL if rbx != 0 */
@@ -85,10 +112,13 @@ enum hc_number {
  * own figures as `BENCH: key=value` lines -> 0; once per run (-EBUSY
  * after). */
 #define HC_BENCH_REPORT   32
+/* HC_BENCH_VIEWS: prints `BENCH: hv_pml_full_drain_ticks=N`, the ticks of
+ * the last drain of a full PML log (hv/vm_pml.c) -> 0. */
+#define HC_BENCH_VIEWS    33
 /* HC_BENCH_IRQ: rbx = GPA of struct hc_bench_irq, filled with the guest
  * TSCs of the last interrupt the hypervisor injected -> 0 (-ENOENT if none
  * yet). */
-#define HC_BENCH_IRQ      33
+#define HC_BENCH_IRQ      34
 struct hc_bench_irq {
 	uint64_t deadline_tsc;    /* the device deadline that raised it (the
 	                             PIT's, RTC's or LAPIC timer's event) */
@@ -125,10 +155,12 @@ struct hc_config {
 #define HC_HOST_IRQ_PIT       1
 
 /* HC_AUDIT parts (rbx): 0 = the whole audit. */
+#define HC_AUDIT_EPT       2   /* only: every view's EPT in the VM's frames */
 #define HC_AUDIT_HOST_MSRS 4   /* only: host PAT, MTRRs, TSC_ADJUST unchanged */
 
 /* HC_TRANSLATE flags (rdx). */
 #define HC_WALK_PRINT  1   /* also draw the walk on the console + WALK-JSON */
+#define HC_WALK_VIEW   2   /* walk view rsi (else the view the vCPU is in) */
 
 /* EPT permission bits for HC_EPT_PROTECT (same as the EPT entry bits). */
 #define HC_EPT_R   1
@@ -207,13 +239,72 @@ struct hc_counters {
 	uint64_t host_nmi_exits;      /* NMI exits */
 };
 
+/* ------------------------------------------------ EPT views */
+
+#define HC_VIEWS          8
+
+/* HC_VIEW_INFO features. */
+#define HC_VF_VMFUNC      BIT(0)   /* VMFUNC(0, view) switches views, no exit */
+#define HC_VF_VE          BIT(1)   /* EPT-violation #VE */
+#define HC_VF_PML         BIT(2)   /* page-modification logging (+ EPT A/D) */
+#define HC_VF_SPP         BIT(3)   /* sub-page write permissions */
+
+struct hc_view_counters {
+	uint64_t vmfunc_ud;       /* VMFUNC exits (bad function or view): #UD */
+	uint64_t view_selects;    /* HC_VIEW_SELECT */
+	uint64_t ve_busy;         /* convertible violations that exited: the
+	                             #VE information area was busy */
+	uint64_t pml_full;        /* PML log-full exits */
+	uint64_t pml_logged;      /* PML entries drained */
+	uint64_t spp_denied;      /* writes refused by sub-page permissions */
+	uint64_t spp_misses;      /* SPPT misses resolved (HC_SPP_LAZY) */
+};
+
+struct hc_view_info {
+	uint32_t active;          /* the view the vCPU runs in (read from the
+	                             VMCS: VMFUNC switches without an exit) */
+	uint32_t live;            /* bit i: view i exists */
+	uint32_t features;        /* HC_VF_* */
+	uint32_t views;           /* HC_VIEWS */
+	uint64_t eptp[HC_VIEWS];  /* EPTP of each view, 0 if none */
+	struct hc_view_counters ctr;
+};
+
+/* The virtualization-exception information area (HC_VE_INFO): the CPU's
+ * layout, SDM 3C "Virtualization-Exception Information". The CPU writes
+ * it before delivering #VE (vector 20) and sets `busy` to 0xFFFFFFFF;
+ * while busy is not 0 a convertible violation exits instead. The guest's
+ * handler re-arms it by writing 0 to busy. */
+struct hc_ve_info {
+	uint32_t reason;          /* 48 (EPT violation) */
+	uint32_t busy;            /* the semaphore */
+	uint64_t qual;            /* as the exit qualification */
+	uint64_t gla;
+	uint64_t gpa;
+	uint16_t eptp_index;      /* the view the violation happened in */
+};
+#define HC_VE_VECTOR      20
+
+/* HC_DIRTY_START back ends. */
+#define HC_DIRTY_AUTO     0   /* PML where the CPU has it, else WP */
+#define HC_DIRTY_PML      1   /* page-modification logging */
+#define HC_DIRTY_WP       2   /* write protection (write tracking) */
+
+/* HC_SPP_SET flags (rdx). */
+#define HC_SPP_CLEAR      1   /* sub-page permissions off for the page */
+#define HC_SPP_LAZY       2   /* build the SPP-table path of the page's
+                                 2 MiB block on its first SPPT miss (an
+                                 SPP-related exit) instead of now */
+
 /* ---- Calls at CPL > 0 (docs/hypercalls.md "Calls from CPL > 0").
  * The caller's CPL is SS.DPL, bits 6:5 of the guest's SS access rights in
  * the VMCS. At CPL > 0 only the calls that read and report are allowed:
  * HC_VERSION, HC_ECHO, HC_DUMP_STATE, HC_EXIT_STATS, HC_TRANSLATE and
  * HC_PROBE_GPA. Every other number (those that change EPT, flush, write a
- * result to a guest-physical address or change the hypervisor's state)
- * returns -EPERM and does nothing. No call writes a caller-chosen
+ * result to a guest-physical address or change the hypervisor's state,
+ * the EPT-view calls HC_VIEW_CREATE..HC_SPP_SET among them) returns
+ * -EPERM and does nothing. (VMFUNC itself is the CPU's: it switches views
+ * at any CPL, SDM 3C "VM Functions".) No call writes a caller-chosen
  * guest-physical address at CPL > 0: HC_TRANSLATE then takes RCX as the
  * guest-virtual address of its struct hc_walk, and writes it only if every
  * page of it is user-writable through the guest's own page tables (P, R/W

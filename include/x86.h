@@ -229,6 +229,14 @@ static inline uint64_t vmcall(uint64_t nr, uint64_t a[4])
 	return nr;
 }
 
+/* VMFUNC from a guest (SDM 2B "VMFUNC"): function EAX, argument ECX;
+ * function 0 with ECX = i switches to the EPTP in entry i of the EPTP
+ * list, without a VM exit. A failing VMFUNC exits (eptlab: #UD). */
+static inline void vmfunc(uint32_t fn, uint32_t arg)
+{
+	__asm__ volatile("vmfunc" :: "a"(fn), "c"(arg) : "memory");
+}
+
 static inline void cli(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void sti(void) { __asm__ volatile("sti" ::: "memory"); }
 /* STI then HLT in one statement: the STI shadow covers the HLT, so an

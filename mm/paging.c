@@ -304,7 +304,7 @@ static bool pg_clear_entry(struct pg_space *s, struct pg_path *p, unsigned l)
 		uint64_t up;
 		unsigned c;
 
-		*p->e[l] = 0;
+		*p->e[l] = f->empty;
 		if (l == 0) {
 			s->root_count--;
 			return kept;
@@ -335,6 +335,23 @@ static int pg_reserve_fill(struct pg_space *s, struct pg_reserve *r,
 	return 0;
 }
 
+/* A table page about to be linked empty: every slot the empty value
+ * (alloc_table gives zeros, the empty value of most formats). */
+static void pg_table_clear(const struct pg_space *s, uint64_t tpa)
+{
+	uint64_t *t;
+
+	if (!s->fmt->empty)
+		return;
+	if (s->env->fill_table) {
+		s->env->fill_table(s->env->ctx, tpa, s->fmt->empty);
+		return;
+	}
+	t = pg_table(s, tpa);
+	for (unsigned i = 0; i < PG_ENTRIES; i++)
+		t[i] = s->fmt->empty;
+}
+
 static void pg_reserve_release(struct pg_space *s, struct pg_reserve *r)
 {
 	while (r->n)
@@ -359,6 +376,7 @@ static int pg_map_leaf(struct pg_space *s, uint64_t va, uint64_t pa,
 	if (pg_reserve_fill(s, &fresh, ll - l))
 		return -ENOMEM;
 	for (unsigned i = 0; l < ll; l++, i++) {
+		pg_table_clear(s, fresh.pa[i]);
 		*p->e[l] = f->level[l].make_table(fresh.pa[i]);
 		pg_count_add(s, p, l, 1);
 		s->tables[l + 1]++;
@@ -756,8 +774,11 @@ int pg_init(struct pg_space *s, const struct pg_format *fmt,
 {
 	unsigned sizes = 0;
 
-	for (unsigned l = 0; l < PG_LEVELS; l++)
+	for (unsigned l = 0; l < PG_LEVELS; l++) {
+		if (fmt->empty & fmt->level[l].present_mask)
+			return -EINVAL;
 		sizes |= pg_size_bit(fmt->level[l].page_size);
+	}
 	sizes &= leaf_sizes;
 	/* 4K needed; no size above a missing one (splits go one level down). */
 	if (pg_usable_sizes(fmt, sizes) != sizes || !(sizes & PG_SIZE_4K))
@@ -777,6 +798,7 @@ int pg_init(struct pg_space *s, const struct pg_format *fmt,
 		s->root = 0;
 		return -EFAULT;
 	}
+	pg_table_clear(s, s->root);
 	s->tables[0] = 1;
 	return 0;
 }
@@ -804,6 +826,37 @@ void pg_destroy(struct pg_space *s)
 	s->root_count = 0;
 	for (unsigned l = 0; l < PG_LEVELS; l++)
 		s->tables[l] = 0;
+}
+
+static uint64_t pg_stray_in(struct pg_space *s, uint64_t tpa, unsigned l,
+			    uint64_t *holes)
+{
+	const struct pg_format *f = s->fmt;
+	const uint64_t *t = pg_table(s, tpa);
+	uint64_t bad = 0;
+
+	if (!t)
+		return 0;
+	for (unsigned i = 0; i < PG_ENTRIES; i++) {
+		uint64_t e = t[i];
+
+		if (!pg_present(f, l, e)) {
+			(*holes)++;
+			bad += e != f->empty;
+		} else if (!pg_is_leaf(f, l, e)) {
+			bad += pg_stray_in(s, e & f->addr_mask, l + 1, holes);
+		}
+	}
+	return bad;
+}
+
+uint64_t pg_stray_holes(struct pg_space *s, uint64_t *holes)
+{
+	uint64_t n = 0, bad = pg_stray_in(s, s->root, 0, &n);
+
+	if (holes)
+		*holes = n;
+	return bad;
 }
 
 uint64_t pg_table_pages(const struct pg_space *s)

@@ -28,6 +28,12 @@
  * "Formats of Paging Structures", Vol. 3C "EPT Translation Mechanism"). The
  * root's count is in struct pg_space. So unmap knows in O(1) when a table
  * becomes empty and frees it.
+ *
+ * Empty entries: an entry that maps nothing holds the format's empty value
+ * (struct pg_format.empty), never present. It is 0 for x86-64; EPT keeps
+ * its suppress-#VE bit set there, so that a violation on a hole exits
+ * rather than reaching the guest as #VE (ept/ept_format.c). The engine
+ * writes it into every slot of a new table and into every entry it clears.
  */
 #ifndef EPTLAB_PAGING_H
 #define EPTLAB_PAGING_H
@@ -45,6 +51,11 @@
 #define PG_PROT_USER     BIT(3)   /* user-accessible (x86 U/S) */
 #define PG_PROT_GLOBAL   BIT(4)   /* global (x86 G) */
 #define PG_PROT_UC       BIT(5)   /* uncached (device memory) */
+/* Format attributes a leaf may carry; formats without them ignore them. */
+#define PG_PROT_VE       BIT(6)   /* EPT: a violation may become a guest #VE
+                                     (suppress-#VE, bit 63, clear) */
+#define PG_PROT_SPP      BIT(7)   /* EPT: sub-page write permissions (bit 61,
+                                     4 KiB leaves only) */
 #define PG_PROT_ALL      (PG_PROT_R | PG_PROT_W | PG_PROT_X)
 
 /* Format-independent names of the leaf bits the CPU sets (pg_leaf_bits). */
@@ -93,6 +104,9 @@ struct pg_format {
 	unsigned count_shift;      /* low bit of the 10-bit table entry count */
 	bool canonical;            /* VA must be canonical (else: < 2^48) */
 	uint64_t accessed, dirty;  /* a leaf's A and D bits */
+	/* Value of an entry that maps nothing; (empty & present_mask) == 0
+	 * at every level (pg_init checks). */
+	uint64_t empty;
 	/* A leaf that only gains rights still needs a flush: a stale,
 	 * narrower cached entry would fault in a way nothing retries. */
 	bool flush_widen;
@@ -107,6 +121,10 @@ struct pg_env {
 	/* A zeroed 4 KiB page for a table, or 0 if none is left. */
 	uint64_t (*alloc_table)(void *ctx);
 	void (*free_table)(void *ctx, uint64_t pa);
+	/* Optional: set all 512 entries of the table page at pa to value (the
+	 * format's empty value, when it is not 0), faster than the engine's
+	 * own loop (e.g. REP STOSQ). NULL: the engine stores them itself. */
+	void (*fill_table)(void *ctx, uint64_t pa, uint64_t value);
 	/* Called once, at the end of a call whose changes to translations of
 	 * [va, va+size) need a flush (struct pg_format). May be NULL (tables
 	 * not live yet). */
@@ -195,6 +213,12 @@ int pg_leaves(struct pg_space *s, int (*fn)(void *ctx, const struct pg_leaf *l),
 int pg_translate(struct pg_space *s, uint64_t va, struct pg_xlate *out);
 /* Walk va recording every entry read; returns w->result. */
 int pg_walk_va(struct pg_space *s, uint64_t va, struct pg_walk *w);
+
+/* Not-present entries of every table of s (root included) whose value
+ * is not the format's empty one; *holes (may be NULL) gets the count of
+ * not-present entries in all. Tables table_ptr cannot reach are skipped.
+ * Reads only (for audits). */
+uint64_t pg_stray_holes(struct pg_space *s, uint64_t *holes);
 
 /* Total table pages in use (root included). */
 uint64_t pg_table_pages(const struct pg_space *s);

@@ -2,11 +2,13 @@
 """Collect `BENCH: key=value` lines into bench.json and a table.
 
     bench_report.py --run 4k=SERIAL.log [--run 2m=...] [--host HOST.log]
-                    [--json OUT.json] [--smoke]
+                    [--views SERIAL.log] [--json OUT.json] [--smoke]
 
 Inputs are the serial logs of the Bochs runs (one per EPT leaf policy;
 the guest's lines arrive prefixed `guest: `, the hypervisor's are bare)
-and the host microbenchmark's output. docs/benchmarks.md names every key.
+and the host microbenchmark's output; --views is the Tiger Lake run with
+the EPT-view figures (guest word `bench_views`). docs/benchmarks.md names
+every key.
 
 JSON (sorted keys): --json OUT.json holds only deterministic data, so two
 runs of `make bench` give byte-identical files:
@@ -76,6 +78,12 @@ HOST_FIGS_DET = ["host_{l}_leaves", "host_{l}_peak_table_pages",
 HOST_WALK_READS = {"4k": 4, "2m": 3}
 HOST_FIGS_NS = ["host_{l}_map_ns_per_page", "host_{l}_translate_ns",
                 "host_{l}_unmap_ns_per_page", "host_{l}_unmap_to_map_ratio"]
+# The EPT-view run (--views, Bochs tigerlake): min and median of each.
+VIEWS_FIGS = [f"{n}_{s}_ticks" for n in (
+    "views_switch_vmfunc", "views_switch_hypercall", "views_ve_roundtrip",
+    "views_violation_exit_roundtrip", "views_dirty_pml_per_page",
+    "views_dirty_wp_per_page") for s in ("min", "median")] + [
+    "views_pml_full_write_ticks", "hv_pml_full_drain_ticks"]
 # Allowed non-numeric values (reported, never counted as zero).
 SOFT_VALUES = {"unsupported", "not-recorded", "no-1g-ept-leaf"}
 
@@ -119,6 +127,7 @@ def main():
     ap.add_argument("--run", action="append", default=[],
                     help="LEAF=SERIAL_LOG (4k, 2m or 1g)")
     ap.add_argument("--host", help="host microbenchmark output")
+    ap.add_argument("--views", help="serial log of the EPT-view run")
     ap.add_argument("--json", help="write the JSON here")
     ap.add_argument("--smoke", action="store_true")
     a = ap.parse_args()
@@ -160,6 +169,13 @@ def main():
             print(f"bench: run {leaf} reports hv_ept_leaf={vals['hv_ept_leaf']}",
                   file=sys.stderr)
 
+    if a.views:
+        vv = parse_log(a.views)
+        for k in VIEWS_FIGS:
+            expected.append(k)
+            if k in vv:
+                figures[k] = num(vv[k])
+
     host_timing = {}
     if a.host:
         h = parse_log(a.host)
@@ -182,7 +198,7 @@ def main():
         have = figures.get(key, host_timing.get(key))
         if isinstance(want, str):
             want_v = figures.get(want)
-            want_s = f"== {want} ({want_v})"
+            want_s = f"{op} {want} ({want_v})"
         else:
             want_v = want
             want_s = f"{op} {want}"
@@ -206,6 +222,16 @@ def main():
                "EPT demand fault incl. zeroing")
     target("hv_host_table_pages", "==", "hv_host_table_pages_min",
            "host page tables = computed minimum")
+    if a.views:
+        # The point of each feature: cheaper than the exit it replaces.
+        for n, than, why in (
+                ("views_switch_vmfunc", "views_switch_hypercall",
+                 "view switch: VMFUNC no dearer than HC_VIEW_SELECT"),
+                ("views_ve_roundtrip", "views_violation_exit_roundtrip",
+                 "#VE no dearer than the violation's VM exit"),
+                ("views_dirty_pml_per_page", "views_dirty_wp_per_page",
+                 "dirty page: PML no dearer than write protection")):
+            target(f"{n}_median_ticks", "<=", f"{than}_median_ticks", why)
     for leaf in runs:
         target(f"hv_ept_table_pages_e{leaf}", "==",
                f"hv_ept_table_pages_min_e{leaf}",

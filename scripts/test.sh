@@ -262,6 +262,7 @@ expect_not() {
 # MODEL is the Bochs CPU model (default corei7_skylake_x).
 declare -A FEATURES_MODEL=(
     [corei7_skylake_x]='2M yes, 1G yes, A/D yes;VPID yes;INVPCID yes'
+    [tigerlake]='2M yes, 1G yes, A/D yes;VPID yes;INVPCID yes'
     [corei7_sandy_bridge_2600k]='2M yes, 1G no, A/D no;VPID yes;INVPCID no'
 )
 expect_features() {

@@ -18,7 +18,9 @@ and is made here from its source:
                  byte for byte: Bochs with `clock: sync=none` is
                  deterministic);
   bench-results  docs/benchmarks.md, the results table: from --bench, the
-                 build/bench.json of `make bench`.
+                 build/bench.json of `make bench`;
+  bench-views    docs/benchmarks.md, the EPT-view table (the Tiger Lake run
+                 of `make bench`): from --bench too.
 
 Without --write (the check, `make test`'s `doc-figures`): print, per
 region, "up to date" or a diff of what the doc says against what the run
@@ -181,10 +183,55 @@ def bench_results(json_path):
     return out
 
 
+# ------------------------------------------------------------ bench-views
+def bench_views(json_path):
+    with open(json_path) as f:
+        b = json.load(f)
+    fig, tg = b["figures"], {t["key"]: t for t in b["targets"]}
+
+    def mm(key):                     # "min" or "min / median"
+        lo, md = fig[f"{key}_min_ticks"], fig[f"{key}_median_ticks"]
+        return f"{lo}" if lo == md else f"{lo} / {md}"
+
+    def than(key, what):
+        t = tg[f"{key}_median_ticks"]
+        status = "met" if t["status"] == "met" else f"**{t['status']}**"
+        return f"≤ {what}: {status}"
+
+    all_eq = all(fig[f"{k}_min_ticks"] == fig[f"{k}_median_ticks"] for k in
+                 ("views_switch_vmfunc", "views_switch_hypercall",
+                  "views_ve_roundtrip", "views_violation_exit_roundtrip",
+                  "views_dirty_pml_per_page", "views_dirty_wp_per_page"))
+    rows = [
+        ("view switch by VMFUNC", mm("views_switch_vmfunc"),
+         than("views_switch_vmfunc", "by hypercall")),
+        ("view switch by HC_VIEW_SELECT", mm("views_switch_hypercall"), "—"),
+        ("EPT violation as #VE, to the guest's handler and back",
+         mm("views_ve_roundtrip"), than("views_ve_roundtrip", "by VM exit")),
+        ("the same violation by VM exit, #GP(0) to the guest's handler and "
+         "back", mm("views_violation_exit_roundtrip"), "—"),
+        ("one dirtied page, PML (write + its share of the harvest)",
+         mm("views_dirty_pml_per_page"),
+         than("views_dirty_pml_per_page", "by WP")),
+        ("one dirtied page, write protection", mm("views_dirty_wp_per_page"),
+         "—"),
+        ("the write that finds the PML log full (exit, drain of 512, retry)",
+         str(fig["views_pml_full_write_ticks"]), "no target, reported"),
+        ("the drain of a full log alone (hypervisor)",
+         str(fig["hv_pml_full_drain_ticks"]), "no target, reported"),
+    ]
+    head = "ticks (min = median)" if all_eq else "ticks (min / median)"
+    out = [f"| figure | {head} | target |", "|---|---|---|"]
+    out += [f"| {a} | {b_} | {c} |" for a, b_, c in rows]
+    return out
+
+
 REGIONS = {
     "readme-run": ("README.md", "run", readme_run),
     "bench-results": (os.path.join("docs", "benchmarks.md"), "bench",
                       bench_results),
+    "bench-views": (os.path.join("docs", "benchmarks.md"), "bench",
+                    bench_views),
 }
 
 

@@ -264,6 +264,9 @@ enum vmcs_field {
 #define PROC2_USER_WAIT_PAUSE       BIT(26)
 #define PROC2_ENCLV_EXITING         BIT(28)
 
+/* VM-function controls (SDM 3C "VM-Function Controls") */
+#define VMFUNC_EPTP_SWITCHING       BIT(0)
+
 /* VM-exit controls */
 #define EXIT_SAVE_DEBUG_CONTROLS    BIT(2)
 #define EXIT_HOST_ADDR_SPACE_SIZE   BIT(9)
@@ -386,6 +389,7 @@ enum vmx_exit_reason {
 	EXIT_PML_FULL             = 62,
 	EXIT_XSAVES               = 63,
 	EXIT_XRSTORS              = 64,
+	EXIT_SPP                  = 66,   /* SPP-related event */
 	EXIT_REASON_MAX           = 70,
 };
 #define EXIT_REASON_ENTRY_FAILURE   BIT(31)   /* VM-entry failure */

@@ -89,15 +89,17 @@ static int ctl_compute(uint64_t cap, const struct vmx_ctl_req *req,
 
 /* Secondary controls: the optional ones also depend on the host CPU
  * having the feature the control exposes, and VPID on the caller. */
-static int proc2_compute(const struct vmx_caps *c, bool vpid, uint32_t *val)
+static int proc2_compute(const struct vmcs_params *p, uint32_t *val)
 {
+	const struct vmx_caps *c = p->caps;
+	bool vpid = p->vpid;
 	struct cpuid_regs l7 = cpuid(0, 0).eax >= 7 ? cpuid(7, 0)
 			       : (struct cpuid_regs){ 0 };
 	struct cpuid_regs xd = cpuid(0, 0).eax >= 0xD ? cpuid(0xD, 1)
 			       : (struct cpuid_regs){ 0 };
 	bool rdtscp = cpuid(0x80000000, 0).eax >= 0x80000001 &&
 		      (cpuid(0x80000001, 0).edx & CPUID_80000001_EDX_RDTSCP);
-	struct vmx_ctl_req req[8];
+	struct vmx_ctl_req req[10];
 	size_t n = 0;
 
 	req[n++] = (struct vmx_ctl_req){ "enable EPT", PROC2_ENABLE_EPT, true };
@@ -115,6 +117,12 @@ static int proc2_compute(const struct vmx_caps *c, bool vpid, uint32_t *val)
 	if (xd.eax & CPUID_D_1_EAX_XSAVES)
 		req[n++] = (struct vmx_ctl_req){ "enable XSAVES/XRSTORS",
 						 PROC2_ENABLE_XSAVES, false };
+	if (p->eptp_list)
+		req[n++] = (struct vmx_ctl_req){ "enable VM functions",
+						 PROC2_ENABLE_VMFUNC, false };
+	if (p->spptp)
+		req[n++] = (struct vmx_ctl_req){ "sub-page write permissions",
+						 PROC2_SUBPAGE_WRITE_PERM, false };
 	return ctl_compute(c->proc2, req, n, "secondary proc-based", val);
 }
 
@@ -144,6 +152,16 @@ static int windows_compute(const struct vmx_caps *c, struct vmcs_ctls *o)
 	return 0;
 }
 
+int vmcs_proc2_set(struct vmcs_ctls *o, const struct vmx_caps *c,
+		   uint32_t bit, bool on)
+{
+	if (on ? !vmx_proc2_allowed(c, bit) : !!(vmx_ctl_required(c->proc2) & bit))
+		return -EOPNOTSUPP;
+	o->proc2 = on ? o->proc2 | bit : o->proc2 & ~bit;
+	vmcs_write32(VMCS_PROC_CONTROLS2, o->proc2);
+	return 0;
+}
+
 int vmcs_ctls_compute(const struct vmcs_params *p, struct vmcs_ctls *o)
 {
 	const struct vmx_caps *c = p->caps;
@@ -155,7 +173,7 @@ int vmcs_ctls_compute(const struct vmcs_params *p, struct vmcs_ctls *o)
 	    (rc = ctl_compute(c->proc, proc_req, ARRAY_SIZE(proc_req),
 			      "primary proc-based", &o->proc)) ||
 	    (rc = windows_compute(c, o)) ||
-	    (rc = proc2_compute(c, p->vpid, &o->proc2)) ||
+	    (rc = proc2_compute(p, &o->proc2)) ||
 	    (rc = ctl_compute(c->exit, exit_req, ARRAY_SIZE(exit_req),
 			      "VM-exit", &o->exit_ctl)) ||
 	    (rc = ctl_compute(c->entry, entry_req, ARRAY_SIZE(entry_req),
@@ -205,6 +223,13 @@ static void setup_controls(const struct vmcs_params *p, struct vmcs_ctls *o)
 		vmcs_write16(VMCS_VPID, o->vpid);
 	if (o->proc2 & PROC2_ENABLE_XSAVES)
 		vmcs_write64(VMCS_XSS_EXIT_BITMAP, 0);
+	/* SDM 3C "VM-Function Controls", "Controls for SPP". */
+	if (o->proc2 & PROC2_ENABLE_VMFUNC) {
+		vmcs_write64(VMCS_VMFUNC_CONTROLS, VMFUNC_EPTP_SWITCHING);
+		vmcs_write64(VMCS_EPTP_LIST_ADDR, p->eptp_list);
+	}
+	if (o->proc2 & PROC2_SUBPAGE_WRITE_PERM)
+		vmcs_write64(VMCS_SPP_TABLE_PTR, p->spptp);
 	printf("vmx: controls pin=0x%x proc=0x%x proc2=0x%x exit=0x%x "
 	       "entry=0x%x vpid=%u\n", o->pin, o->proc, o->proc2, o->exit_ctl,
 	       o->entry_ctl, o->vpid);

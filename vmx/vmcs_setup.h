@@ -28,6 +28,9 @@ struct vmcs_params {
 	 * bitmap (SDM 3C "MSR-Bitmap Address"). A set bit makes the access
 	 * exit. */
 	uint64_t io_bitmap_a, io_bitmap_b, msr_bitmap;
+	/* EPT views: the EPTP list for VMFUNC EPTP switching, and the SPP
+	 * table root (SPPTP). 0: that feature off. */
+	uint64_t eptp_list, spptp;
 	uint64_t host_rsp;         /* the vCPU's struct guest_regs, at the top
 	                              of its exit stack (vmx/vmx_stub.h) */
 	uint64_t rip, rsp;         /* guest entry: 32-bit protected mode,
@@ -75,6 +78,12 @@ int vmcs_ctls_compute(const struct vmcs_params *p, struct vmcs_ctls *out);
  * controls from ctl (vmcs_ctls_compute for the same p), which also gets
  * the CR masks written. */
 void vmcs_setup(const struct vmcs_params *p, struct vmcs_ctls *ctl);
+
+/* Turn a secondary control on or off in the current VMCS and in *c after
+ * setup (EPT-violation #VE, PML: the guest asks for them). -EOPNOTSUPP if
+ * the CPU does not allow that setting. */
+int vmcs_proc2_set(struct vmcs_ctls *c, const struct vmx_caps *caps,
+		   uint32_t bit, bool on);
 
 /* The guest's view of CR0/CR4: the read shadow for the bits the host
  * owns, the real value for the others. */

@@ -74,7 +74,8 @@ void vmx_print_caps(const struct vmx_caps *c)
 
 	printf("vmx: caps: rev 0x%x, EPT %s (2M %s, 1G %s, A/D %s, exec-only %s),"
 	       " VPID %s, unrestricted guest %s,"
-	       " INVEPT%s%s, INVVPID%s%s%s%s, VMFUNC 0x%llx, INVPCID %s\n",
+	       " INVEPT%s%s, INVVPID%s%s%s%s, INVPCID %s, VMFUNC 0x%llx (EPTP"
+	       " switching %s), #VE %s, PML %s, SPP %s\n",
 	       VMX_BASIC_REVISION(c->basic), ept ? "yes" : "no",
 	       (e & EPT_CAP_2M_PAGES) ? "yes" : "no",
 	       (e & EPT_CAP_1G_PAGES) ? "yes" : "no",
@@ -88,7 +89,12 @@ void vmx_print_caps(const struct vmx_caps *c)
 	       vmx_has_invvpid(c, INVVPID_SINGLE) ? " single" : "",
 	       vmx_has_invvpid(c, INVVPID_ALL) ? " all" : "",
 	       vmx_has_invvpid(c, INVVPID_SINGLE_NG) ? " single-nonglobal" : "",
-	       (unsigned long long)c->vmfunc, invpcid ? "yes" : "no");
+	       invpcid ? "yes" : "no", (unsigned long long)c->vmfunc,
+	       vmx_proc2_allowed(c, PROC2_ENABLE_VMFUNC) &&
+	       (c->vmfunc & VMFUNC_EPTP_SWITCHING) ? "yes" : "no",
+	       vmx_proc2_allowed(c, PROC2_EPT_VE) ? "yes" : "no",
+	       vmx_proc2_allowed(c, PROC2_ENABLE_PML) ? "yes" : "no",
+	       vmx_proc2_allowed(c, PROC2_SUBPAGE_WRITE_PERM) ? "yes" : "no");
 	if (!vmx_proc2_allowed(c, PROC2_ENABLE_VMFUNC))
 		printf("vmx: VM functions not offered: IA32_VMX_VMFUNC (0x491) "
 		       "not read\n");

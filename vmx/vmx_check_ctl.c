@@ -226,6 +226,11 @@ int vchk_exec_controls(struct vchk *c)
 	    !(c->proc2 & PROC2_ENABLE_EPT))
 		return vchk_fail(c, VCHK_R_CTL_MBEC_SPP_EPT, VMCS_PROC_CONTROLS2,
 				 c->proc2, "enable EPT = 0");
+	if ((c->proc2 & PROC2_SUBPAGE_WRITE_PERM) &&
+	    vchk_bad_page(c, VMCS_SPP_TABLE_PTR, &a))
+		return vchk_fail(c, VCHK_R_CTL_SPPTP, VMCS_SPP_TABLE_PTR, a,
+				 "sub-page write permissions = 1; MAXPHYADDR %u",
+				 c->pa_bits);
 
 	if (c->proc2 & PROC2_ENABLE_VMFUNC) {
 		uint64_t vf = vchk_rd(c, VMCS_VMFUNC_CONTROLS);

@@ -73,6 +73,11 @@ static inline bool intr_info_needs_insn_len(uint32_t info)
 #define EPTV_FINAL_ACCESS            BIT(8)      /* valid only if GLA_VALID */
 #define EPTV_NMI_UNBLOCKING          BIT(12)
 
+/* Exit qualification for SPP-related events (SDM 3C "Exit Qualification
+ * for SPP-Related Events"): set for an SPPT miss, clear for an SPPT
+ * misconfiguration. */
+#define SPPQ_SPPT_MISS               BIT(11)
+
 /* Exit qualification of a VM-entry failure while loading guest state
  * (SDM 3C "VM-Entry Failures During or After Loading Guest State"). */
 #define ENTRYQ_DEFAULT               0

@@ -15,7 +15,10 @@ GUEST_HV_SCENARIOS=(large.guest4k-ept1g large.guest4k-ept2m 2d.translate
                     large.guest2m-ept4k ept.remap ept.read-only
                     ept.write-track ept.write-track-hv vpid.invvpid ept.ad
                     isolation.fresh-ram-zero isolation.beyond-ram
-                    demand.buffer demand.full vcpu.msr-unknown
+                    demand.buffer demand.full views.create views.protect
+                    views.vmfunc views.select views.demand
+                    views.destroy-active views.ve-hook dirty.pml dirty.wp
+                    spp.subpage spp.lazy vcpu.msr-unknown
                     vcpu.pat-mtrr vcpu.tsc-offset vcpu.kernel-gs-swapgs
                     vcpu.osxsave-cr4 vcpu.xcr0-invalid vcpu.cr-illegal
                     vcpu.dr7-exit vcpu.single-step vcpu.apic-page

@@ -96,7 +96,7 @@ _audit_ept_checks() {
         '^audit: test_corrupt=ept_hv_frame: EPT leaf GPA 0x7fff000 -> HPA 0x[0-9a-f]+ \(the hypervisor.s \.rodata\), read-only$' \
             "the planted leaf" \
         '^guest: summary: [0-9]+ passed, 0 failed$' "the built-in guest passing" \
-        '^audit: BAD EPT leaf GPA 0x7fff000 size 0x1000 -> HPA 0x[0-9a-f]+: HPA is not the VM.s frame .*; that HPA is a hypervisor frame \(\.rodata\)$' \
+        '^audit: BAD EPT leaf \(view 0\) GPA 0x7fff000 size 0x1000 -> HPA 0x[0-9a-f]+: HPA is not the VM.s frame .*; that HPA is a hypervisor frame \(\.rodata\)$' \
             "the bad leaf named, with the hypervisor frame it maps" \
         '^audit: FAIL: \.text hash == boot, \.rodata hash == boot; EPT [0-9]+ leaves, [0-9]+ KiB, 1 outside the VM.s frames$' \
             "the audit failing on one leaf" \

@@ -251,6 +251,16 @@ static void test_bad_arguments(void **state)
 			 -EINVAL);
 	assert_int_equal(ept_map(&f->ept, 0x1000, 0x1000, SZ_4K,
 				 PG_PROT_R | PG_PROT_USER), -EINVAL);
+	/* SPP is for one 4 KiB page at a time (a 4 KiB leaf). */
+	assert_int_equal(ept_map(&f->ept, 0x1000, 0x1000, 2 * SZ_4K,
+				 PG_PROT_R | PG_PROT_SPP), -EINVAL);
+	assert_int_equal(ept_map(&f->ept, 0x1000, 0x1000, SZ_4K,
+				 PG_PROT_R | PG_PROT_SPP), 0);
+	assert_int_equal(ept_protect(&f->ept, 0x1000, SZ_4K,
+				     PG_PROT_R | PG_PROT_VE), 0);
+	assert_int_equal(ept_translate(&f->ept, 0x1000, &x), 0);
+	assert_int_equal(x.prot, PG_PROT_R | PG_PROT_VE);
+	assert_int_equal(ept_unmap(&f->ept, 0x1000, SZ_4K), 0);
 	assert_int_equal(ept_translate(&f->ept, EPT_GPA_LIMIT, &x), -ENOENT);
 }
 

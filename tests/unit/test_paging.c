@@ -1095,7 +1095,9 @@ static unsigned rnd_check_table(struct rnd_check *c, uint64_t tpa, unsigned l,
 		bool ok = true;
 
 		if (!(e & f->level[l].present_mask)) {
-			ok = lo >= hi || rnd_model_empty(c->m, lo, hi);
+			/* A hole holds exactly the format's empty value. */
+			ok = e == f->empty &&
+			     (lo >= hi || rnd_model_empty(c->m, lo, hi));
 		} else if (present++, lo != va || hi != va + span) {
 			if (l == PG_LEVELS - 1 || (e & f->level[l].leaf_bit) ||
 			    lo >= hi)
@@ -1134,6 +1136,7 @@ static void rnd_verify(struct tctx *t, const struct rnd_page *m, unsigned op)
 			 (unsigned long long)c.bad_va);
 	for (unsigned l = 0; l < PG_LEVELS; l++)
 		assert_int_equal(c.tables[l], t->s.tables[l]);
+	assert_int_equal(pg_stray_holes(&t->s, NULL), 0);
 	for (int k = 0; k < 32; k++) {
 		uint64_t i = rnd_below(RND_PAGES), off = rnd_below(SZ_4K);
 		struct pg_xlate x;
@@ -1216,6 +1219,109 @@ static void run_random(const struct pg_format *fmt, const unsigned *prots,
 	tctx_free(t);
 }
 
+/* ------------------------------------------------------------ empty entries */
+
+/* Every slot of every table of s equals the format's empty value where
+ * not present; the root included. */
+static void expect_holes_empty(struct pg_space *s, uint64_t min_holes)
+{
+	uint64_t holes;
+
+	assert_int_equal(pg_stray_holes(s, &holes), 0);
+	assert_true(holes >= min_holes);
+}
+
+/* x86-64 keeps 0 as its empty entry: a fresh root is all zeros, and so is
+ * every hole map, unmap and reclaim leave. */
+static void test_empty_x86(void **state)
+{
+	struct tctx *t = tctx_new(&pg_fmt_x86, ALL_SIZES);
+	const uint64_t *root = sim_ptr(&t->sim, t->s.root);
+
+	assert_int_equal(pg_fmt_x86.empty, 0);
+	for (unsigned i = 0; i < PG_ENTRIES; i++)
+		assert_int_equal(root[i], 0);
+	assert_int_equal(pg_map(&t->s, SZ_1G, SZ_1G, SZ_2M + SZ_4K, RW), 0);
+	assert_int_equal(pg_unmap(&t->s, SZ_1G + SZ_4K, SZ_4K), 0);
+	expect_holes_empty(&t->s, 3 * 511);
+	assert_int_equal(pg_unmap(&t->s, SZ_1G, SZ_2M + SZ_4K), 0);
+	expect_tables(t, 1);
+	for (unsigned i = 0; i < PG_ENTRIES; i++)
+		assert_int_equal(root[i], 0);
+	tctx_free(t);
+}
+
+/* A format whose empty value would read as present is refused; a hole
+ * that does not hold the empty value is found by pg_stray_holes. */
+static void test_empty_checked(void **state)
+{
+	struct pg_format bad = pg_fmt_x86;
+	struct sim_phys sim;
+	struct pg_space s;
+	struct pg_walk w;
+	uint64_t holes, *pt;
+
+	assert_int_equal(sim_init(&sim, SIM_SIZE), 0);
+	bad.empty = 1;                       /* x86 P bit */
+	assert_int_equal(pg_init(&s, &bad, sim_env(&sim), ALL_SIZES), -EINVAL);
+	assert_int_equal(sim_frames_in_use(&sim), 0);
+
+	assert_int_equal(pg_init(&s, &pg_fmt_ept, sim_env(&sim), ALL_SIZES), 0);
+	assert_int_equal(pg_stray_holes(&s, &holes), 0);
+	assert_int_equal(holes, PG_ENTRIES);
+	assert_int_equal(pg_map(&s, 0x5000, 0x9000, SZ_4K, RW), 0);
+	assert_int_equal(pg_stray_holes(&s, &holes), 0);
+	assert_int_equal(holes, 4 * 511);
+	assert_int_equal(pg_walk_va(&s, 0x5000, &w), 0);
+	pt = sim_ptr(&sim, w.step[3].table_pa);
+	pt[7] = 0;                           /* a hole without suppress-#VE */
+	assert_int_equal(pg_stray_holes(&s, &holes), 1);
+	assert_int_equal(holes, 4 * 511);
+	pt[7] = pg_fmt_ept.empty;
+	pg_destroy(&s);
+	sim_fini(&sim);
+}
+
+/* An env with a fill_table hook: the engine hands it every new table of a
+ * format whose empty value is not 0, and stores nothing itself. */
+static struct sim_phys *fill_sim;
+static unsigned fills;
+
+static void fill_hook(void *ctx, uint64_t pa, uint64_t value)
+{
+	uint64_t *t = sim_ptr(fill_sim, pa);
+
+	fills++;
+	for (unsigned i = 0; i < PG_ENTRIES; i++)
+		t[i] = value;
+}
+
+static void test_empty_fill_hook(void **state)
+{
+	struct sim_phys sim;
+	struct pg_env env;
+	struct pg_space s;
+
+	assert_int_equal(sim_init(&sim, SIM_SIZE), 0);
+	fill_sim = &sim;
+	env = *sim_env(&sim);
+	env.fill_table = fill_hook;
+	fills = 0;
+	assert_int_equal(pg_init(&s, &pg_fmt_ept, &env, ALL_SIZES), 0);
+	assert_int_equal(fills, 1);                  /* the root */
+	assert_int_equal(pg_map(&s, 0x5000, 0x9000, SZ_4K, RW), 0);
+	assert_int_equal(fills, 4);                  /* PDPT, PD, PT */
+	expect_holes_empty(&s, 4 * 511);
+	pg_destroy(&s);
+	/* x86-64's empty value is 0: nothing to fill. */
+	fills = 0;
+	assert_int_equal(pg_init(&s, &pg_fmt_x86, &env, ALL_SIZES), 0);
+	assert_int_equal(pg_map(&s, 0x5000, 0x9000, SZ_4K, RW), 0);
+	assert_int_equal(fills, 0);
+	pg_destroy(&s);
+	sim_fini(&sim);
+}
+
 #define RND_OPS 3000
 
 /* EPTLAB_OPS overrides the number of random operations. */
@@ -1243,7 +1349,8 @@ static void test_random_ept(void **state)
 {
 	static const unsigned prots[] = {
 		PG_PROT_R, RW, PG_PROT_R | PG_PROT_X, RWX, PG_PROT_X,
-		RW | PG_PROT_UC, RWX | PG_PROT_UC,
+		RW | PG_PROT_UC, RWX | PG_PROT_UC, RW | PG_PROT_VE,
+		PG_PROT_X | PG_PROT_VE,
 	};
 	uint64_t seed = rnd_seed() + 1;
 
@@ -1278,6 +1385,9 @@ int main(void)
 		cmocka_unit_test(test_walk_va),
 		cmocka_unit_test(test_leaves),
 		cmocka_unit_test(test_min_tables),
+		cmocka_unit_test(test_empty_x86),
+		cmocka_unit_test(test_empty_checked),
+		cmocka_unit_test(test_empty_fill_hook),
 		cmocka_unit_test(test_random_x86),
 		cmocka_unit_test(test_random_ept),
 	};

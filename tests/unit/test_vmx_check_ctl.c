@@ -315,6 +315,23 @@ static void test_ctl_vmwrite_bitmap(void **state)
 	expect_rule(VCHK_R_CTL_VMWRITE_BITMAP, VMCS_VMWRITE_BITMAP);
 }
 
+/* SDM 3C "Checks on VMX Controls": with "sub-page write permissions for
+ * EPT", SPPTP bits 11:0 are 0 and no bit is beyond MAXPHYADDR. */
+static void test_ctl_spptp(void **state)
+{
+	ALLOW(caps.proc2, PROC2_SUBPAGE_WRITE_PERM);
+	set_bits(VMCS_PROC_CONTROLS2, PROC2_SUBPAGE_WRITE_PERM);
+	set(VMCS_SPP_TABLE_PTR, 0xE000);
+	expect_pass();
+	set(VMCS_SPP_TABLE_PTR, 0xE800);
+	expect_rule(VCHK_R_CTL_SPPTP, VMCS_SPP_TABLE_PTR);
+	set(VMCS_SPP_TABLE_PTR, 1ULL << 40);           /* MAXPHYADDR 40 */
+	expect_rule(VCHK_R_CTL_SPPTP, VMCS_SPP_TABLE_PTR);
+	/* Without the control the field is not looked at. */
+	clr_bits(VMCS_PROC_CONTROLS2, PROC2_SUBPAGE_WRITE_PERM);
+	expect_pass();
+}
+
 static void test_ctl_ve_info_addr(void **state)
 {
 	set_bits(VMCS_PROC_CONTROLS2, PROC2_EPT_VE);
@@ -524,6 +541,7 @@ int main(void)
 		T64(test_ctl_eptp_list_addr),
 		T64(test_ctl_vmread_bitmap),
 		T64(test_ctl_vmwrite_bitmap),
+		T64(test_ctl_spptp),
 		T64(test_ctl_ve_info_addr),
 
 		T64(test_ctl_exit_default1),
