@@ -77,6 +77,7 @@ void handle_event_window(struct vcpu *v)
 
 void handle_preemption_timer(struct vcpu *v)
 {
+	v->vm->ctr.timer_exits++;
 	exit_progress_neutral();
 	exit_event_kick();
 }
@@ -153,6 +154,18 @@ static bool ev_inject(struct vcpu *v, uint64_t now, bool halted)
 	return true;
 }
 
+/* An exit no guest instruction causes: a host interrupt or NMI, or the
+ * VMX-preemption timer. One that ends the HLT state is the guest still
+ * halted, whatever activity state the CPU saved (Bochs wakes its CPU from
+ * HLT before it takes the external-interrupt exit and saves "active"). */
+static bool exit_guest_caused(void)
+{
+	uint32_t r = EXIT_REASON_BASIC(vmcs_read32(VMCS_EXIT_REASON));
+
+	return r != EXIT_EXTERNAL_INTERRUPT && r != EXIT_EXCEPTION_NMI &&
+	       r != EXIT_PREEMPTION_TIMER;
+}
+
 __attribute__((noreturn))
 static void never_wakes(struct vcpu *v, enum vcpu_hlt_verdict h)
 {
@@ -223,10 +236,12 @@ uint32_t exit_events(void)
 	struct plat *pl = &v->vm->plat;
 	uint64_t now = rdtsc(), deadline;
 	uint32_t act = vmcs_read32(VMCS_GUEST_ACTIVITY_STATE);
-	bool halted = v->ev.hlt || act == ACTIVITY_HLT;
+	bool halted = v->ev.hlt || act == ACTIVITY_HLT ||
+		      (v->ev.in_hlt && !exit_guest_caused());
 	bool hlt_state = v->caps->misc & VMX_MISC_ACTIVITY_HLT;
 
 	v->ev.hlt = false;
+	v->ev.in_hlt = false;
 	for (;;) {
 		plat_advance(pl, now);
 		if (ev_inject(v, now, halted)) {
@@ -249,6 +264,7 @@ uint32_t exit_events(void)
 			if (act != ACTIVITY_HLT)
 				vmcs_write32(VMCS_GUEST_ACTIVITY_STATE,
 					     ACTIVITY_HLT);
+			v->ev.in_hlt = true;
 			break;
 		}
 		now = spin_until(deadline);
