@@ -63,6 +63,16 @@ void handle_exception_nmi(struct vcpu *v)
 		       INTR_INFO_VECTOR(info), info);
 		guest_stop(v, "unexpected exception exit");
 	}
+	/* An IRET that unblocked NMIs was interrupted by this NMI: blocking
+	 * by NMI back before the next entry (SDM 3C "Information for VM Exits
+	 * Due to Vectored Events", bit 12; "Resuming Guest Software after
+	 * Handling an Exception"). Undefined while an event was being
+	 * delivered. */
+	if ((info & INTR_INFO_NMI_UNBLOCKING) &&
+	    !(vmcs_read32(VMCS_IDT_VECTORING_INFO) & INTR_INFO_VALID))
+		vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY,
+			     vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) |
+			     INTERRUPTIBILITY_NMI);
 	host_nmi_exit();
 	v->vm->ctr.host_nmi_exits++;
 	exit_progress_neutral();
