@@ -124,6 +124,11 @@ long hc_translate(uint64_t va, struct hc_walk *w, bool print);
 /* Copy out and empty the violation log: count (<= max) or -errno. */
 long hc_vlog(struct hc_violation *v, unsigned max);
 long hc_counters(struct hc_counters *c);
+/* The VM exits the guest caused between two HC_COUNTERS snapshots: all
+ * of them but the host's interrupts and NMIs and the VMX-preemption timer's
+ * (which come whenever the host or a deadline says). */
+uint64_t scen_guest_exits(const struct hc_counters *c0,
+			  const struct hc_counters *c1);
 /* Counter deltas (docs/guest.md "Counter deltas"): a scenario reads
  * HC_COUNTERS before a step (scen_ctr_snap) and requires the exact change
  * of every counter but exits after it (scen_ctr_expect, want = the change:
@@ -170,6 +175,19 @@ void scen_audit_run(void);
 /* ---- guest/scen_vcpu.c: the virtual CPU (MSRs, TSC, XSETBV, CRs, debug) */
 void scen_vcpu_run(void);
 void scen_vcpu_dbg_run(void);     /* guest/scen_vcpu_dbg.c */
+/* ---- guest/scen_irq.c, scen_irq_time.c: interrupts and time */
+void scen_irq_run(void);
+void scen_irq_time_run(void);
+/* Shared by both (guest/scen_irq.c): the start of an interrupt scenario
+ * (eptlab, a TSC rate, RFLAGS.IF = 0, the PIC pair programmed and masked,
+ * the PIT stopped, no hook, the memory the interrupts touch touched, the
+ * counters taken), its end (all masked again), and the counters after it:
+ * want plus `injected` interrupts. */
+bool irq_scen_begin(const char *name, struct hc_counters *c0);
+void irq_scen_end(void);
+bool irq_scen_expect(const char *name, const char *step,
+		     const struct hc_counters *c0, struct hc_counters *want,
+		     uint64_t injected);
 
 /* ---- guest/views.c: the EPT-view client (docs/ept-views.md) */
 struct hc_view_info;

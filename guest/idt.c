@@ -1,12 +1,14 @@
 /*
  * The guest's IDT: the 32 architectural exception vectors, each an
- * interrupt gate to a stub in isr.asm. A scenario may arm an expected
+ * interrupt gate to a stub in isr.asm, and vectors 32-255 to the
+ * interrupt stubs of irq_stubs.asm (guest/irq.c). An NMI is counted. A scenario may arm an expected
  * fault (fault_expect): the handler records vector, error code, CR2 and
  * RIP and resumes at the given fixup address. Any other exception dumps
  * the full state and ends the run with failure.
  * SDM references are to the Intel SDM, revision 084 (June 2024).
  */
 #include "guest/guest.h"
+#include "guest/irq.h"
 #include "lib/idt.h"
 #include "guest/report.h"
 #include "lib/console.h"
@@ -23,8 +25,10 @@ _Static_assert(sizeof(struct isr_frame) % 16 == 0,
 #define KERNEL_CS       0x08          /* guest/entry.asm GDT */
 
 extern const uint64_t isr_stub_table[IDT_VECTORS];
+extern const uint64_t irq_stub_table[256 - IDT_VECTORS];   /* irq_stubs.asm */
 
-static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
+/* All 256 vectors: the exceptions here, 32-255 to guest/irq.c. */
+static struct idt_gate idt[256] __attribute__((aligned(16)));
 
 static struct {
 	bool armed;
@@ -48,6 +52,9 @@ void idt_init(void)
 		idt[v] = idt_gate_make(isr_stub_table[v], KERNEL_CS, 0,
 				       IDT_GATE_INTR_DPL0);
 	}
+	for (unsigned v = IDT_VECTORS; v < 256; v++)
+		idt[v] = idt_gate_make(irq_stub_table[v - IDT_VECTORS],
+				       KERNEL_CS, 0, IDT_GATE_INTR_DPL0);
 	d.limit = sizeof(idt) - 1;
 	d.base = (uint64_t)(uintptr_t)idt;
 	lidt(&d);
@@ -120,6 +127,12 @@ void isr_dispatch(struct isr_frame *f)
 		/* An expected single-step #DB: stop stepping at the fixup. */
 		if (f->vector == 1)
 			f->rflags &= ~(uint64_t)RFLAGS_TF;
+		return;
+	}
+	/* An NMI (a scenario injected it, guest/scen_irq_time.c): counted,
+	 * not fatal. */
+	if (f->vector == 2) {
+		irq_nmi(f);
 		return;
 	}
 	expect.armed = false;

@@ -77,11 +77,21 @@ long hc_counters(struct hc_counters *c)
 	return hc_call(HC_COUNTERS, mm_kernel_pa(c), 0, 0, 0);
 }
 
+uint64_t scen_guest_exits(const struct hc_counters *c0,
+			  const struct hc_counters *c1)
+{
+	return (c1->exits - c0->exits) -
+	       (c1->host_irq_exits - c0->host_irq_exits) -
+	       (c1->host_nmi_exits - c0->host_nmi_exits) -
+	       (c1->timer_exits - c0->timer_exits);
+}
+
 /* ------------------------------------------------ counter deltas */
 
 /* The HC_COUNTERS fields a scenario's expectation names (docs/guest.md
- * "Counter deltas"); exits are left out: every hypercall is one, and
- * timer exits will add more. */
+ * "Counter deltas"); exits are left out (every hypercall is one, and
+ * timer exits add more), and so are the host's interrupts and NMIs, which
+ * are exits too. */
 static const struct {
 	const char *name;
 	size_t off;
@@ -99,6 +109,9 @@ static const struct {
 	CTR(invvpid_type[1], "INVVPID single-context"),
 	CTR(invvpid_type[2], "INVVPID all-context"),
 	CTR(invvpid_type[3], "INVVPID single-context-retaining-globals"),
+	CTR(irq_injected, "interrupts injected"),
+	CTR(nmi_injected, "NMIs injected"),
+	CTR(reinjected, "events re-injected"),
 #undef CTR
 };
 
@@ -332,6 +345,8 @@ void scen_hv_run(void)
 	scen_dirty_run();
 	scen_spp_run();
 	scen_vcpu_run();
+	scen_irq_run();         /* guest/scen_irq.c: PIC, PIT, the host */
+	scen_irq_time_run();    /* guest/scen_irq_time.c: RTC, HLT, NMI */
 	scen_user_run();        /* CPL 3: the hypercall policy */
 	scen_audit_run();       /* hv.audit, last */
 }

@@ -154,9 +154,43 @@ static void report_boot(struct vcpu *v)
 	report_memory(v->vm);
 }
 
+/* The last injected interrupt, in host TSC (hv/exit_event.c). */
+static struct hc_bench_irq last_irq;
+
+void bench_note_irq(struct vcpu *v, uint8_t vector, uint64_t now,
+		    bool from_hlt)
+{
+	last_irq = (struct hc_bench_irq){
+		.deadline_tsc = v->vm->plat.last_deadline,
+		.inject_tsc = now,
+		.hlt_entry_tsc = from_hlt ? v->ev.hlt_entry_tsc : 0,
+		.vector = vector,
+		.from_hlt = from_hlt,
+	};
+}
+
+/* HC_BENCH_IRQ: last_irq in guest TSC (host TSC + the TSC offset). */
+static int64_t bench_irq(struct vcpu *v, uint64_t gpa)
+{
+	struct hc_bench_irq b = last_irq;
+	uint64_t off = v->msr.tsc_offset;
+
+	if (!b.inject_tsc)
+		return -ENOENT;
+	if (!vm_range_ok(v->vm, gpa, sizeof(b)))
+		return -EFAULT;
+	b.deadline_tsc += off;
+	b.inject_tsc += off;
+	if (b.hlt_entry_tsc)
+		b.hlt_entry_tsc += off;
+	return vm_write(v->vm, gpa, &b, sizeof(b));
+}
+
 int64_t bench_hypercall(struct vcpu *v, uint64_t nr)
 {
 	switch (nr) {
+	case HC_BENCH_IRQ:
+		return bench_irq(v, v->regs.gpr[GPR_RBX]);
 	case HC_BENCH_REPORT: {
 		/* Guest-supplied TSCs: 0 (not recorded) or inside
 		 * (VMLAUNCH, now]. One report per run, so a hostile guest

@@ -31,6 +31,12 @@ extern struct bench_boot bench_boot;
  * the end of vm_mem_init. */
 void bench_note_ept(const struct vm *vm);
 
+/* An external interrupt injected now (hv/exit_event.c): kept for
+ * HC_BENCH_IRQ, with the timer deadline that last fired and, if it woke
+ * the guest from HLT, when the guest entered the HLT state. */
+void bench_note_irq(struct vcpu *v, uint8_t vector, uint64_t now,
+		    bool from_hlt);
+
 /* Handle hypercall nr (HC_BENCH_FIRST..LAST); returns the RAX result. */
 int64_t bench_hypercall(struct vcpu *v, uint64_t nr);
 

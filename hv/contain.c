@@ -9,6 +9,7 @@
  *                        no:  summary, leak check, status for run_end
  */
 #include "hv/contain.h"
+#include "hv/exit.h"
 #include "hv/vcpu.h"
 #include "hv/vm.h"
 #include "vmx/vmx.h"
@@ -23,17 +24,14 @@
 #include "hv/run.h"
 #include "include/err.h"
 
-/* IA32_VMX_MISC[4:0]: the timer counts down by 1 every time TSC bit X
- * changes, X being this field (SDM 3C "VMX-Preemption Timer"). */
-#define MISC_TIMER_RATE(misc)   ((unsigned)((misc) & 0x1F))
-
 #define VMX_REPORT_MAX  16      /* VMX-instruction reports before quiet */
 
 static struct {
 	uint64_t tsc_khz;           /* from hv/tsc.c */
 	const char *tsc_source;
 	uint64_t first_free;        /* hv_frames.free at the first VMLAUNCH */
-	unsigned crashes, restarts;
+	unsigned crashes, restarts, resets;
+	bool wd_printed;
 	uint32_t first_kind;        /* basic exit reason of the first crash */
 	bool mixed;                 /* crashes of more than one kind */
 	unsigned vmx_insns;
@@ -47,36 +45,34 @@ void contain_init(void)
 
 	ct.tsc_khz = tsc_khz();
 	ct.tsc_source = tsc_source();
-	/* A timer that runs faster than IA32_VMX_MISC says would fire the
-	 * watchdog early and stop a healthy guest: refuse it. */
-	if (hv_opts.watchdog_ms && tsc_preempt_timer_broken(sig)) {
-		printf("contain: watchdog off: this CPU (CPUID.1:EAX 0x%x) is "
-		       "on the list of models whose VMX-preemption timer runs "
-		       "too fast (an Intel erratum; Linux KVM's "
-		       "cpu_has_broken_vmx_preemption_timer)\n", sig);
-		hv_opts.watchdog_ms = 0;
-	}
+	/* The watchdog measures the TSC, not the timer: a VMX-preemption
+	 * timer that runs faster than IA32_VMX_MISC says only makes its
+	 * exits come early (hv/exit_event.c). */
+	if (tsc_preempt_timer_broken(sig))
+		printf("contain: this CPU (CPUID.1:EAX 0x%x) is on the list of "
+		       "models whose VMX-preemption timer runs too fast (an "
+		       "Intel erratum; Linux KVM's cpu_has_broken_vmx_"
+		       "preemption_timer): its exits come early, the TSC "
+		       "decides\n", sig);
 }
 
-uint32_t contain_watchdog_ticks(const struct vmx_caps *c)
+uint64_t contain_watchdog_ticks(void)
 {
-	unsigned rate = MISC_TIMER_RATE(c->misc);
-	uint64_t ticks = (hv_opts.watchdog_ms * ct.tsc_khz) >> rate;
+	uint64_t ticks = (uint64_t)hv_opts.watchdog_ms * ct.tsc_khz;
 
-	if (!hv_opts.watchdog_ms)
-		return 0;
-
-	if (ticks > 0xFFFFFFFFULL)
-		ticks = 0xFFFFFFFFULL;
-	if (!ticks)
-		ticks = 1;
-	if (!ct.restarts)           /* once, not on every restart */
-		printf("contain: watchdog %u ms: TSC %llu kHz (%s), timer rate "
-		       "TSC >> %u (IA32_VMX_MISC 0x%llx), %llu timer ticks "
-		       "per VM entry\n", hv_opts.watchdog_ms,
-		       (unsigned long long)ct.tsc_khz, ct.tsc_source, rate,
-		       (unsigned long long)c->misc, (unsigned long long)ticks);
-	return (uint32_t)ticks;
+	if (!ct.restarts && !ct.resets && !ct.wd_printed) {
+		ct.wd_printed = true;
+		if (!hv_opts.watchdog_ms)
+			printf("contain: watchdog off (watchdog=off)\n");
+		else
+			printf("contain: watchdog %u ms: TSC %llu kHz (%s), a "
+			       "guest that runs with interrupts off and makes "
+			       "no VM exit for %llu TSC ticks is stopped\n",
+			       hv_opts.watchdog_ms,
+			       (unsigned long long)ct.tsc_khz, ct.tsc_source,
+			       (unsigned long long)ticks);
+	}
+	return ticks;
 }
 
 /* ----------------------------------------------------------- reports */
@@ -111,6 +107,26 @@ static const char *kind_name(uint32_t basic)
 
 /* ------------------------------------------------ crashes and restarts */
 
+/* A reset (docs/platform.md "Reset"): not a crash. It restarts the guest
+ * while `restarts=` allows, else it ends the run. */
+void contain_guest_reset(struct vcpu *v, const char *why)
+{
+	ct.resets++;
+	exit_com1_flush(v);
+	printf("vm: guest reset %u: %s\n", ct.resets, why);
+	if (ct.restarts < hv_opts.restarts) {
+		ct.restarts++;
+		printf("contain: restart %u of %u after the reset: fresh guest "
+		       "memory, image reloaded, vCPU, VMCS and devices reset\n",
+		       ct.restarts, hv_opts.restarts);
+		vmm_guest_reset(v);
+		vmm_guest_launch(v);
+	}
+	printf("vm: the guest asked for a reset and restarts=%u are used up: "
+	       "ending the run\n", hv_opts.restarts);
+	guest_end(v, RUN_FAIL, "guest reset");
+}
+
 int contain_guest_stop(struct vcpu *v, const char *why)
 {
 	uint32_t basic = EXIT_REASON_BASIC(vmcs_read32(VMCS_EXIT_REASON));
@@ -122,8 +138,8 @@ int contain_guest_stop(struct vcpu *v, const char *why)
 	else if (basic != ct.first_kind)
 		ct.mixed = true;
 	if (basic == EXIT_PREEMPTION_TIMER)
-		printf("contain: watchdog: guest ran %u ms without a VM exit "
-		       "(rip 0x%llx)\n", hv_opts.watchdog_ms,
+		printf("contain: watchdog: guest ran %u ms without a VM exit, "
+		       "with interrupts off (rip 0x%llx)\n", hv_opts.watchdog_ms,
 		       (unsigned long long)vmcs_readnat(VMCS_GUEST_RIP));
 	printf("contain: guest crash %u: %s (%s, exit reason %u); the "
 	       "hypervisor is alive\n", ct.crashes, kind_name(basic), why,

@@ -16,17 +16,21 @@
 
 struct vcpu;
 
-/* Take the TSC frequency (hv/tsc.c, calibrated before) and turn the
- * watchdog off, with a message, on a CPU whose VMX-preemption timer runs
- * too fast; call before the first vmcs_setup. */
+/* Take the TSC frequency (hv/tsc.c, calibrated before); say so on a CPU
+ * whose VMX-preemption timer runs too fast. Before the first launch. */
 void contain_init(void);
 
-/* The VMX-preemption-timer value for `watchdog=<N>ms`: N ms of guest time
- * between two VM exits, in timer units (TSC >> IA32_VMX_MISC[4:0]); 0
- * with watchdog=off. Passed to vmcs_setup (vmcs_params.preempt_ticks);
- * "save VMX-preemption timer value" stays off, so every VM entry reloads
- * the full budget. */
-uint32_t contain_watchdog_ticks(const struct vmx_caps *c);
+/* The `watchdog=<N>ms` period in TSC ticks (0: off), printed once. The
+ * event tail (hv/exit_event.c) stops a guest that ran that long with
+ * RFLAGS.IF = 0 and caused no VM exit; the VMX-preemption timer brings it
+ * back at the period's end. */
+uint64_t contain_watchdog_ticks(void);
+
+/* The guest asked for a reset (hv/plat_misc.c: the keyboard controller,
+ * port 0x92, 0xCF9): a restart while `restarts=` allows, else the end of
+ * the run (FAIL, "guest reset"). */
+__attribute__((noreturn)) void contain_guest_reset(struct vcpu *v,
+						   const char *why);
 
 /* Record the free-frame count at the first VM entry (hv/vmm.c). */
 void contain_first_launch(void);

@@ -12,7 +12,8 @@
  * only the ones that stop the guest or hide VMX.
  *
  * The hot path is vmx_exit_handler: a VMREAD of the reason, one compare,
- * one indirect call, the statistics and the no-progress count (hv/exit.h
+ * one indirect call, the statistics, one compare of their clock with the
+ * next event (hv/exit.h "events") and the no-progress count (hv/exit.h
  * "progress"; docs/benchmarks.md). Nothing on it allocates or prints.
  */
 #include "hv/exit.h"
@@ -39,24 +40,10 @@ static void handle_init(struct vcpu *v)
 	guest_stop(v, "INIT signal (eptlab runs one vCPU, no INIT/SIPI)");
 }
 
-static void handle_hlt(struct vcpu *v)
-{
-	exit_com1_flush(v);
-	printf("vm: guest executed HLT at rip 0x%llx without writing a status "
-	       "to port 0x%x\n",
-	       (unsigned long long)vmcs_readnat(VMCS_GUEST_RIP), GUEST_EXIT_PORT);
-	guest_end(v, RUN_FAIL, "guest halted without reporting a status");
-}
-
 static void handle_vmx_insn(struct vcpu *v)
 {
 	contain_vmx_insn(v);
 	exit_inject_ud(v);    /* VMX is hidden: as on a CPU without it */
-}
-
-static void handle_watchdog(struct vcpu *v)
-{
-	guest_stop(v, "watchdog");
 }
 
 __attribute__((noreturn))
@@ -93,8 +80,12 @@ typedef void (*exit_handler_fn)(struct vcpu *v);
 #pragma GCC diagnostic ignored "-Woverride-init"
 static const exit_handler_fn handlers[EXIT_REASON_MAX] = {
 	[0 ... EXIT_REASON_MAX - 1] = handle_unexpected,
+	[EXIT_EXCEPTION_NMI]  = handle_exception_nmi,
+	[EXIT_EXTERNAL_INTERRUPT] = handle_external_interrupt,
 	[EXIT_TRIPLE_FAULT]   = handle_triple_fault,
 	[EXIT_INIT]           = handle_init,
+	[EXIT_INTERRUPT_WINDOW] = handle_event_window,
+	[EXIT_NMI_WINDOW]     = handle_event_window,
 	[EXIT_CPUID]          = handle_cpuid,
 	[EXIT_HLT]            = handle_hlt,
 	[EXIT_INVD]           = handle_invd,
@@ -122,7 +113,7 @@ static const exit_handler_fn handlers[EXIT_REASON_MAX] = {
 	[EXIT_EPT_MISCONFIG]  = handle_ept_misconfig,
 	[EXIT_WBINVD]         = handle_invd,
 	[EXIT_XSETBV]         = handle_xsetbv,
-	[EXIT_PREEMPTION_TIMER] = handle_watchdog,
+	[EXIT_PREEMPTION_TIMER] = handle_preemption_timer,
 	[EXIT_PML_FULL]       = handle_pml_full,
 	[EXIT_SPP]            = handle_spp,
 };
@@ -139,32 +130,51 @@ __attribute__((cold, noinline))
 static void exit_unusual(struct vcpu *v, uint32_t t0)
 {
 	uint32_t reason = vmcs_read32(VMCS_EXIT_REASON);
-	uint32_t basic = EXIT_REASON_BASIC(reason);
+	uint32_t basic = EXIT_REASON_BASIC(reason), t1;
 
 	if (reason & EXIT_REASON_ENTRY_FAILURE)
 		entry_fail_exit(v, reason);
 	if (basic >= EXIT_REASON_MAX)
 		handle_unexpected(v);
 	handlers[basic](v);
-	stats_account(basic, t0);
+	t1 = stats_clock();
+	if ((int32_t)(t1 - exit_event_due) >= 0)
+		t1 = exit_events();
+	stats_account(basic, t0, t1);
 	if (--exit_progress_left == 0)
 		exit_no_progress(basic);
 }
 
+/* The exit's start on the statistics' clock: kept in memory, not in a
+ * callee-saved register, so that the dispatcher saves one register only
+ * and needs no frame (the stub ends the frame-pointer chain), which keeps
+ * the null hypercall within its target (docs/benchmarks.md "The exit
+ * path"). Per physical CPU, like the statistics. */
+static uint32_t exit_t0;
+
+__attribute__((optimize("omit-frame-pointer")))
 void vmx_exit_handler(struct guest_regs *regs)
 {
 	struct vcpu *v = vcpu_of(regs);
-	uint32_t t0 = stats_clock();
-	uint64_t reason = vmcs_read32(VMCS_EXIT_REASON);
+	uint64_t reason;
+	uint32_t t1;
+
+	exit_t0 = stats_clock();
+	reason = vmcs_read32(VMCS_EXIT_REASON);
 
 	/* One compare for bit 31, the flag bits and reasons beyond the
 	 * table. */
 	if (__builtin_expect(reason >= EXIT_REASON_MAX, 0)) {
-		exit_unusual(v, t0);
+		exit_unusual(v, exit_t0);
 		return;
 	}
 	handlers[reason](v);
-	stats_account(reason, t0);
+	/* One compare of the statistics' clock with the next event:
+	 * hv/exit.h "events". The tail's ticks count for this exit. */
+	t1 = stats_clock();
+	if (__builtin_expect((int32_t)(t1 - exit_event_due) >= 0, 0))
+		t1 = exit_events();
+	stats_account(reason, exit_t0, t1);
 	/* One decrement and a branch: hv/exit.h "progress". */
 	if (__builtin_expect(--exit_progress_left == 0, 0))
 		exit_no_progress((uint32_t)reason);

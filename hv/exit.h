@@ -18,7 +18,9 @@
  *
  * An exit makes progress when its handler does at least one of:
  *  - advance the guest RIP (exit_advance_rip, exit_skip_insn);
- *  - inject an event (exit_inject_exception);
+ *  - inject an event (exit_inject_exception; the event tail's NMI or
+ *    interrupt, hv/exit_event.c, which is how the interrupt- and NMI-window
+ *    exits make progress);
  *  - change the EPT for the guest's access: a demand page backed, write
  *    access restored, the lazy page mapped (hv/exit_ept.c);
  *  - change other VMCS guest state the guest runs on, or the structures
@@ -29,8 +31,10 @@
  * stale EPT entry, hv/vm_ept.c) makes none. A guest that polls the UART
  * (IN advances RIP) or runs a REP string instruction over demand pages
  * (each fault backs a page) makes progress at every exit, and so does one
- * that idles in HLT (today HLT ends the run; emulated, it advances RIP or
- * sets the HLT activity state).
+ * that idles in HLT (the HLT exit advances RIP; the guest then waits in the
+ * HLT activity state). The exits the guest does not cause (an external
+ * interrupt, an NMI, the VMX-preemption timer) are neutral
+ * (exit_progress_neutral): neither progress nor its absence.
  *
  * The dispatcher (hv/exit.c) stops a guest after EXIT_NO_PROGRESS_MAX
  * exits in a row without progress, naming the RIP, the exit reason and the
@@ -48,6 +52,42 @@ static inline void exit_mark_progress(void)
 {
 	exit_progress_left = EXIT_NO_PROGRESS_MAX + 1;
 }
+
+/* An exit the guest did not cause (the VMX-preemption timer, a host
+ * interrupt or NMI) is neither progress nor its absence: it gives back the
+ * count the dispatcher takes. */
+static inline void exit_progress_neutral(void)
+{
+	exit_progress_left++;
+}
+
+/* ------------------------------------------------ events
+ *
+ * The end of every exit makes one check (hv/exit.c): has the TSC reached
+ * exit_event_due? If so the event tail runs (exit_events,
+ * hv/exit_event.c): the timers advance, a pending NMI or interrupt is
+ * injected or waits for its window, a HLT waits, and the VMX-preemption
+ * timer is armed for the next deadline. exit_event_due holds the low 32
+ * bits of that TSC: the next timer deadline, at most EXIT_EVENT_HORIZON
+ * ahead (so the comparison mod 2^32 never wraps: the preemption timer
+ * forces an exit at least that often), or at once after exit_event_kick()
+ * (an interrupt line, the PIC, a timer or IA32_APIC_BASE changed, or the
+ * guest halted). Per physical CPU, like exit_progress_left. */
+#define EXIT_EVENT_HORIZON (1ULL << 30)
+
+extern uint32_t exit_event_due;
+
+static inline void exit_event_kick(void)
+{
+	exit_event_due = rdtsc32();
+}
+
+/* The event tail; returns stats_clock() at its end, so that its ticks
+ * count for the exit that ran it. */
+uint32_t exit_events(void);
+/* Before a VM launch: the timer armed, the windows clear, the watchdog
+ * started. */
+void exit_events_launch(struct vcpu *v);
 
 /* The rare part of skipping an instruction (hv/exit_guest.c): a pending
  * single-step trap if RFLAGS.TF, and the end of STI / MOV SS blocking. */
@@ -86,6 +126,12 @@ static inline void exit_skip_insn(void)
 
 /* ------------------------------------------------ hv/exit_guest.c */
 
+/* An event whose delivery this exit interrupted (the IDT-vectoring
+ * information, SDM 3C "Information for VM Exits During Event Delivery"),
+ * if any, into the VM-entry fields so that the next entry delivers it
+ * again; true if there was one. */
+bool exit_reinject_vectoring(struct vcpu *v, uint32_t vectoring);
+
 /* Queue a hardware exception (type 3) for the next VM entry; the error
  * code is dropped while guest CR0.PE = 0. */
 void exit_inject_exception(struct vcpu *v, unsigned vec, bool has_err,
@@ -112,8 +158,8 @@ void guest_stop(struct vcpu *v, const char *why);
 /* ------------------------------------------------ handlers */
 
 /* The ones hv/exit.c calls through its table (hv/exit.c itself has the
- * handlers for triple fault, INIT, HLT, VMX instructions, the watchdog
- * and any reason without a handler of its own). */
+ * handlers for triple fault, INIT, VMX instructions and any reason
+ * without a handler of its own). */
 /* hv/exit_insn.c */
 void handle_cpuid(struct vcpu *v);
 void handle_xsetbv(struct vcpu *v);
@@ -132,13 +178,20 @@ void handle_ept_violation(struct vcpu *v);
 void handle_ept_misconfig(struct vcpu *v);
 /* hv/hypercall.c */
 void handle_vmcall(struct vcpu *v);
+/* hv/exit_event.c */
+void handle_external_interrupt(struct vcpu *v);
+void handle_exception_nmi(struct vcpu *v);  /* NMI exits */
+void handle_event_window(struct vcpu *v);   /* interrupt and NMI windows */
+void handle_preemption_timer(struct vcpu *v);
+void handle_hlt(struct vcpu *v);
 
 /* INVVPID single-context for the guest's VPID (counted in the VM's
  * counters), after the hypervisor changed paging state for the guest
  * (hv/exit_cr.c). */
 void exit_vpid_flush(struct vcpu *v);
 
-/* hv/exit_io.c: the VM's emulated ports (COM1) before the first entry. */
-void exit_io_init(struct vm *vm);
+/* hv/exit_io.c: the VM's devices (hv/plat.c, COM1) at their power-on
+ * state before each guest (re)load. */
+void exit_io_init(struct vm *vm, struct vcpu *v);
 
 #endif

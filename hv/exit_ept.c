@@ -12,21 +12,6 @@
 #include "vmx/vmx_exitinfo.h"
 #include "lib/console.h"
 
-/* An EPT violation during event delivery: the event was not delivered
- * and must be injected again for the retried access. */
-static void reinject_vectoring(uint32_t info)
-{
-	if (!(info & INTR_INFO_VALID))
-		return;
-	vmcs_write32(VMCS_ENTRY_INTR_INFO, info & ~INTR_INFO_ENTRY_RESERVED);
-	if (info & INTR_INFO_DELIVER_ERR)
-		vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR,
-			     vmcs_read32(VMCS_IDT_VECTORING_ERROR));
-	if (intr_info_needs_insn_len(info))
-		vmcs_write32(VMCS_ENTRY_INSTR_LEN,
-			     vmcs_read32(VMCS_EXIT_INSTR_LEN));
-}
-
 void handle_ept_violation(struct vcpu *v)
 {
 	uint64_t q = vmcs_readnat(VMCS_EXIT_QUALIFICATION);
@@ -36,14 +21,25 @@ void handle_ept_violation(struct vcpu *v)
 	uint32_t vect = vmcs_read32(VMCS_IDT_VECTORING_INFO);
 	bool delivering = vect & INTR_INFO_VALID;
 
+	/* An IRET that unblocked NMIs faulted: it runs again, so blocking by
+	 * NMI must be back for it (SDM 3C "Exit Qualification for EPT
+	 * Violations", bit 12, defined with NMI exiting, which is always on;
+	 * "Resuming Guest Software after Handling an Exception"). Undefined
+	 * while an event was being delivered. */
+	if ((q & EPTV_NMI_UNBLOCKING) && !delivering)
+		vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY,
+			     vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) |
+			     INTERRUPTIBILITY_NMI);
+
 	switch (vm_ept_fault(v->vm, vcpu_view(v), gpa, gla, q,
 			     vmcs_readnat(VMCS_GUEST_RIP), delivering)) {
 	case VM_FAULT_RESUME:
 		exit_mark_progress();       /* the EPT changed */
-		reinject_vectoring(vect);
+		exit_reinject_vectoring(v, vect);
 		return;
 	case VM_FAULT_RETRY:
-		reinject_vectoring(vect);   /* the same event again: no progress */
+		/* The same event again: no progress. */
+		exit_reinject_vectoring(v, vect);
 		return;
 	case VM_FAULT_INJECT_GP:
 		if (delivering) {

@@ -12,6 +12,7 @@
 #include "hv/run.h"
 #include "hv/audit.h"
 #include "hv/vga_text.h"
+#include "hv/host_irq.h"
 #include "hv/vcpu/step.h"
 #include "vmx/vmcs_setup.h"
 #include "vmx/vmx_err.h"
@@ -59,6 +60,25 @@ void exit_inject_exception(struct vcpu *v, unsigned vec, bool has_err,
 	}
 	vmcs_write32(VMCS_ENTRY_INTR_INFO, info);
 	exit_mark_progress();
+}
+
+/* SDM 3C "Information for VM Exits During Event Delivery": the
+ * IDT-vectoring fields have the layout of the entry fields; bits 30:12
+ * (bit 12 undefined there) must be 0 on entry, and software interrupts
+ * and exceptions need the instruction length of this exit. */
+bool exit_reinject_vectoring(struct vcpu *v, uint32_t info)
+{
+	if (!(info & INTR_INFO_VALID))
+		return false;
+	vmcs_write32(VMCS_ENTRY_INTR_INFO, info & ~INTR_INFO_ENTRY_RESERVED);
+	if (info & INTR_INFO_DELIVER_ERR)
+		vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR,
+			     vmcs_read32(VMCS_IDT_VECTORING_ERROR));
+	if (intr_info_needs_insn_len(info))
+		vmcs_write32(VMCS_ENTRY_INSTR_LEN,
+			     vmcs_read32(VMCS_EXIT_INSTR_LEN));
+	v->vm->ctr.reinjected++;
+	return true;
 }
 
 void exit_inject_gp(struct vcpu *v)
@@ -141,6 +161,12 @@ void guest_end(struct vcpu *v, int status, const char *why)
 	       (unsigned long long)vm->ctr.write_track_faults,
 	       (unsigned long long)vm->ctr.invept,
 	       (unsigned long long)vm->ctr.invvpid);
+	printf("vm: events: %llu interrupts and %llu NMIs injected, %llu "
+	       "deliveries re-injected\n",
+	       (unsigned long long)vm->ctr.irq_injected,
+	       (unsigned long long)vm->ctr.nmi_injected,
+	       (unsigned long long)vm->ctr.reinjected);
+	host_irq_print();
 	/* The end-of-run audit (docs/hardening.md): a changed image or an
 	 * EPT leaf outside the VM's frames fails the run, whatever the
 	 * guest said. */

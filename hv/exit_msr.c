@@ -13,6 +13,7 @@
  */
 #include "hv/exit.h"
 #include "hv/vcpu_setup.h"
+#include "hv/intc.h"
 #include "hv/vcpu/msr.h"
 #include "hv/vcpu/cpuid.h"
 #include "vmx/vmcs_setup.h"
@@ -93,6 +94,7 @@ void handle_wrmsr(struct vcpu *v)
 	uint32_t msr = (uint32_t)v->regs.gpr[GPR_RCX];
 	uint64_t val = (v->regs.gpr[GPR_RDX] << 32) |
 		       (uint32_t)v->regs.gpr[GPR_RAX];
+	uint64_t apic_base = v->msr.apic_base;
 	struct vcpu_msr_ctx ctx = msr_ctx(v);
 	struct vcpu_msr_verdict vd;
 
@@ -133,11 +135,12 @@ void handle_wrmsr(struct vcpu *v)
 		vcpu_msr_switched_set(v, msr, vd.value);
 		break;
 	case VCPU_MSR_SET_APIC_BASE:
-		/* Kept virtually: the local APIC is not emulated yet (the
-		 * interrupts-and-time issue). */
+		/* The local APIC model follows (hv/intc.c): disable, x2APIC. */
+		intc_apic_base(v, apic_base, vd.value);
 		break;
 	case VCPU_MSR_SET_DEADLINE:
-		break;      /* TSC-deadline is never offered yet */
+		intc_tsc_deadline(v, vd.value);     /* guest TSC */
+		break;
 	case VCPU_MSR_IBPB:
 		wrmsr(MSR_IA32_PRED_CMD, 1);
 		break;

@@ -293,6 +293,20 @@ static void plan_direct(uint64_t base, uint64_t len)
 		plan_add("direct", DIRECT_MAP_BASE + hi, hi, end - hi, rw);
 }
 
+/* The host's local APIC page, uncached, when IA32_APIC_BASE says xAPIC
+ * mode (hv/host_irq.c masks its LVTs; in x2APIC mode it uses MSRs). */
+static void plan_lapic(void)
+{
+	uint64_t base;
+
+	if (!(cpuid(1, 0).edx & BIT(9)))        /* CPUID.1:EDX.APIC */
+		return;
+	base = rdmsr(MSR_IA32_APIC_BASE);
+	if ((base & BIT(11)) && !(base & BIT(10)))
+		plan_add("lapic", HOST_LAPIC_VA, base & GENMASK(51, 12), SZ_4K,
+			 PG_PROT_R | PG_PROT_W | PG_PROT_UC | PG_PROT_GLOBAL);
+}
+
 static const char *prot_str(unsigned prot)
 {
 	static char s[4];
@@ -318,6 +332,7 @@ static void build_space(const struct mem_region *ram, size_t nram)
 	for (i = 0; i < nram; i++)
 		plan_direct(ram[i].base, ram[i].len);
 	plan_image();
+	plan_lapic();
 
 	err = pg_init(&hv_space, &pg_fmt_x86, &hv_env, sizes);
 	if (err)

@@ -239,6 +239,17 @@ static __attribute__((noinline)) int64_t hc_dispatch(struct vcpu *v)
 	case HC_CONFIG:
 		ret = vm_hc_config(vm, a1, v->ctl.vpid);
 		break;
+	case HC_INJECT_NMI:
+		/* As from the vCPU's NMI pin: one can be pending (SDM 3A
+		 * "Handling Multiple NMIs"); the event tail injects it. */
+		if (a1) {
+			ret = -EINVAL;
+			break;
+		}
+		v->ev.nmi_pending = true;
+		exit_event_kick();
+		ret = 0;
+		break;
 	case HC_AUDIT:
 		if (a1 == 0)
 			ret = hv_audit(vm);

@@ -1,8 +1,9 @@
 /*
  * Exception IDT: vectors 0..31, all interrupt gates, #DF/NMI/#MC on their
  * own IST stacks (SDM rev. 084, Vol. 3A "Interrupt Descriptor Table").
- * An exception that no __extable entry expects is fatal: dump the state
- * and end the run as FAIL.
+ * An NMI is counted and returns (hv/host_irq.h). An exception that no
+ * __extable entry expects is fatal: dump the state and end the run as
+ * FAIL.
  */
 #include "hv/cpu.h"
 #include "lib/idt.h"
@@ -10,6 +11,7 @@
 #include "lib/console.h"
 #include "lib/fmt.h"
 #include "hv/run.h"
+#include "hv/host_irq.h"
 #include "include/x86.h"
 
 #define IDT_VECTORS      IDT_EXC_VECTORS
@@ -131,6 +133,13 @@ void isr_dispatch(struct trap_frame *f)
 
 	if ((f->vector == 14 || f->vector == 13) && extable_fixup(f))
 		return;
+	/* An NMI in VMX root (the host's own: while the guest runs, NMIs
+	 * are VM exits, hv/host_irq.c): counted, never fatal. Its IRET
+	 * unblocks NMIs again. */
+	if (f->vector == 2) {
+		host_nmi_root++;
+		return;
+	}
 
 	if (nesting++) {
 		printf("\n*** nested EXCEPTION %s at RIP 0x%lx while reporting\n",

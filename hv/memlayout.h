@@ -3,6 +3,8 @@
  *
  *  0xFFFF_FFFF_FFFF_FFFF +-----------------------------------+
  *                        | hypervisor image (top 2 GiB)      |
+ *  0xFFFF_FFFF_8010_0000 +-----------------------------------+
+ *  0xFFFF_FFFF_800F_E000 + the host LAPIC page, UC (xAPIC)   | HOST_LAPIC_VA
  *  0xFFFF_FFFF_8000_0000 +-----------------------------------+ KERNEL_VMA
  *                        |   (unmapped)                      |
  *  0xFFFF_FF00_0000_0000 + one scratch page, test only       | SCRATCH_VA
@@ -27,6 +29,11 @@
 /* One page, mapped only for the moment of a test-only write (hv/audit.c
  * test_corrupt=); unmapped otherwise. PML4 slot 510. */
 #define SCRATCH_VA       0xFFFFFF0000000000
+/* The host's xAPIC page (hv/host_irq.c), mapped uncached when
+ * IA32_APIC_BASE has the APIC enabled in xAPIC mode: a page below the
+ * image, in the page table that maps the image's first 2 MiB, so it
+ * costs no table page. */
+#define HOST_LAPIC_VA    (KERNEL_VMA + 0xFE000)
 /* The boot tables map this much of physical memory, identity and direct. */
 #define BOOT_MAP_SIZE    0x100000000          /* 4 GiB, 2 MiB pages */
 

@@ -48,7 +48,7 @@ const char *const opt_corrupt_name[OPT_CORRUPT_COUNT + 1] = {
 enum opt_key {
 	K_EPT_LEAF, K_VPID, K_GUEST_MEM, K_GUEST, K_TEST_CORRUPT,
 	K_SKIP_CHECK, K_SELFTEST, K_DEMAND, K_WATCHDOG, K_RESTARTS,
-	K_EXPECT_CRASH, K_INITRD, K_ACPI, K_COUNT
+	K_EXPECT_CRASH, K_INITRD, K_ACPI, K_RTC, K_TEST_HOST_IRQ, K_COUNT
 };
 
 static const char *const key_name[K_COUNT] = {
@@ -59,6 +59,7 @@ static const char *const key_name[K_COUNT] = {
 	[K_WATCHDOG] = "watchdog", [K_RESTARTS] = "restarts",
 	[K_EXPECT_CRASH] = "expect_crash", [K_INITRD] = "initrd",
 	[K_ACPI] = "acpi",
+	[K_RTC] = "rtc", [K_TEST_HOST_IRQ] = "test_host_irq",
 };
 
 /* A word is never NUL-terminated in the command line: (ptr, len). */
@@ -286,6 +287,22 @@ static int opt_one(struct hv_options *o, unsigned *seen, struct span w,
 			return opt_err(err, errlen, w, "acpi must be on or off");
 		o->acpi = i == 1;
 		break;
+	case K_RTC: {
+		static const char *const rtc_v[] = { "fixed", "host", NULL };
+		if ((i = pick(v, rtc_v)) < 0)
+			return opt_err(err, errlen, w,
+				       "rtc must be fixed or host");
+		o->rtc_host = i == 1;
+		break;
+	}
+	case K_TEST_HOST_IRQ: {
+		static const char *const hirq_v[] = { "none", "pit", NULL };
+		if ((i = pick(v, hirq_v)) < 0)
+			return opt_err(err, errlen, w,
+				       "test_host_irq must be none or pit");
+		o->host_irq_test = i == 1 ? HC_HOST_IRQ_PIT : 0;
+		break;
+	}
 	case K_COUNT:
 		break;
 	}
@@ -395,6 +412,10 @@ int options_format(const struct hv_options *o, char *buf, size_t buflen)
 		fmt_add(buf, buflen, &pos, " initrd=none");
 	if (o->acpi != plat_acpi_default())
 		fmt_add(buf, buflen, &pos, " acpi=%s", o->acpi ? "on" : "off");
+	if (o->rtc_host)
+		fmt_add(buf, buflen, &pos, " rtc=host");
+	if (o->host_irq_test == HC_HOST_IRQ_PIT)
+		fmt_add(buf, buflen, &pos, " test_host_irq=pit");
 	return (int)pos;
 }
 
@@ -415,7 +436,7 @@ void options_parse(const char *cmdline)
 	       "demand_retry|rodata|text|ept_hv_frame "
 	       "skip_check=0|1 selftest=<name> watchdog=off|<N>ms "
 	       "restarts=<N> expect_crash=0|1 initrd=auto|none "
-	       "acpi=on|off\n");
+	       "acpi=on|off rtc=fixed|host test_host_irq=none|pit\n");
 	run_end(RUN_FAIL, "bad hypervisor option");
 }
 

@@ -1,7 +1,7 @@
 /* Hypervisor command-line options (hv/options.c): space-separated
  * key=value words from the multiboot2 command line, e.g.
  *   ept_leaf=2m vpid=off guest_mem=256M guest=builtin demand=buffer
- *   watchdog=500ms restarts=2 expect_crash=1
+ *   watchdog=500ms restarts=2 expect_crash=1 rtc=host
  *
  * The parser core (options_defaults, options_parse_str, options_format) is
  * pure C: no console output, no run_end, so host unit tests and fuzzers link
@@ -61,6 +61,11 @@ struct hv_options {
 	bool acpi;               /* acpi=on|off: ACPI tables in guest RAM
 	                            (hv/loader/pc_acpi.h; default
 	                            plat_acpi_default()) */
+	/* Interrupts and time (docs/platform.md). */
+	bool rtc_host;           /* rtc=host: the guest's RTC starts at the
+	                            host's date and time (default fixed) */
+	uint32_t host_irq_test;  /* test_host_irq=pit (HC_HOST_IRQ_PIT): the
+	                            host PIT unmasked on purpose; 0 = none */
 };
 
 extern struct hv_options hv_opts;
@@ -68,7 +73,7 @@ extern struct hv_options hv_opts;
 #define OPT_GUEST_MEM_DEFAULT  (128ULL << 20)
 #define OPT_GUEST_MEM_MIN      (4ULL << 20)
 #define OPT_GUEST_MEM_MAX      (3ULL << 30)
-#define OPT_WATCHDOG_MS_DEFAULT 3000
+#define OPT_WATCHDOG_MS_DEFAULT 60000
 #define OPT_WATCHDOG_MS_MAX    600000
 #define OPT_RESTARTS_MAX       100
 
@@ -81,8 +86,8 @@ static inline bool plat_acpi_default(void)
 }
 
 /* The defaults: ept_leaf=auto vpid=on guest_mem=128M guest=auto demand=off
- * watchdog=3000ms restarts=0 expect_crash=0 initrd=auto, acpi as
- * plat_acpi_default() says */
+ * watchdog=60000ms restarts=0 expect_crash=0 initrd=auto rtc=fixed
+ * test_host_irq=none, acpi as plat_acpi_default() says */
 void options_defaults(struct hv_options *o);
 
 /* Parse cmdline (may be NULL: defaults) into *out. Returns 0, or -EINVAL

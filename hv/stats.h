@@ -30,13 +30,11 @@ static inline uint32_t stats_clock(void)
 }
 
 /* One exit of basic reason basic (< STATS_REASONS: the dispatcher only
- * accounts reasons of its table), started at stats_clock() == t0. */
-static inline void stats_account(uint64_t basic, uint32_t t0)
+ * accounts reasons of its table), from stats_clock() == t0 to t1. */
+static inline void stats_account(uint64_t basic, uint32_t t0, uint32_t t1)
 {
-	uint32_t ticks = stats_clock() - t0;
-
 	exit_stats.count[basic]++;
-	exit_stats.ticks[basic] += ticks;
+	exit_stats.ticks[basic] += t1 - t0;
 }
 
 /* Totals over all reasons, summed when asked (kept off the exit path). */

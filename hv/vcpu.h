@@ -12,10 +12,22 @@
 #include "vmx/vmcs_setup.h"
 #include "hv/ept_view.h"
 #include "hv/vcpu/msr.h"
+#include "hv/dev/lapic.h"
 
 struct vm;
 struct vcpu_cpuid;
 struct vcpu_cr_caps;
+
+/* The vCPU's event state besides the VMCS (hv/exit_event.c). */
+struct vcpu_events {
+	bool nmi_pending;           /* an NMI waits for injection */
+	bool hlt;                   /* this exit was a HLT: wait or wake */
+	bool in_hlt;                /* the last entry was into the HLT state */
+	uint64_t hlt_entry_tsc;     /* the last entry into the HLT state */
+	uint64_t wd_since;          /* watchdog: TSC of the last guest exit
+	                               seen, and the count of guest exits */
+	uint64_t wd_exits;          /* then (stats minus timer and host) */
+};
 
 /* A vCPU lives at the top of its VM-exit stack, and HOST_RSP points at it
  * (vmx/vmx_stub.h): the exit stub saves the guest's GPRs straight into
@@ -36,6 +48,10 @@ struct vcpu {
 	struct vcpu_msr_slot *msr_load;
 	unsigned n_msr_load;
 	struct vcpu_ept ept;        /* its EPT view, #VE, PML (hv/ept_view.h) */
+	/* Interrupts and time (hv/intc.c, hv/exit_event.c). */
+	struct lapic lapic;         /* the local APIC model ... */
+	uint32_t *apic_page;        /* ... and its register page */
+	struct vcpu_events ev;
 } __attribute__((aligned(16)));    /* HOST_RSP: 16-byte aligned */
 _Static_assert(offsetof(struct vcpu, regs) == 0, "stub: regs at 0");
 _Static_assert(sizeof(struct vcpu) % 16 == 0, "HOST_RSP alignment");

@@ -38,6 +38,7 @@
 #include "ept/ept.h"
 #include "include/hypercall.h"
 #include "hv/dev/uart16550.h"
+#include "hv/plat.h"
 #include "hv/ept_view.h"
 #include "hv/spp.h"
 
@@ -91,6 +92,8 @@ struct vm {
 	struct vm_dirty dirty;
 	struct vm_spp spp;
 	struct uart16550 com1;         /* the guest's console (hv/exit_io.c) */
+	struct plat plat;              /* the PC's devices (hv/plat.c) */
+	uint32_t irq_flags;            /* HC_IRQF_* for HC_CONFIG */
 	uint64_t ram_size;
 	unsigned leaf_sizes;
 	uint32_t demand;               /* HC_DEMAND_* */

@@ -504,6 +504,10 @@ int64_t vm_hc_config(struct vm *vm, uint64_t buf_gpa, uint32_t vpid)
 		.vpid = vpid,
 		.ept_ad = vm_ept0(vm)->ad,
 		.demand = vm->demand,
+		.tsc_khz = vm->plat.hz / 1000,
+		.rtc_epoch = vm->plat.rtc_epoch,
+		.irq_flags = vm->irq_flags,
+		.host_irq_test = hv_opts.host_irq_test,
 	};
 	int rc = check_buf(vm, buf_gpa, sizeof(c));
 

@@ -34,6 +34,10 @@
 #include "hv/vcpu_setup.h"
 #include "hv/memlayout.h"
 #include "hv/run.h"
+#include "hv/intc.h"
+#include "hv/host_irq.h"
+#include "hv/plat.h"
+#include "include/hypercall.h"
 #include "vmx/vmx.h"
 #include "vmx/vmx_insn.h"
 #include "vmx/vmx_stub.h"
@@ -81,6 +85,13 @@ static void vmm_check_caps(const struct vmx_caps *c)
 		       (unsigned long long)c->misc);
 		run_end(RUN_FAIL, "IA32_VMX_MISC bit 5 is required");
 	}
+	/* SDM 3D A.6: bit 6, the HLT activity state may be entered. Without
+	 * it a halted guest waits in VMX root on the TSC (hv/exit_event.c). */
+	printf("vmx: HLT activity state %s (IA32_VMX_MISC bit 6): a guest's "
+	       "HLT waits %s\n", (c->misc & VMX_MISC_ACTIVITY_HLT) ? "yes" : "no",
+	       (c->misc & VMX_MISC_ACTIVITY_HLT) ?
+	       "in the HLT state, the VMX-preemption timer armed for the next "
+	       "deadline" : "in VMX root, on the TSC, until the next deadline");
 	/* Every EPT change that removes or restricts a translation needs an
 	 * INVEPT (hv/vm_mem.c): single-context, or all-context instead. */
 	if (vmx_invept_type(c, INVEPT_SINGLE) < 0) {
@@ -302,6 +313,10 @@ static void guest_load(struct vcpu *v)
 		load_builtin(v->vm, &ge);
 	memset(&v->regs, 0, sizeof(v->regs));
 	vcpu_setup_reset(v);
+	/* The PC's devices and the local APIC at power-on (hv/plat.c,
+	 * hv/intc.c): a restart is a reset of the whole machine. */
+	exit_io_init(v->vm, v);
+	intc_init(v, rdtsc());
 	vcpu_vmcs_setup(v, &ge);
 	v->regs.gpr[GPR_RAX] = ge.rax;
 	v->regs.gpr[GPR_RBX] = ge.rbx;
@@ -339,6 +354,7 @@ void vmm_guest_launch(struct vcpu *v)
 	if (!exit_stats.first_entry_tsc)
 		exit_stats.first_entry_tsc = rdtsc();
 	exit_mark_progress();       /* the no-progress count starts full */
+	exit_events_launch(v);      /* the timer armed, no window open */
 	vmx_launch(&v->regs);
 }
 
@@ -355,9 +371,12 @@ void vmm_main(struct boot_info *bi)
 
 	vmm_vmx_on();
 	tsc_calibrate();
+	host_irq_init();            /* after the PIT calibration */
 	contain_init();
 	vm_mem_init(vm, hv_opts.guest_mem);
-	exit_io_init(vm);
+	vm->plat.hz = tsc_khz() * 1000;
+	vm->plat.rtc_epoch = hv_opts.rtc_host ? plat_host_rtc_epoch()
+					      : PLAT_RTC_EPOCH_FIXED;
 
 	/* guest=auto and guest=module both need a module; only an explicit
 	 * guest=builtin runs the built-in test guest (no silent fallback). */
@@ -384,11 +403,16 @@ void vmm_main(struct boot_info *bi)
 	v->vm = vm;
 	vmm_bitmaps();
 	use_vpid = vmm_vpid(v->caps);
-	preempt_ticks = contain_watchdog_ticks(v->caps);
+	/* The first entry's budget; exit_events_launch arms the real one. */
+	preempt_ticks = (uint32_t)(EXIT_EVENT_HORIZON >> (v->caps->misc & 0x1F));
+	v->apic_page = phys_to_virt(vmm_page("local APIC register page").pa);
 	{
 		struct vmcs_params base = vmm_params(v);
 		vcpu_setup_boot(v, &base);
 	}
+	vm->irq_flags = ((v->caps->misc & VMX_MISC_ACTIVITY_HLT) ?
+			 HC_IRQF_HLT_STATE : 0) |
+			((v->ctl.pin & PIN_VIRTUAL_NMIS) ? HC_IRQF_VIRTUAL_NMIS : 0);
 	vmcs = vmm_page("VMCS region");
 	v->vmcs_pa = vmcs.pa;
 	vmx_vmcs_create(&vmcs);

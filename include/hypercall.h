@@ -69,7 +69,7 @@ enum hc_number {
 	                          unchanged), or one part only:
 	                          HC_AUDIT_EPT, HC_AUDIT_HOST_MSRS
 	                          -> 0, else -EIO */
-	/* 17..27: EPT views, #VE, dirty logging, sub-page permissions
+	/* 17..26: EPT views, #VE, dirty logging, sub-page permissions
 	 * (docs/ept-views.md; view = 0..HC_VIEWS-1, 0 the default view). */
 	HC_VIEW_CREATE  = 17,  /* rbx = PG_SIZE_* leaf sizes allowed (0: the
 	                          VM's) -> index of a new view, a copy of view
@@ -95,6 +95,10 @@ enum hc_number {
 	                          aligned); those are cleared, the rest kept */
 	HC_SPP_SET      = 26,  /* rbx = GPA (a page), rcx = bit i: sub-page i
 	                          (128 bytes) writable, rdx = HC_SPP_* -> 0 */
+	HC_INJECT_NMI   = 27,  /* rbx = 0: an NMI for the calling vCPU, as
+	                          from its NMI pin (one may be pending; a
+	                          second while one is pending is merged, as on
+	                          hardware) -> 0; -EINVAL if rbx != 0 */
 	HC_MAX,
 	/* 32..47: benchmark support (hv/bench.c, docs/benchmarks.md). */
 	HC_BENCH_FIRST  = 32,
@@ -111,6 +115,19 @@ enum hc_number {
 /* HC_BENCH_VIEWS: prints `BENCH: hv_pml_full_drain_ticks=N`, the ticks of
  * the last drain of a full PML log (hv/vm_pml.c) -> 0. */
 #define HC_BENCH_VIEWS    33
+/* HC_BENCH_IRQ: rbx = GPA of struct hc_bench_irq, filled with the guest
+ * TSCs of the last interrupt the hypervisor injected -> 0 (-ENOENT if none
+ * yet). */
+#define HC_BENCH_IRQ      34
+struct hc_bench_irq {
+	uint64_t deadline_tsc;    /* the device deadline that raised it (the
+	                             PIT's, RTC's or LAPIC timer's event) */
+	uint64_t inject_tsc;      /* the exit that injected it */
+	uint64_t hlt_entry_tsc;   /* the last VM entry into the HLT state
+	                             before it (0: the guest was not halted) */
+	uint32_t vector;
+	uint32_t from_hlt;        /* 1: it woke the guest from HLT */
+};
 
 /* HC_CONFIG: how the hypervisor set this guest up. */
 #define HC_DEMAND_OFF     0   /* all guest RAM backed at boot */
@@ -124,7 +141,18 @@ struct hc_config {
 	uint32_t demand;          /* HC_DEMAND_* */
 	uint32_t invept_types;    /* bit 1 single, bit 2 all */
 	uint32_t invvpid_types;   /* bit n = INVVPID type n supported */
+	/* Interrupts and time (docs/platform.md). */
+	uint64_t tsc_khz;         /* the TSC rate every virtual timer runs on
+	                             (also CPUID 15H/16H) */
+	uint64_t rtc_epoch;       /* seconds since 1970 the RTC started at
+	                             (VMLAUNCH; rtc=fixed|host) */
+	uint32_t irq_flags;       /* HC_IRQF_* */
+	uint32_t host_irq_test;   /* test_host_irq=: 0 none, 1 pit */
 };
+#define HC_IRQF_HLT_STATE     BIT(0)  /* HLT waits in the HLT activity state
+                                         (else a TSC spin in VMX root) */
+#define HC_IRQF_VIRTUAL_NMIS  BIT(1)  /* virtual NMIs and NMI windows */
+#define HC_HOST_IRQ_PIT       1
 
 /* HC_AUDIT parts (rbx): 0 = the whole audit. */
 #define HC_AUDIT_EPT       2   /* only: every view's EPT in the VM's frames */
@@ -200,6 +228,18 @@ struct hc_counters {
 	/* invvpid by type 0..3 (individual address, single-context,
 	 * all-context, single-context retaining globals). */
 	uint64_t invvpid_type[4];
+	/* Events (docs/platform.md "Interrupts and time"). */
+	uint64_t irq_injected;        /* external interrupts injected */
+	uint64_t nmi_injected;        /* NMIs injected */
+	uint64_t reinjected;          /* events re-injected from the
+	                                 IDT-vectoring information */
+	/* The host's interrupts, contained (exits like `exits`: the deltas
+	 * of docs/guest.md leave them out). */
+	uint64_t host_irq_exits;      /* external-interrupt exits */
+	uint64_t host_nmi_exits;      /* NMI exits */
+	uint64_t timer_exits;         /* VMX-preemption-timer exits (the
+	                                 next device deadline, the watchdog,
+	                                 the event horizon) */
 };
 
 /* ------------------------------------------------ EPT views */

@@ -182,6 +182,25 @@ static inline uint32_t rdtsc32(void)
 	return lo;
 }
 
+/* IRET to the next instruction, at CPL 0 on the current stack: NMIs are
+ * unblocked (SDM 3A "Handling Multiple NMIs"), e.g. after a VM exit due to
+ * an NMI, which leaves them blocked as if the host had taken it. */
+static inline void nmi_iret_unblock(void)
+{
+	__asm__ volatile("mov %%rsp, %%rcx\n\t"
+			 "mov %%ss, %%eax\n\t"
+			 "push %%rax\n\t"
+			 "push %%rcx\n\t"
+			 "pushfq\n\t"
+			 "mov %%cs, %%eax\n\t"
+			 "push %%rax\n\t"
+			 "lea 1f(%%rip), %%rax\n\t"
+			 "push %%rax\n\t"
+			 "iretq\n"
+			 "1:"
+			 ::: "rax", "rcx", "memory", "cc");
+}
+
 /* RDRAND: true and *v set if the CPU had entropy (CF=1). Callers retry. */
 static inline bool rdrand64(uint64_t *v)
 {
@@ -219,6 +238,11 @@ static inline void vmfunc(uint32_t fn, uint32_t arg)
 }
 
 static inline void cli(void) { __asm__ volatile("cli" ::: "memory"); }
+static inline void sti(void) { __asm__ volatile("sti" ::: "memory"); }
+/* STI then HLT in one statement: the STI shadow covers the HLT, so an
+ * interrupt pending at the STI wakes the HLT instead of slipping in
+ * before it (SDM 2B "STI"). */
+static inline void sti_hlt(void) { __asm__ volatile("sti; hlt" ::: "memory"); }
 static inline void hlt(void) { __asm__ volatile("hlt" ::: "memory"); }
 static inline void pause(void) { __asm__ volatile("pause"); }
 /* Bochs magic breakpoint (a no-op elsewhere). */

@@ -15,11 +15,20 @@
 #include "lib/console.h"
 #include "lib/panic.h"
 
-/* Only requested with a timer budget (vmcs_params.preempt_ticks). "Save
- * VMX-preemption timer value" stays off: every VM entry reloads the
- * budget from the VMCS field. */
+/* Host containment and time (docs/platform.md "Host containment",
+ * "Time"). Every host interrupt and NMI that arrives while the guest runs
+ * is a VM exit, never a guest event: external-interrupt exiting and NMI
+ * exiting are required. Virtual NMIs (optional) make "blocking by NMI"
+ * the guest's own and allow NMI-window exiting; without them an NMI
+ * queued for the guest waits until an exit finds it unblocked. The
+ * VMX-preemption timer (required) forces an exit at the next virtual-timer
+ * deadline and at the watchdog's horizon; "save VMX-preemption timer
+ * value" stays off: each slow-path exit writes the budget anew. */
 static const struct vmx_ctl_req pin_req[] = {
-	{ "activate VMX-preemption timer", PIN_PREEMPTION_TIMER, false },
+	{ "external-interrupt exiting",    PIN_EXTINT_EXITING,   true },
+	{ "NMI exiting",                   PIN_NMI_EXITING,      true },
+	{ "virtual NMIs",                  PIN_VIRTUAL_NMIS,     false },
+	{ "activate VMX-preemption timer", PIN_PREEMPTION_TIMER, true },
 };
 
 /* RDPMC, MONITOR and MWAIT exit: performance monitoring and MONITOR/
@@ -39,8 +48,13 @@ static const struct vmx_ctl_req proc_req[] = {
 /* The debug controls keep the guest's DR7 and IA32_DEBUGCTL across VM
  * exits (SDM 3C "VM-Exit Controls", "VM-Entry Controls"); without them
  * every VM exit sets DR7 to 0x400 and clears IA32_DEBUGCTL. */
+/* "Acknowledge interrupt on exit" (required): the CPU acknowledges the
+ * host interrupt that caused the exit and stores its vector in the exit
+ * interruption information, so the hypervisor, which runs with interrupts
+ * off, counts it and sends the EOI itself (hv/host_irq.c). */
 static const struct vmx_ctl_req exit_req[] = {
 	{ "host address-space size", EXIT_HOST_ADDR_SPACE_SIZE, true },
+	{ "acknowledge interrupt on exit", EXIT_ACK_INTR_ON_EXIT, true },
 	{ "save IA32_EFER",          EXIT_SAVE_IA32_EFER,       true },
 	{ "load IA32_EFER",          EXIT_LOAD_IA32_EFER,       true },
 	{ "save IA32_PAT",           EXIT_SAVE_IA32_PAT,        false },
@@ -112,6 +126,32 @@ static int proc2_compute(const struct vmcs_params *p, uint32_t *val)
 	return ctl_compute(c->proc2, req, n, "secondary proc-based", val);
 }
 
+/* The window controls are toggled at run time (hv/exit_event.c), so
+ * they are checked here against the allowed-1 settings and left out of the
+ * initial value (SDM 3C "Primary Processor-Based VM-Execution Controls"):
+ * interrupt-window exiting is required (an interrupt for a guest with
+ * RFLAGS.IF = 0 waits for it), NMI-window exiting is used with virtual
+ * NMIs only, which it requires. */
+static int windows_compute(const struct vmx_caps *c, struct vmcs_ctls *o)
+{
+	uint32_t allowed = vmx_ctl_allowed(c->proc);
+
+	if (!(allowed & PROC_INTR_WINDOW_EXITING)) {
+		printf("vmx: CPU lacks required control 'interrupt-window "
+		       "exiting' (primary proc-based, set at run time)\n");
+		return -EOPNOTSUPP;
+	}
+	o->proc_windows = PROC_INTR_WINDOW_EXITING;
+	if (!(o->pin & PIN_VIRTUAL_NMIS))
+		return 0;
+	if (allowed & PROC_NMI_WINDOW_EXITING)
+		o->proc_windows |= PROC_NMI_WINDOW_EXITING;
+	else
+		printf("vmx: optional control 'NMI-window exiting' (primary "
+		       "proc-based) not available: off\n");
+	return 0;
+}
+
 int vmcs_proc2_set(struct vmcs_ctls *o, const struct vmx_caps *c,
 		   uint32_t bit, bool on)
 {
@@ -128,11 +168,11 @@ int vmcs_ctls_compute(const struct vmcs_params *p, struct vmcs_ctls *o)
 	int rc;
 
 	*o = (struct vmcs_ctls){ 0 };
-	if ((rc = ctl_compute(c->pin, pin_req,
-			      p->preempt_ticks ? ARRAY_SIZE(pin_req) : 0,
+	if ((rc = ctl_compute(c->pin, pin_req, ARRAY_SIZE(pin_req),
 			      "pin-based", &o->pin)) ||
 	    (rc = ctl_compute(c->proc, proc_req, ARRAY_SIZE(proc_req),
 			      "primary proc-based", &o->proc)) ||
+	    (rc = windows_compute(c, o)) ||
 	    (rc = proc2_compute(p, &o->proc2)) ||
 	    (rc = ctl_compute(c->exit, exit_req, ARRAY_SIZE(exit_req),
 			      "VM-exit", &o->exit_ctl)) ||
@@ -176,8 +216,7 @@ static void setup_controls(const struct vmcs_params *p, struct vmcs_ctls *o)
 	vmcs_write64(VMCS_IO_BITMAP_A, p->io_bitmap_a);
 	vmcs_write64(VMCS_IO_BITMAP_B, p->io_bitmap_b);
 	vmcs_write64(VMCS_MSR_BITMAP, p->msr_bitmap);
-	if (o->pin & PIN_PREEMPTION_TIMER)
-		vmcs_write32(VMCS_PREEMPTION_TIMER, p->preempt_ticks);
+	vmcs_write32(VMCS_PREEMPTION_TIMER, p->preempt_ticks);
 
 	vmcs_write64(VMCS_EPT_POINTER, p->eptp);
 	if (o->vpid)

@@ -21,8 +21,8 @@ struct vmcs_params {
 	const struct vmx_caps *caps;
 	uint64_t eptp;
 	bool vpid;                 /* tag translations with VPID 1 if offered */
-	uint32_t preempt_ticks;    /* VMX-preemption timer budget per VM entry
-	                              (IA32_VMX_MISC units); 0: timer off */
+	uint32_t preempt_ticks;    /* VMX-preemption timer value for the first
+	                              VM entry (IA32_VMX_MISC units, > 0) */
 	/* Physical addresses of the filled bitmaps (SDM 3C "VM-Execution
 	 * Control Fields"): I/O bitmaps A (ports 0-0x7FFF) and B, the MSR
 	 * bitmap (SDM 3C "MSR-Bitmap Address"). A set bit makes the access
@@ -61,6 +61,8 @@ struct vmcs_params {
 /* What vmcs_setup wrote, for the exit handlers. */
 struct vmcs_ctls {
 	uint32_t pin, proc, proc2, exit_ctl, entry_ctl;   /* control fields */
+	uint32_t proc_windows;         /* interrupt-/NMI-window exiting the
+	                                  CPU allows; set at run time */
 	uint16_t vpid;                 /* 0: VPID off */
 	uint64_t cr0_mask, cr4_mask;   /* guest/host masks: bits the host owns */
 };

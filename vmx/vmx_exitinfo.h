@@ -89,6 +89,16 @@ static inline bool intr_info_needs_insn_len(uint32_t info)
  * "Guest Non-Register State"). */
 #define INTERRUPTIBILITY_STI         BIT(0)      /* blocking by STI */
 #define INTERRUPTIBILITY_MOV_SS      BIT(1)      /* blocking by MOV SS */
+#define INTERRUPTIBILITY_NMI         BIT(3)      /* blocking by NMI (virtual
+                                                    NMI blocking with
+                                                    "virtual NMIs") */
 #define PENDING_DBG_BS               BIT(14)     /* single-step trap */
+
+/* Activity state (SDM 3C "Guest Non-Register State"); HLT is allowed on
+ * VM entry when IA32_VMX_MISC bit 6 is set (SDM 3D A.6 "Miscellaneous
+ * Data"). */
+#define ACTIVITY_ACTIVE              0
+#define ACTIVITY_HLT                 1
+#define VMX_MISC_ACTIVITY_HLT        BIT(6)
 
 #endif

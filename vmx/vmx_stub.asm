@@ -91,6 +91,8 @@ vmx_exit_stub:
 	mov [rsp + GR_R14], r14
 	mov [rsp + GR_R15], r15
 	mov rdi, rsp                 ; RSP is 16-byte aligned, as a call wants
+	xor ebp, ebp                 ; the frame-pointer chain ends here (the
+	                             ; dispatcher keeps no frame of its own)
 	call vmx_exit_handler
 	LOAD_GUEST
 	vmresume

@@ -1,4 +1,5 @@
-/* Time arithmetic of the timer models (hv/dev/pit8254.c, rtc_cmos.c).
+/* Time arithmetic of the timer models (hv/dev/pit8254.c, rtc_cmos.c,
+ * lapic_timer.c).
  *
  * Devices get `now` in host TSC ticks and the TSC rate `hz` once at init;
  * they convert between ticks and their own input clock (1.193182 MHz for
@@ -21,14 +22,50 @@ static inline uint64_t dev_hz_clamp(uint64_t hz)
 	return hz < DEV_HZ_MIN ? DEV_HZ_MIN : hz > DEV_HZ_MAX ? DEV_HZ_MAX : hz;
 }
 
-/* floor(a * mul / div), exact when mul * div < 2^64; saturates at
- * UINT64_MAX. a * mul / div = (a / div) * mul + (a % div) * mul / div,
- * and (a % div) * mul < div * mul. *rem gets the remainder (may be NULL). */
+/* The slow half of dev_muldiv_rem: the 128-bit product a * mul divided
+ * by div bit by bit (64 steps), for operands whose (div - 1) * mul does
+ * not fit in 64 bits. Saturates at UINT64_MAX. */
+static inline uint64_t dev_muldiv_wide(uint64_t a, uint64_t mul, uint64_t div,
+				       uint64_t *rem)
+{
+	unsigned __int128 p = (unsigned __int128)a * mul;
+	uint64_t hi = (uint64_t)(p >> 64), lo = (uint64_t)p, q = 0;
+
+	if (hi >= div) {
+		if (rem)
+			*rem = 0;
+		return UINT64_MAX;
+	}
+	for (int i = 63; i >= 0; i--) {
+		bool carry = hi >> 63;
+
+		hi = (hi << 1) | (lo >> 63);
+		lo <<= 1;
+		if (carry || hi >= div) {
+			hi -= div;
+			q |= 1ULL << i;
+		}
+	}
+	if (rem)
+		*rem = hi;
+	return q;
+}
+
+/* floor(a * mul / div) for any a, mul and div > 0, saturating at
+ * UINT64_MAX; *rem gets the remainder (may be NULL). The models' rates
+ * take the fast path: a * mul / div = (a / div) * mul + (a % div) * mul /
+ * div, exact while (div - 1) * mul fits in 64 bits (every rate of the
+ * PIT and RTC, and the LAPIC timer whose input clock is the TSC). Other
+ * operands take the bit-wise long division. The one helper every timer
+ * model uses (hv/dev/pit8254.c, rtc_cmos.c, lapic_timer.c). */
 static inline uint64_t dev_muldiv_rem(uint64_t a, uint64_t mul, uint64_t div,
 				      uint64_t *rem)
 {
-	uint64_t hi, lo = (a % div) * mul, q;
+	uint64_t hi, lo, q;
 
+	if (__builtin_mul_overflow(div - 1, mul, &lo))
+		return dev_muldiv_wide(a, mul, div, rem);
+	lo = (a % div) * mul;
 	if (rem)
 		*rem = lo % div;
 	if (__builtin_mul_overflow(a / div, mul, &hi) ||
@@ -42,7 +79,7 @@ static inline uint64_t dev_muldiv(uint64_t a, uint64_t mul, uint64_t div)
 	return dev_muldiv_rem(a, mul, div, NULL);
 }
 
-/* ceil(a * mul / div), same conditions. */
+/* ceil(a * mul / div), saturating. */
 static inline uint64_t dev_muldiv_ceil(uint64_t a, uint64_t mul, uint64_t div)
 {
 	uint64_t rem, q = dev_muldiv_rem(a, mul, div, &rem);

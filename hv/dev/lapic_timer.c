@@ -15,60 +15,26 @@
  * interrupt) and resumes in the period that contains `now`.
  */
 #include "hv/dev/lapic_priv.h"
+#include "hv/dev/dev_time.h"
 
 #define R(l, off)  LAPIC_R(l, off)
 
 enum { TM_ONESHOT, TM_PERIODIC, TM_DEADLINE, TM_RESERVED };
 
-/* floor(a * b / c), saturating; *rem gets the remainder. 128-bit product,
- * bit-wise long division (no __udivti3 in the freestanding link). */
-static uint64_t muldiv(uint64_t a, uint64_t b, uint64_t c, uint64_t *rem)
-{
-	unsigned __int128 p = (unsigned __int128)a * b;
-	uint64_t hi = (uint64_t)(p >> 64), lo = (uint64_t)p, q = 0;
-
-	if (hi >= c) {
-		*rem = 0;
-		return UINT64_MAX;
-	}
-	for (int i = 63; i >= 0; i--) {
-		bool carry = hi >> 63;
-
-		hi = (hi << 1) | (lo >> 63);
-		lo <<= 1;
-		if (carry || hi >= c) {
-			hi -= c;
-			q |= 1ULL << i;
-		}
-	}
-	*rem = hi;
-	return q;
-}
-
-static uint64_t sat_add(uint64_t a, uint64_t b)
-{
-	return a + b < a ? UINT64_MAX : a + b;
-}
-
 /* Timer input clocks in dt TSC ticks (floor). */
 static uint64_t tsc_to_clk(const struct lapic *l, uint64_t dt)
 {
-	uint64_t r;
-
 	if (l->cfg.timer_hz == l->cfg.tsc_hz)
 		return dt;
-	return muldiv(dt, l->cfg.timer_hz, l->cfg.tsc_hz, &r);
+	return dev_muldiv(dt, l->cfg.timer_hz, l->cfg.tsc_hz);
 }
 
 /* TSC ticks until `clk` input clocks have elapsed (ceiling). */
 static uint64_t clk_to_tsc(const struct lapic *l, uint64_t clk)
 {
-	uint64_t r, q;
-
 	if (l->cfg.timer_hz == l->cfg.tsc_hz)
 		return clk;
-	q = muldiv(clk, l->cfg.tsc_hz, l->cfg.timer_hz, &r);
-	return r && q != UINT64_MAX ? q + 1 : q;
+	return dev_muldiv_ceil(clk, l->cfg.tsc_hz, l->cfg.timer_hz);
 }
 
 static unsigned timer_mode(uint32_t lvtt)
@@ -131,7 +97,7 @@ uint64_t lapic_next_deadline(const struct lapic *l)
 		return l->t_deadline ? l->t_deadline : DEV_NO_DEADLINE;
 	if (!l->t_running)
 		return DEV_NO_DEADLINE;
-	return sat_add(l->t_base, clk_to_tsc(l, l->t_next * l->t_div));
+	return dev_add_sat(l->t_base, clk_to_tsc(l, l->t_next * l->t_div));
 }
 
 /* Called after lapic_advance(l, now): a running count is ahead of now. */

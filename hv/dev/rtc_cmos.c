@@ -73,7 +73,7 @@ static uint64_t rtc_count(const struct rtc_cmos *r, uint64_t now)
 /* Days since 1970-01-01 in the proleptic Gregorian calendar, and back
  * (the era-based algorithms of H. Hinnant, "chrono-Compatible Low-Level
  * Date Algorithms"). m 1-12, d 1-31. */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+int64_t rtc_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
 	int64_t era;
 	unsigned yoe, doy;
@@ -184,7 +184,7 @@ static void rtc_rebase(struct rtc_cmos *r)
 
 	if (!(c[RTC_REG_B] & RTC_B_24H))
 		h = h % 12 + (hb & 0x80 ? 12 : 0);
-	days = days_from_civil(y, MIN(MAX(m, 1), 12), MIN(MAX(d, 1), 31));
+	days = rtc_days_from_civil(y, MIN(MAX(m, 1), 12), MIN(MAX(d, 1), 31));
 	secs = days * 86400 + h * 3600 + rtc_dec(r, c[RTC_MIN]) * 60 +
 	       rtc_dec(r, c[RTC_SEC]);
 	r->base_secs = secs - (int64_t)(r->div / CYCLES_PER_SEC);

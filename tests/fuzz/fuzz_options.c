@@ -30,6 +30,8 @@ static void check_same(const struct hv_options *a, const struct hv_options *b)
 	FUZZ_CHECK(a->expect_crash == b->expect_crash, "expect_crash");
 	FUZZ_CHECK(a->no_initrd == b->no_initrd, "no_initrd");
 	FUZZ_CHECK(a->acpi == b->acpi, "acpi");
+	FUZZ_CHECK(a->rtc_host == b->rtc_host, "rtc_host");
+	FUZZ_CHECK(a->host_irq_test == b->host_irq_test, "host_irq_test");
 	FUZZ_CHECK(!a->selftest == !b->selftest, "selftest presence");
 	if (a->selftest)
 		FUZZ_CHECK(!strcmp(a->selftest, b->selftest), "selftest");

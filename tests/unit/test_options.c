@@ -34,6 +34,8 @@ static void test_defaults(void **state)
 	assert_int_equal(o.watchdog_ms, OPT_WATCHDOG_MS_DEFAULT);
 	assert_int_equal(o.restarts, 0);
 	assert_false(o.expect_crash);
+	assert_false(o.rtc_host);
+	assert_int_equal(o.host_irq_test, 0);
 	assert_int_equal(options_parse_str("  \t ", &o, err, sizeof(err)), 0);
 	assert_int_equal(o.guest_mem, OPT_GUEST_MEM_DEFAULT);
 }
@@ -119,6 +121,16 @@ static void test_all_keys(void **state)
 	assert_int_equal(options_parse_str("watchdog=off", &o, err,
 					   sizeof(err)), 0);
 	assert_int_equal(o.watchdog_ms, 0);
+	assert_int_equal(options_parse_str("rtc=host test_host_irq=pit", &o,
+					   err, sizeof(err)), 0);
+	assert_true(o.rtc_host);
+	assert_int_equal(o.host_irq_test, HC_HOST_IRQ_PIT);
+	options_format(&o, line, sizeof(line));
+	assert_non_null(strstr(line, " rtc=host test_host_irq=pit"));
+	assert_int_equal(options_parse_str("rtc=fixed test_host_irq=none", &o,
+					   err, sizeof(err)), 0);
+	assert_false(o.rtc_host);
+	assert_int_equal(o.host_irq_test, 0);
 	/* A tiny buffer is cut, never overrun. */
 	memset(line, 0x66, sizeof(line));
 	options_format(&o, line, 10);
@@ -192,6 +204,9 @@ static void test_rejects(void **state)
 	bad("watchdog=ms", "watchdog=ms", "watchdog must be");
 	bad("watchdog=600001ms", "watchdog=600001ms", "watchdog must be");
 	bad("restarts=101", "restarts=101", "restarts must be");
+	bad("rtc=local", "rtc=local", "rtc must be fixed or host");
+	bad("test_host_irq=rtc", "test_host_irq=rtc",
+	    "test_host_irq must be none or pit");
 	bad("restarts=99999999999999999999999", "restarts=", "restarts must be");
 	bad("expect_crash=yes", "expect_crash=yes", "expect_crash must be");
 	bad("ept_leaf=3m", "ept_leaf=3m", "ept_leaf must be");
