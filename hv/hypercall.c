@@ -128,6 +128,27 @@ static int64_t hc_user_write(struct vm *vm, struct ept *ept, uint64_t cr3,
 	return rc;
 }
 
+/* After a drawn walk: the EPT engine's own translation of the walk's GPA
+ * (pg_translate, not the recording walker), so a reader (and the Linux
+ * test) can compare the two HPAs. */
+static __attribute__((noinline)) void hc_print_engine_xlate(struct ept *ept,
+							     const struct hc_walk *w)
+{
+	struct pg_xlate x;
+
+	if (w->result)
+		return;
+	if (ept_translate(ept, w->gpa, &x)) {
+		printf("walk: EPT engine: GPA 0x%llx is not mapped (the walk "
+		       "says HPA 0x%llx): DIFFERENT\n",
+		       (unsigned long long)w->gpa, (unsigned long long)w->hpa);
+		return;
+	}
+	printf("walk: EPT engine: GPA 0x%llx -> HPA 0x%llx (%s the walk's)\n",
+	       (unsigned long long)w->gpa, (unsigned long long)x.pa,
+	       x.pa == w->hpa ? "equal to" : "DIFFERENT from");
+}
+
 /* HC_TRANSLATE: the 2D walk of gva under the guest's current CR3, in the
  * view the vCPU runs in, or in view rsi (HC_WALK_VIEW). At CPL 0 buf is
  * a GPA; at CPL > 0 a user-writable GVA (hc_user_write). */
@@ -160,6 +181,7 @@ static int64_t hc_translate(struct vcpu *v, uint64_t gva, uint64_t buf,
 	if (flags & HC_WALK_PRINT) {
 		exit_com1_flush(v);
 		walk2d_print(&w, true);
+		hc_print_engine_xlate(&vm->view[view].ept, &w);
 		last_walk = w;
 		have_walk = true;
 	}

@@ -116,9 +116,6 @@ void vmm_load_linux(struct vm *vm, const struct boot_module *k,
 	       "0x%x, DS/ES/SS 0x%x, GDT 0x%llx\n", img.entry.eip,
 	       img.entry.esi, img.entry.cs, img.entry.ds,
 	       (unsigned long long)img.entry.gdtr_base);
-	printf("vm: Linux guest: no virtual PIC, PIT or LAPIC timer yet (the "
-	       "interrupts-and-time issue): the kernel is expected to stop "
-	       "early in its boot (docs/linux-guest.md)\n");
 
 	*ge = (struct guest_entry){
 		.rip = img.entry.eip,

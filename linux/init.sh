@@ -10,6 +10,7 @@ mount -t devtmpfs devtmpfs /dev 2>/dev/null
 exec </dev/console >/dev/console 2>&1
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
+/bin/ticks at /init
 echo "EPTLAB-INIT: /init started (pid $$)"
 echo "EPTLAB-INIT: $(grep -m1 '^flags' /proc/cpuinfo)"
 echo "EPTLAB-INIT: $(grep '^MemTotal' /proc/meminfo)"
@@ -20,6 +21,7 @@ else
     echo "EPTLAB-INIT: workload FAIL"
     status=1
 fi
+/bin/ticks after the workload
 if /bin/walkdemo; then
     echo "EPTLAB-INIT: walk PASS"
 else

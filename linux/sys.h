@@ -1,5 +1,6 @@
 /*
- * The initramfs helpers' runtime (linux/memtouch.c, walkdemo.c, exitcode.c; docs/linux-guest.md): static
+ * The initramfs helpers' runtime (linux/memtouch.c, walkdemo.c, exitcode.c,
+ * ticks.c; docs/linux-guest.md): static
  * x86-64 Linux programs built with gcc -static -nostdlib, no libc. Raw
  * system calls (the x86-64 Linux ABI: number in RAX, arguments in RDI,
  * RSI, RDX, R10, R8, R9; SYSCALL clobbers RCX and R11), a _start that
@@ -10,7 +11,11 @@
 
 #include "include/types.h"
 
+#define SYS_read     0
 #define SYS_write    1
+#define SYS_open     2
+#define SYS_close    3
+#define SYS_pread64  17
 #define SYS_mmap     9
 #define SYS_munmap   11
 #define SYS_iopl     172
@@ -40,7 +45,10 @@ static inline long sys6(long n, long a, long b, long c, long d, long e,
 }
 
 #define sys1(n, a)       sys6(n, (long)(a), 0, 0, 0, 0, 0)
+#define sys2(n, a, b)    sys6(n, (long)(a), (long)(b), 0, 0, 0, 0)
 #define sys3(n, a, b, c) sys6(n, (long)(a), (long)(b), (long)(c), 0, 0, 0)
+#define sys4(n, a, b, c, d) \
+	sys6(n, (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
 
 static inline size_t str_len(const char *s)
 {
@@ -78,6 +86,16 @@ static inline void put_dec(uint64_t v)
 		v /= 10;
 	} while (v);
 	put_str(b + i);
+}
+
+/* The TSC: under Bochs with `clock: sync=none` one tick per instruction
+ * (docs/benchmarks.md "Linux boot"). */
+static inline uint64_t rd_tsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
 }
 
 __attribute__((noreturn)) static inline void sys_exit(int code)

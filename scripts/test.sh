@@ -89,6 +89,16 @@ register_test() {
     TEST_FUNCS+=("$2")
 }
 
+# A background test: run, with the other background tests one after
+# another, beside the sequential suite (started once the build is done),
+# and reported after it. For long emulator runs (the Linux boots): the
+# suite's two cores are both busy.
+declare -A TEST_BG=()
+register_test_bg() {
+    register_test "$@" || return 1
+    TEST_BG[$1]=1
+}
+
 fail_reason() {
     printf '%s\n' "$*" >"$REASON_FILE"
 }
@@ -389,6 +399,55 @@ fi
 # "[  FAILED  ] t". A test that starts and never reports (a sanitizer
 # abort, a crash) is a failure; so is a binary that exits non-zero without
 # a failed test of its own.
+# Test number I, with its reason and timeout files; returns its status.
+run_one() {
+    local func=${TEST_FUNCS[$1]}
+    if ! declare -F "$func" >/dev/null; then
+        printf "no function '%s'\n" "$func" >"$2"
+        return 1
+    fi
+    : >"$2"
+    : >"$3"
+    # A subshell keeps one test's variables and `cd` away from the next.
+    ( REASON_FILE=$2 TIMEOUT_FILE=$3; "$func" )
+}
+
+report_one() {   # NAME RC REASON_FILE TIMEOUT_FILE
+    local name=$1 rc=$2 why tmo
+    why=$(cat "$3" 2>/dev/null)
+    if [ -s "$4" ]; then
+        tmo=$(paste -s -d ';' "$4")
+        if [ "$rc" -eq 0 ]; then
+            fail "$name" "$tmo, although its checks passed"
+        else
+            fail "$name" "$tmo; ${why:-returned $rc}"
+        fi
+    elif [ "$rc" -eq 0 ]; then
+        pass "$name"
+    else
+        fail "$name" "${why:-returned $rc}"
+    fi
+}
+
+# The background lane: the selected register_test_bg tests, one after
+# another, from here on (beside the unit tests and the sequential suite).
+bg_selected=()
+for i in "${boot_selected[@]}"; do
+    [ -n "${TEST_BG[${TEST_NAMES[$i]}]:-}" ] && bg_selected+=("$i")
+done
+bg_pid=
+if [ $build_ok -eq 1 ] && [ ${#bg_selected[@]} -gt 0 ]; then
+    mkdir -p "$TESTDIR/.bg"
+    (
+        for i in "${bg_selected[@]}"; do
+            f=$TESTDIR/.bg/$i
+            run_one "$i" "$f.reason" "$f.timeouts"
+            echo $? >"$f.rc"
+        done
+    ) </dev/null >"$TESTDIR/background.log" 2>&1 &
+    bg_pid=$!
+fi
+
 unit_log=$TESTDIR/unit.log
 unit_build_ok=1
 run_unit() {
@@ -450,34 +509,27 @@ fi
 # ------------------------------------------------------------ 4. boot tests
 for i in "${boot_selected[@]}"; do
     name=${TEST_NAMES[$i]}
-    func=${TEST_FUNCS[$i]}
+    [ -n "${TEST_BG[$name]:-}" ] && continue
     if [ $build_ok -eq 0 ]; then
         fail "$name" "not run: the build failed"
         continue
     fi
-    if ! declare -F "$func" >/dev/null; then
-        fail "$name" "no function '$func'"
-        continue
-    fi
-    : >"$REASON_FILE"
-    : >"$TIMEOUT_FILE"
-    # A subshell keeps one test's variables and `cd` away from the next.
-    ( "$func" )
-    rc=$?
-    why=$(cat "$REASON_FILE")
-    if [ -s "$TIMEOUT_FILE" ]; then
-        tmo=$(paste -s -d ';' "$TIMEOUT_FILE")
-        if [ $rc -eq 0 ]; then
-            fail "$name" "$tmo, although its checks passed"
-        else
-            fail "$name" "$tmo; ${why:-returned $rc}"
-        fi
-    elif [ $rc -eq 0 ]; then
-        pass "$name"
-    else
-        fail "$name" "${why:-returned $rc}"
-    fi
+    run_one "$i" "$REASON_FILE" "$TIMEOUT_FILE"
+    report_one "$name" "$?" "$REASON_FILE" "$TIMEOUT_FILE"
 done
+
+# The background tests' results, in registration order.
+if [ -n "$bg_pid" ]; then
+    wait "$bg_pid"
+    for i in "${bg_selected[@]}"; do
+        f=$TESTDIR/.bg/$i
+        report_one "${TEST_NAMES[$i]}" "$(cat "$f.rc" 2>/dev/null || echo 1)" "$f.reason" "$f.timeouts"
+    done
+elif [ ${#bg_selected[@]} -gt 0 ]; then
+    for i in "${bg_selected[@]}"; do
+        fail "${TEST_NAMES[$i]}" "not run: the build failed"
+    done
+fi
 
 # A name that selected nothing is a typo, not a pass. (Unit names are not
 # known when the unit build failed; that failure is already counted.)

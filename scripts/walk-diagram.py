@@ -16,9 +16,13 @@ the order the CPU makes them, and renders it with `dot -Tsvg`:
 
 Usage:
   scripts/walk-diagram.py [--log SERIAL_LOG] [--iso ISO] [--out SVG]
+                          [--megs MIB] [--timeout S]
 
 Without --log, the ISO (default build/eptlab.iso, the one `make run` boots)
-is booted under Bochs with scripts/run-bochs.sh and its serial log is used.
+is booted under Bochs with scripts/run-bochs.sh (--megs and --timeout passed
+on: a Linux boot needs more of both) and its serial log is used.
+`make walk-diagram GUEST=linux` draws the walk of a Linux process
+(linux/walkdemo.c).
 """
 import argparse
 import json
@@ -43,10 +47,15 @@ def find_walk(log_path):
     return walk
 
 
-def boot(iso, log_dir):
+def boot(iso, log_dir, megs=None, timeout=None):
     os.makedirs(log_dir, exist_ok=True)
     cmd = [os.path.join(ROOT, "scripts", "run-bochs.sh"), "--log-dir",
-           log_dir, iso]
+           log_dir]
+    if megs:
+        cmd += ["--megs", str(megs)]
+    if timeout:
+        cmd += ["--timeout", str(timeout)]
+    cmd.append(iso)
     print("walk-diagram: booting %s under Bochs" % iso, file=sys.stderr)
     subprocess.run(cmd, stdout=sys.stderr, stderr=sys.stderr, check=False)
     return os.path.join(log_dir, "serial.log")
@@ -175,12 +184,14 @@ def main():
     ap.add_argument("--log", help="serial log holding a WALK-JSON line")
     ap.add_argument("--iso", default=os.path.join(ROOT, "build", "eptlab.iso"))
     ap.add_argument("--out", default=os.path.join(ROOT, "build", "walk.svg"))
+    ap.add_argument("--megs", type=int, help="Bochs RAM for the boot (MiB)")
+    ap.add_argument("--timeout", type=int, help="bound of the boot (s)")
     args = ap.parse_args()
 
     log = args.log
     if not log:
         log = boot(args.iso, os.path.join(os.path.dirname(args.out),
-                                          "walk-run"))
+                                          "walk-run"), args.megs, args.timeout)
     if not os.path.exists(log):
         sys.exit("walk-diagram: no serial log at %s" % log)
     walk = find_walk(log)

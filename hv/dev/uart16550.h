@@ -92,7 +92,10 @@
 #define UART_MSR_DCD   BIT(7)
 
 #define UART_FIFO_SIZE 16
-#define UART_LINE_MAX  160
+/* The longest console line passed on whole; a longer one is cut into
+ * pieces of UART_LINE_MAX - 1. Linux's /proc/cpuinfo flags line, which
+ * the Linux tests read, runs to about 900 characters. */
+#define UART_LINE_MAX  1024
 
 struct uart16550 {
 	uint8_t ier, lcr, mcr, scr, dll, dlm;

@@ -98,39 +98,163 @@ _lx_case() {
 
 # The real kernel: Debian's linux-image-cloud-amd64 (6.1) with the busybox
 # initramfs, fetched and built by `make linux-artifacts` (cached in
-# build/linux). With the PIC, the PIT and HLT (issue 12 phase A) the boot
-# reaches /init, which runs its workload and ends the run with status 0;
-# the test also pins that Linux itself read the zero page eptlab built: the
-# command line, the e820 map with usable RAM below 1 MiB, the initramfs
-# where the loader put it.
-_lx_debian_checks() {
+# build/linux). Each boot runs to /init's end: the EPTLAB-INIT markers
+# (linux/init.sh), the 64 MiB workload's verdict, the CPL-3 2D walk of a
+# Linux process (linux/walkdemo.c) and the clean end with the status /init
+# wrote to port 0xF4. The boots are background tests (register_test_bg):
+# they run one after another beside the rest of the suite.
+LINUX_BOOT_TIMEOUT=${LINUX_BOOT_TIMEOUT:-900}
+
+_lx_artifacts() {
+    local log=$TESTDIR/linux-artifacts.log
+    if ! make -C "$ROOT" --no-print-directory BUILD="$BUILD" linux-artifacts >"$log" 2>&1; then
+        fail_reason "make linux-artifacts failed: $(grep -m1 -E 'fetch-linux:|mkinitramfs:|rror' "$log"); see $log"
+        return 1
+    fi
+}
+
+# _lx_boot NAME HVARGS: boot Linux with guest_mem=256M HVARGS (Bochs 1 GiB).
+_lx_boot() {
+    _lx_artifacts || return 1
+    BOOT_INITRD=$ROOT/$BUILD/linux/initramfs.cpio.gz \
+        boot_run "$1" "guest_mem=256M${2:+ $2}" "$ROOT/$BUILD/linux/vmlinuz" "" \
+        --megs 1024 --timeout "$LINUX_BOOT_TIMEOUT"
+}
+
+# The kernel read the zero page eptlab built: its command line, the e820
+# map with usable RAM below 1 MiB, the initramfs where the loader put it.
+_lx_zeropage_checks() {
     local gpa
     expect_all "$SERIAL" \
         '^vm: Linux bzImage, boot protocol 2\.[0-9]+: kernel at GPA 0x1000000 \(pref_address\)' "the loader's summary" \
         '^guest: \[ *[0-9.]+\] Linux version 6\.1\.' "the kernel's banner" \
         '^guest: \[ *[0-9.]+\] Command line: console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 acpi=off nokaslr panic=-1 reboot=k$' "the default command line, as Linux read it" \
-        '^guest: \[ *[0-9.]+\] BIOS-e820: \[mem 0x0000000000000000-0x000000000009fbff\] usable$' "usable RAM below 1 MiB in Linux's e820" \
-        '^guest: EPTLAB-INIT: /init started \(pid 1\)$' "/init started (the PIC, PIT and HLT of issue 12 carry the boot there)" \
-        '^guest: EPTLAB-INIT: workload PASS$' "/init's workload" \
-        '^guest: EPTLAB-INIT: done, status 0$' "/init's end" \
-        '^EPTLAB-END: PASS' "the run's PASS" || return 1
+        '^guest: \[ *[0-9.]+\] BIOS-e820: \[mem 0x0000000000000000-0x000000000009fbff\] usable$' "usable RAM below 1 MiB in Linux's e820" || return 1
     gpa=$(tr -d '\r' <"$SERIAL" | sed -n 's/^vm: Linux initramfs: 0x[0-9a-f]* bytes at GPA 0x\([0-9a-f]*\)$/\1/p' | head -n 1)
     [ -n "$gpa" ] || { fail_reason "no 'vm: Linux initramfs' line with its GPA"; return 1; }
-    expect "$SERIAL" "^guest: \\[ *[0-9.]+\\] RAMDISK: \\[mem 0x0*$gpa-" "Linux's RAMDISK line at the loader's GPA 0x$gpa" || return 1
-    expect_not "$SERIAL" 'PANIC in|\*\*\* EXCEPTION' "a hypervisor panic or exception" || return 1
+    expect "$SERIAL" "^guest: \\[ *[0-9.]+\\] RAMDISK: \\[mem 0x0*$gpa-" "Linux's RAMDISK line at the loader's GPA 0x$gpa"
+}
+
+# /init's markers and the workload (linux/init.sh, linux/memtouch.c). The
+# flags line is the platform contract's CPUID (docs/linux-guest.md): a
+# hypervisor, long mode, no local APIC.
+_lx_init_checks() {
+    local flags mem
+    expect_all "$SERIAL" \
+        '^guest: EPTLAB-INIT: tsc [0-9]+ at /init$' "/init's first tick mark" \
+        '^guest: EPTLAB-INIT: /init started \(pid 1\)$' "the /init marker" \
+        '^guest: memtouch: PASS: 64 MiB written and checked$' "the workload's own verdict" \
+        '^guest: EPTLAB-INIT: workload PASS$' "the workload marker" \
+        '^guest: EPTLAB-INIT: tsc [0-9]+ after the workload$' "the end-of-workload tick mark" \
+        '^guest: EPTLAB-INIT: done, status 0$' "/init's end with status 0" \
+        '^guest: exitcode: status 0 to port 0xf4$' "the exit helper" \
+        '^vm: guest wrote status 0 to port 0xf4: ending the run$' "status 0 at the exit port" || return 1
+    flags=$(tr -d '\r' <"$SERIAL" | sed -n 's/^guest: EPTLAB-INIT: flags[[:space:]]*: //p' | head -n 1)
+    [ -n "$flags" ] || { fail_reason "no CPU flags line from /init"; return 1; }
+    for f in fpu tsc msr pae cx8 lm nx hypervisor; do
+        [[ " $flags " == *" $f "* ]] || { fail_reason "CPU flag '$f' missing: $flags"; return 1; }
+    done
+    [[ " $flags " != *" apic "* ]] || { fail_reason "the flags show 'apic', hidden by the platform contract: $flags"; return 1; }
+    mem=$(tr -d '\r' <"$SERIAL" | sed -n -E 's/^guest: EPTLAB-INIT: MemTotal: +([0-9]+) kB$/\1/p' | head -n 1)
+    if [ -z "$mem" ] || [ "$mem" -lt 200000 ] || [ "$mem" -gt 262144 ]; then
+        fail_reason "MemTotal '${mem:-none}' kB is not that of 256 MiB of guest RAM"
+        return 1
+    fi
+    expect_not "$SERIAL" '^guest: EPTLAB-INIT: (workload|walk) FAIL|^guest: (memtouch|walkdemo): FAIL' "a failed /init step" || return 1
+    expect_not "$SERIAL" 'Kernel panic|^guest: \[ *[0-9.]+\] (BUG|Oops|WARNING|general protection fault)' "a kernel panic, BUG, Oops or WARNING"
+}
+
+# The CPL-3 walk: every reference present (guest entries P, EPT entries
+# readable, each EPT walk ending at a leaf), nrefs the count of them (WANT
+# if given), the walk's GPA Linux's own (pagemap), its HPA what the guest
+# got back and what the EPT engine translates the GPA to.
+_lx_walk_checks() {   # [WANT_NREFS]
+    local json pm ok eng
+    expect "$SERIAL" '^guest: EPTLAB-INIT: walk PASS$' "the walk marker" || return 1
+    json=$(tr -d '\r' <"$SERIAL" | grep -m1 '^WALK-JSON: ') || { fail_reason "no WALK-JSON line"; return 1; }
+    pm=$(tr -d '\r' <"$SERIAL" | sed -n 's/^guest: walkdemo: pagemap: GVA \(0x[0-9a-f]*\) -> GPA \(0x[0-9a-f]*\)$/\1 \2/p' | head -n 1)
+    ok=$(tr -d '\r' <"$SERIAL" | sed -n 's/^guest: walkdemo: PASS: GVA \(0x[0-9a-f]*\) -> GPA \(0x[0-9a-f]*\) -> HPA \(0x[0-9a-f]*\), \([0-9]*\) memory references, guest CR3 \(0x[0-9a-f]*\)$/\1 \2 \3 \4 \5/p' | head -n 1)
+    eng=$(tr -d '\r' <"$SERIAL" | sed -n 's/^walk: EPT engine: GPA \(0x[0-9a-f]*\) -> HPA \(0x[0-9a-f]*\) (equal to the walk.s)$/\1 \2/p' | head -n 1)
+    [ -n "$pm" ] || { fail_reason "no walkdemo pagemap line"; return 1; }
+    [ -n "$ok" ] || { fail_reason "no walkdemo PASS line with GVA, GPA, HPA, nrefs, CR3"; return 1; }
+    [ -n "$eng" ] || { fail_reason "no 'walk: EPT engine: ... (equal to the walk's)' line"; return 1; }
+    python3 - "${1:-0}" "${json#WALK-JSON: }" "$pm" "$ok" "$eng" >"$TESTDIR/$LX_NAME/walk-check.out" 2>&1 <<'PY' || { fail_reason "the CPL-3 walk: $(tail -n 1 "$TESTDIR/$LX_NAME/walk-check.out")"; return 1; }
+import json, sys
+want, w = int(sys.argv[1]), json.loads(sys.argv[2])
+pm = [int(x, 16) for x in sys.argv[3].split()]
+gva, gpa, hpa, nrefs, cr3 = [int(x, 0) for x in sys.argv[4].split()]
+egpa, ehpa = [int(x, 16) for x in sys.argv[5].split()]
+h = lambda s: int(s, 16)
+def ept_walk_ok(steps):
+    if not steps or any(not h(s["entry"]) & 7 for s in steps):
+        return False
+    last = len(steps) - 1
+    return last == 3 or bool(h(steps[-1]["entry"]) & 0x80)
+refs = sum(len(l["ept"]) for l in w["levels"]) + w["guest_nsteps"] + len(w["final_ept"])
+checks = [
+    ("result 0", w["result"] == 0),
+    ("4 guest levels read", w["guest_nsteps"] == 4 and len(w["levels"]) == 4),
+    ("guest entries present and user", all(h(l["entry"]) & 1 and h(l["entry"]) & 4 for l in w["levels"])),
+    ("each EPT walk present down to a leaf", all(ept_walk_ok(l["ept"]) for l in w["levels"]) and ept_walk_ok(w["final_ept"])),
+    ("nrefs %d = references counted %d" % (w["nrefs"], refs), w["nrefs"] == refs),
+    ("nrefs %d = want %d" % (w["nrefs"], want), want == 0 or w["nrefs"] == want),
+    ("walkdemo's GVA/GPA/HPA/nrefs/CR3 = WALK-JSON's",
+     (gva, gpa, hpa, nrefs, cr3) == (h(w["gva"]), h(w["gpa"]), h(w["hpa"]), w["nrefs"], h(w["cr3"]))),
+    ("pagemap's GVA -> GPA = the walk's", pm == [gva, gpa]),
+    ("the EPT engine's HPA = the walk's", (egpa, ehpa) == (gpa, hpa)),
+    ("a user address", gva < (1 << 47)),
+    ("GPA != HPA", gpa != hpa and hpa & 0xfff == gva & 0xfff),
+]
+for what, good in checks:
+    print("%s: %s" % ("ok" if good else "BAD", what))
+bad = [what for what, good in checks if not good]
+if bad:
+    print("BAD: " + "; ".join(bad))
+    sys.exit(1)
+PY
+}
+
+# The final statistics and the end-of-run audit.
+_lx_end_checks() {
+    local ctr
+    expect_all "$SERIAL" \
+        '^stats \(guest ended\): [0-9]+ exits, [0-9]+ ticks in exit handling' "the final exit statistics" \
+        '^stats: +30 I/O instruction +[1-9][0-9]* exits' "I/O exits (the console) per reason" \
+        '^stats: +10 CPUID +[1-9][0-9]* exits' "CPUID exits per reason" \
+        '^stats: +18 VMCALL +[1-9][0-9]* exits' "the walk's VMCALL" \
+        '^audit: PASS: \.text hash == boot, \.rodata hash == boot; EPT [0-9]+ leaves, [0-9]+ KiB, 0 outside the VM.s frames$' "the end-of-run audit" \
+        '^EPTLAB-END: PASS$' "EPTLAB-END: PASS" || return 1
+    ctr=$(tr -d '\r' <"$SERIAL" | grep -m1 '^vm: counters: ')
+    [ -n "$ctr" ] || { fail_reason "no 'vm: counters:' line"; return 1; }
+    expect_not "$SERIAL" '^audit: (FAIL|BAD)|PANIC in|\*\*\* EXCEPTION|^contain: (no progress|restart)|^vm: guest reset' "an audit failure, hypervisor panic, reset or containment" || return 1
     bochs_log_clean
 }
 
-t_linux_debian_early() {
-    local dir=$TESTDIR/linux-debian-early
-    mkdir -p "$dir"
-    if ! make -C "$ROOT" --no-print-directory BUILD="$BUILD" linux-artifacts >"$dir/artifacts.log" 2>&1; then
-        fail_reason "make linux-artifacts failed: $(grep -m1 -E 'fetch-linux:|mkinitramfs:|rror' "$dir/artifacts.log"); see $dir/artifacts.log"
-        return 1
-    fi
-    BOOT_INITRD=$ROOT/$BUILD/linux/initramfs.cpio.gz \
-        boot_run linux-debian-early "guest_mem=256M" "$ROOT/$BUILD/linux/vmlinuz" "" \
-        --megs 1024 --timeout 400 || return 1
-    _lx_debian_checks
+_lx_full() {   # NAME HVARGS WANT_NREFS [extra check]
+    LX_NAME=$1
+    _lx_boot "$1" "$2" || return 1
+    _run_failed "$SERIAL" && return 1
+    _lx_zeropage_checks || return 1
+    _lx_init_checks || return 1
+    _lx_walk_checks "$3" || return 1
+    _lx_end_checks || return 1
+    if [ $# -gt 3 ]; then "$4" || return 1; fi
 }
-register_test linux-debian-early t_linux_debian_early
+
+t_linux_boot() { _lx_full linux-boot "" 0; }
+register_test_bg linux-boot t_linux_boot
+
+# The matrix: 4 KiB EPT leaves (the walk is 4 x (4 + 1) + 4 = 24
+# references) and RAM backed on first touch (demand faults counted; the
+# walk is 4K over 4K too).
+t_linux_4k() { _lx_full linux-ept4k "ept_leaf=4k" 24; }
+register_test_bg linux-ept4k t_linux_4k
+
+_lx_demand_counted() {
+    expect_all "$SERIAL" \
+        '^vm: guest RAM 256 MiB, demand=full' "the full-demand boot line" \
+        '^stats: +48 EPT violation +[1-9][0-9]* exits' "EPT-violation exits" \
+        '^vm: counters: [1-9][0-9]* EPT violations, [1-9][0-9]* demand faults' "EPT violations and demand faults counted"
+}
+t_linux_demand_full() { _lx_full linux-demand-full "demand=full" 24 _lx_demand_counted; }
+register_test_bg linux-demand-full t_linux_demand_full
