@@ -9,6 +9,9 @@
  *                        current count falls, then stays 0
  *   apic.timer-periodic  ten interrupts, the count reloads; masking the
  *                        LVT stops them
+ *   apic.timer-deadline  TSC-deadline mode (CPUID.1:ECX[24]): one
+ *                        interrupt at IA32_TSC_DEADLINE, not before; the
+ *                        MSR written 0 disarms
  *   apic.self-ipi        ICR fixed with the self shorthand and with the own
  *                        ID: delivered before the next instruction
  *   apic.tpr             TPR 0x50 holds vector 0x45 and lets 0x65 in; TPR
@@ -220,6 +223,52 @@ static void timer_periodic(void)
 		report(true, name, NULL);
 }
 
+#define MSR_TSC_DEADLINE 0x6E0
+#define LVT_DEADLINE     (2u << 17)
+
+static void timer_deadline(void)
+{
+	const char *name = "apic.timer-deadline";
+	static struct hc_counters c0;
+	struct hc_counters want = { 0 };
+	uint64_t n0 = irq_count[V_TIMER], early, at, disarmed, when, t;
+	if (!(cpuid(1, 0).ecx & (1u << 24))) {
+		report_begin(name);
+		report_skip(name, "no TSC-deadline timer (CPUID.1:ECX[24] clear)");
+		return;
+	}
+	if (!apic_begin(name, &c0))
+		return;
+	irq_set_hook(V_TIMER, apic_eoi_hook);
+	aw(A_LVT_TIMER, LVT_DEADLINE | V_TIMER);
+	when = rdtsc() + tsc_ms(3);
+	wrmsr(MSR_TSC_DEADLINE, when);
+	sti();
+	while (rdtsc() < when - tsc_ms(1))
+		__asm__ volatile("pause");
+	early = irq_count[V_TIMER] - n0;
+	(void)wait_irqs(V_TIMER, n0, 1, 200);
+	t = irq_entry_tsc;
+	at = irq_count[V_TIMER] - n0;
+	wrmsr(MSR_TSC_DEADLINE, rdtsc() + tsc_ms(2));
+	wrmsr(MSR_TSC_DEADLINE, 0);             /* disarmed */
+	sti();
+	tsc_spin(tsc_ms(4));
+	cli();
+	disarmed = irq_count[V_TIMER] - n0 - at;
+	apic_end();
+	if (early || at != 1 || t < when || disarmed) {
+		report(false, name, "%llu interrupts 1 ms before the deadline "
+		       "(want 0), %llu by it (want 1, entered %s it), %llu after "
+		       "disarming (want 0)", (unsigned long long)early,
+		       (unsigned long long)at, t < when ? "before" : "after",
+		       (unsigned long long)disarmed);
+		return;
+	}
+	if (irq_scen_expect(name, "deadline", &c0, &want, 1))
+		report(true, name, NULL);
+}
+
 static void self_ipi_scen(void)
 {
 	const char *name = "apic.self-ipi";
@@ -423,6 +472,7 @@ void scen_apic_run(void)
 	xapic_id();
 	timer_oneshot();
 	timer_periodic();
+	timer_deadline();
 	self_ipi_scen();
 	tpr_scen();
 	eoi_nested();

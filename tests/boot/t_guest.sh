@@ -23,8 +23,9 @@ GUEST_HV_SCENARIOS=(large.guest4k-ept1g large.guest4k-ept2m 2d.translate
                     vcpu.osxsave-cr4 vcpu.xcr0-invalid vcpu.cr-illegal
                     vcpu.dr7-exit vcpu.single-step vcpu.apic-page
                     apic.xapic-id apic.timer-oneshot apic.timer-periodic
-                    apic.self-ipi apic.tpr apic.eoi-nested
-                    apic.spurious-svr apic.base-disable
+                    apic.timer-deadline apic.self-ipi apic.tpr
+                    apic.eoi-nested apic.spurious-svr apic.base-disable
+                    ioapic.edge ioapic.level
                     cpl3.read-only-call
                     cpl3.ept-call-refused cpl3.translate-kernel-buffer
                     cpl3.translate-user-buffer hv.audit)
