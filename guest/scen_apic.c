@@ -232,13 +232,13 @@ static void timer_deadline(void)
 	static struct hc_counters c0;
 	struct hc_counters want = { 0 };
 	uint64_t n0 = irq_count[V_TIMER], early, at, disarmed, when, t;
+	if (!apic_begin(name, &c0))
+		return;
 	if (!(cpuid(1, 0).ecx & (1u << 24))) {
-		report_begin(name);
+		irq_scen_end();
 		report_skip(name, "no TSC-deadline timer (CPUID.1:ECX[24] clear)");
 		return;
 	}
-	if (!apic_begin(name, &c0))
-		return;
 	irq_set_hook(V_TIMER, apic_eoi_hook);
 	aw(A_LVT_TIMER, LVT_DEADLINE | V_TIMER);
 	when = rdtsc() + tsc_ms(3);
