@@ -520,5 +520,6 @@ void bench_run(void)
 	bench_invalidations();
 	bench_walks();
 	bench_demand();
+	bench_irq_run(iters, samples, MAX_SAMPLES);
 	printf("BENCH: done\n");
 }

@@ -17,6 +17,8 @@ void bench_put_str(const char *key, const char *val);
 void bench_put_fig(const char *name, struct fig f);
 /* The cost of an empty RDTSC pair (measured first). */
 uint64_t bench_timing_overhead(void);
+/* guest/bench_irq.c: the interrupt and time figures. */
+void bench_irq_run(unsigned iters, uint64_t *samples, unsigned max);
 
 /* guest/bench_views.c: the EPT-view figures, iters samples each, in
  * samples[0..max). */

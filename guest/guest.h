@@ -124,6 +124,11 @@ long hc_translate(uint64_t va, struct hc_walk *w, bool print);
 /* Copy out and empty the violation log: count (<= max) or -errno. */
 long hc_vlog(struct hc_violation *v, unsigned max);
 long hc_counters(struct hc_counters *c);
+/* The VM exits the guest caused between two HC_COUNTERS snapshots: all
+ * of them but the host's interrupts and NMIs and the VMX-preemption timer's
+ * (which come whenever the host or a deadline says). */
+uint64_t scen_guest_exits(const struct hc_counters *c0,
+			  const struct hc_counters *c1);
 /* Counter deltas (docs/guest.md "Counter deltas"): a scenario reads
  * HC_COUNTERS before a step (scen_ctr_snap) and requires the exact change
  * of every counter but exits after it (scen_ctr_expect, want = the change:

@@ -77,6 +77,15 @@ long hc_counters(struct hc_counters *c)
 	return hc_call(HC_COUNTERS, mm_kernel_pa(c), 0, 0, 0);
 }
 
+uint64_t scen_guest_exits(const struct hc_counters *c0,
+			  const struct hc_counters *c1)
+{
+	return (c1->exits - c0->exits) -
+	       (c1->host_irq_exits - c0->host_irq_exits) -
+	       (c1->host_nmi_exits - c0->host_nmi_exits) -
+	       (c1->timer_exits - c0->timer_exits);
+}
+
 /* ------------------------------------------------ counter deltas */
 
 /* The HC_COUNTERS fields a scenario's expectation names (docs/guest.md

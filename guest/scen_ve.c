@@ -120,7 +120,7 @@ static void ve_hook_scenario(void)
 	rc = view_info(&info);
 	vmfunc(0, 0);
 	bad = ve_bad(gpa, va);
-	if (val != PAT_HOOK || bad || c1.exits - c0.exits != 1 ||
+	if (val != PAT_HOOK || bad || scen_guest_exits(&c0, &c1) != 1 ||
 	    c1.ept_violations != c0.ept_violations || rc ||
 	    info.active != (unsigned)v) {
 		report(false, name, "%s (index %u reason %u qual 0x%llx GPA "
@@ -130,7 +130,7 @@ static void ve_hook_scenario(void)
 		       bad ? bad : "#VE information right", ve_seen.eptp_index,
 		       ve_seen.reason, (unsigned long long)ve_seen.qual,
 		       (unsigned long long)ve_seen.gpa, (unsigned long long)val,
-		       (unsigned long long)(c1.exits - c0.exits - 1),
+		       (unsigned long long)(scen_guest_exits(&c0, &c1) - 1),
 		       (unsigned long long)(c1.ept_violations - c0.ept_violations),
 		       info.active, v);
 		goto out;

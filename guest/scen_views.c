@@ -301,11 +301,11 @@ static void views_vmfunc(void)
 	rc = view_info(&info);       /* an exit: EPTP read back from the VMCS */
 	active = info.active;
 	vmfunc(0, 0);
-	if (c1.exits - c0.exits != 1 || rc || active != (unsigned)v) {
+	if (scen_guest_exits(&c0, &c1) != 1 || rc || active != (unsigned)v) {
 		view_destroy(v);
 		FAIL_RET("%llu exits around two VMFUNCs (want 0), HC_VIEW_INFO "
 			 "%s active %u (want %ld)",
-			 (unsigned long long)(c1.exits - c0.exits - 1),
+			 (unsigned long long)(scen_guest_exits(&c0, &c1) - 1),
 			 err_name((int)rc), active, v);
 	}
 	view_info(&before);

@@ -63,6 +63,16 @@ void handle_exception_nmi(struct vcpu *v)
 		       INTR_INFO_VECTOR(info), info);
 		guest_stop(v, "unexpected exception exit");
 	}
+	/* An IRET that unblocked NMIs was interrupted by this NMI: blocking
+	 * by NMI back before the next entry (SDM 3C "Information for VM Exits
+	 * Due to Vectored Events", bit 12; "Resuming Guest Software after
+	 * Handling an Exception"). Undefined while an event was being
+	 * delivered. */
+	if ((info & INTR_INFO_NMI_UNBLOCKING) &&
+	    !(vmcs_read32(VMCS_IDT_VECTORING_INFO) & INTR_INFO_VALID))
+		vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY,
+			     vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) |
+			     INTERRUPTIBILITY_NMI);
 	host_nmi_exit();
 	v->vm->ctr.host_nmi_exits++;
 	exit_progress_neutral();
@@ -77,6 +87,7 @@ void handle_event_window(struct vcpu *v)
 
 void handle_preemption_timer(struct vcpu *v)
 {
+	v->vm->ctr.timer_exits++;
 	exit_progress_neutral();
 	exit_event_kick();
 }
@@ -153,6 +164,18 @@ static bool ev_inject(struct vcpu *v, uint64_t now, bool halted)
 	return true;
 }
 
+/* An exit no guest instruction causes: a host interrupt or NMI, or the
+ * VMX-preemption timer. One that ends the HLT state is the guest still
+ * halted, whatever activity state the CPU saved (Bochs wakes its CPU from
+ * HLT before it takes the external-interrupt exit and saves "active"). */
+static bool exit_guest_caused(void)
+{
+	uint32_t r = EXIT_REASON_BASIC(vmcs_read32(VMCS_EXIT_REASON));
+
+	return r != EXIT_EXTERNAL_INTERRUPT && r != EXIT_EXCEPTION_NMI &&
+	       r != EXIT_PREEMPTION_TIMER;
+}
+
 __attribute__((noreturn))
 static void never_wakes(struct vcpu *v, enum vcpu_hlt_verdict h)
 {
@@ -223,10 +246,12 @@ uint32_t exit_events(void)
 	struct plat *pl = &v->vm->plat;
 	uint64_t now = rdtsc(), deadline;
 	uint32_t act = vmcs_read32(VMCS_GUEST_ACTIVITY_STATE);
-	bool halted = v->ev.hlt || act == ACTIVITY_HLT;
+	bool halted = v->ev.hlt || act == ACTIVITY_HLT ||
+		      (v->ev.in_hlt && !exit_guest_caused());
 	bool hlt_state = v->caps->misc & VMX_MISC_ACTIVITY_HLT;
 
 	v->ev.hlt = false;
+	v->ev.in_hlt = false;
 	for (;;) {
 		plat_advance(pl, now);
 		if (ev_inject(v, now, halted)) {
@@ -249,6 +274,7 @@ uint32_t exit_events(void)
 			if (act != ACTIVITY_HLT)
 				vmcs_write32(VMCS_GUEST_ACTIVITY_STATE,
 					     ACTIVITY_HLT);
+			v->ev.in_hlt = true;
 			break;
 		}
 		now = spin_until(deadline);

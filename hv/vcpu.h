@@ -22,6 +22,7 @@ struct vcpu_cr_caps;
 struct vcpu_events {
 	bool nmi_pending;           /* an NMI waits for injection */
 	bool hlt;                   /* this exit was a HLT: wait or wake */
+	bool in_hlt;                /* the last entry was into the HLT state */
 	uint64_t hlt_entry_tsc;     /* the last entry into the HLT state */
 	uint64_t wd_since;          /* watchdog: TSC of the last guest exit
 	                               seen, and the count of guest exits */

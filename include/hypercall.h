@@ -237,6 +237,9 @@ struct hc_counters {
 	 * of docs/guest.md leave them out). */
 	uint64_t host_irq_exits;      /* external-interrupt exits */
 	uint64_t host_nmi_exits;      /* NMI exits */
+	uint64_t timer_exits;         /* VMX-preemption-timer exits (the
+	                                 next device deadline, the watchdog,
+	                                 the event horizon) */
 };
 
 /* ------------------------------------------------ EPT views */

@@ -52,7 +52,9 @@ GUEST_FIGS = [
     "guest_ept_demand_fault_table_alloc_min_ticks",
     "guest_ept_demand_fault_table_alloc_median_ticks",
     "guest_ept_demand_fault_table_alloc_samples",
-]
+] + [f"guest_irq_{n}_{s}_ticks"
+     for n in ("deadline_to_handler", "hlt_wake", "hlt_roundtrip", "pic_eoi")
+     for s in ("min", "median")]
 HV_FIGS = [
     "hv_entry_to_vmlaunch_ticks", "hv_guest_ram_zero_ticks",
     "hv_entry_to_vmlaunch_minus_zero_ticks",
@@ -220,6 +222,12 @@ def main():
                "CPUID exit round trip")
         target(f"guest_ept_demand_fault_{s}_ticks", "<=", 1500,
                "EPT demand fault incl. zeroing")
+    target("guest_irq_deadline_to_handler_median_ticks", "<=", 3000,
+           "timer deadline to the guest's handler")
+    target("guest_irq_hlt_wake_median_ticks", "<=", 3000,
+           "timer deadline to the handler, from HLT")
+    target("guest_irq_pic_eoi_median_ticks", "<=", 1200,
+           "a PIC EOI (I/O exit and the event tail)")
     target("hv_host_table_pages", "==", "hv_host_table_pages_min",
            "host page tables = computed minimum")
     if a.views:

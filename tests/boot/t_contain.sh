@@ -144,3 +144,28 @@ t_fuzz_hypercalls() {
         "fuzz=10000 seed=$seed" -- _fuzz_hypercalls_checks "$seed"
 }
 register_test fuzz-hypercalls t_fuzz_hypercalls
+
+# The host's own interrupts, unmasked on purpose (test_host_irq=pit: the
+# emulator's PIT at HOST_IRQ_TEST_PIT_HZ through the host PIC and LINT0):
+# every one is an external-interrupt exit, counted and dropped, and none
+# reaches the guest (irq.host-contained asserts both from inside: its
+# counter delta > 0, no interrupt seen with its own PIC masked).
+_contain_host_irq_checks() {
+    local n
+    expect "$SERIAL" '^host: interrupts contained: 8259A pair at vectors 0xe0/0xe8, all masked but IRQ 0; LAPIC .*LINT0 ExtINT; RFLAGS\.IF = 0 in VMX root$' "the host PIC with only IRQ 0 unmasked" || return 1
+    expect "$SERIAL" '^host: test_host_irq=pit: ' "the test announcement" || return 1
+    expect "$SERIAL" '^guest: PASS: irq\.host-contained$' "irq.host-contained to PASS" || return 1
+    expect "$SERIAL" '^guest: irq: [1-9][0-9]* host interrupts in 20 ms were VM exits, none reached the guest$' "host interrupts as exits during the scenario" || return 1
+    n=$(tr -d '\r' <"$SERIAL" | sed -n -E 's/^host: ([0-9]+) external-interrupt exits, .*none given to the guest$/\1/p' | head -1)
+    if [ -z "$n" ] || [ "$n" -eq 0 ]; then
+        fail_reason "want external-interrupt exits > 0 in the host summary, got '${n:-no summary line}'"
+        return 1
+    fi
+    expect "$SERIAL" '^host:   vector 0xe0: [1-9][0-9]* exits \(host 8259A\)$' "the exits on the host PIT's vector 0xe0" || return 1
+    guest_expect_eptlab "$SERIAL" default
+}
+t_contain_host_irq() {
+    boot_pass --what "EPTLAB-END: PASS" contain-host-irq "test_host_irq=pit watchdog=2000ms" \
+        "$GUEST_BIN" "" --megs 512 -- _contain_host_irq_checks
+}
+register_test contain-host-irq t_contain_host_irq

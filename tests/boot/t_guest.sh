@@ -22,6 +22,10 @@ GUEST_HV_SCENARIOS=(large.guest4k-ept1g large.guest4k-ept2m 2d.translate
                     vcpu.pat-mtrr vcpu.tsc-offset vcpu.kernel-gs-swapgs
                     vcpu.osxsave-cr4 vcpu.xcr0-invalid vcpu.cr-illegal
                     vcpu.dr7-exit vcpu.single-step vcpu.apic-page
+                    irq.pit-periodic irq.pic-masked irq.spurious
+                    irq.pic-eoi-nested irq.host-contained irq.rtc-time
+                    irq.rtc-periodic irq.hlt-wake irq.nmi-hypercall
+                    irq.ept-violation
                     apic.xapic-id apic.timer-oneshot apic.timer-periodic
                     apic.timer-deadline apic.self-ipi apic.tpr
                     apic.eoi-nested apic.spurious-svr apic.base-disable

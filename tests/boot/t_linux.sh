@@ -98,13 +98,11 @@ _lx_case() {
 
 # The real kernel: Debian's linux-image-cloud-amd64 (6.1) with the busybox
 # initramfs, fetched and built by `make linux-artifacts` (cached in
-# build/linux). Until the interrupts-and-time issue gives the guest a PIC,
-# PIT and LAPIC, the boot stops early (docs/linux-guest.md "What Debian's
-# 6.1 kernel does under eptlab today"); this test pins how far it gets and
-# that Linux itself read the zero page eptlab built: the command line, the
-# e820 map with usable RAM below 1 MiB, the initramfs where the loader put
-# it. It must then end cleanly. Once the platform exists, this becomes the
-# /init test (EPTLAB-INIT markers, EPTLAB-END: PASS).
+# build/linux). With the PIC, the PIT and HLT (issue 12 phase A) the boot
+# reaches /init, which runs its workload and ends the run with status 0;
+# the test also pins that Linux itself read the zero page eptlab built: the
+# command line, the e820 map with usable RAM below 1 MiB, the initramfs
+# where the loader put it.
 _lx_debian_checks() {
     local gpa
     expect_all "$SERIAL" \
@@ -112,7 +110,10 @@ _lx_debian_checks() {
         '^guest: \[ *[0-9.]+\] Linux version 6\.1\.' "the kernel's banner" \
         '^guest: \[ *[0-9.]+\] Command line: console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 acpi=off nokaslr panic=-1 reboot=k$' "the default command line, as Linux read it" \
         '^guest: \[ *[0-9.]+\] BIOS-e820: \[mem 0x0000000000000000-0x000000000009fbff\] usable$' "usable RAM below 1 MiB in Linux's e820" \
-        '^EPTLAB-END: FAIL \(watchdog\)' "the watchdog's clean end of a boot that stops early" || return 1
+        '^guest: EPTLAB-INIT: /init started \(pid 1\)$' "/init started (the PIC, PIT and HLT of issue 12 carry the boot there)" \
+        '^guest: EPTLAB-INIT: workload PASS$' "/init's workload" \
+        '^guest: EPTLAB-INIT: done, status 0$' "/init's end" \
+        '^EPTLAB-END: PASS' "the run's PASS" || return 1
     gpa=$(tr -d '\r' <"$SERIAL" | sed -n 's/^vm: Linux initramfs: 0x[0-9a-f]* bytes at GPA 0x\([0-9a-f]*\)$/\1/p' | head -n 1)
     [ -n "$gpa" ] || { fail_reason "no 'vm: Linux initramfs' line with its GPA"; return 1; }
     expect "$SERIAL" "^guest: \\[ *[0-9.]+\\] RAMDISK: \\[mem 0x0*$gpa-" "Linux's RAMDISK line at the loader's GPA 0x$gpa" || return 1

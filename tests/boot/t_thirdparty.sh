@@ -17,7 +17,7 @@ _thirdparty_xen_checks() {
         '^guest: \(XEN\) System RAM: 255MB' "Xen sizing guest RAM" \
         '^guest: \(XEN\) Panic on CPU 0:$' "a verdict of Xen's own (a panic)" \
         "^guest: \\(XEN\\) Manual reset required \\('noreboot' specified\\)$" "Xen halting itself" \
-        '^EPTLAB-END: FAIL \(guest halted without reporting a status\)$' "the run ending at Xen's own halt" || return 1
+        '^EPTLAB-END: FAIL \(guest halted with interrupts disabled and nothing pending: it can never wake\)$' "the run ending at Xen's own halt" || return 1
     # Not stopped by eptlab: no guest stop (state dump), no VM-entry
     # failure, no refused CR write or XSETBV, no unvirtualized access.
     expect_not "$SERIAL" '^guest state \(' "eptlab stopped Xen (a guest stop)" || return 1
@@ -56,7 +56,7 @@ _thirdparty_mb_example_checks() {
         '^vga:  2 \|cm.line = guest$' "its command line" \
         '^vga:  5 \| size.= 0x14, base_addr = 0x00009fc00, length = 0x000000400, type = 0x2$' "the EBDA reserved in its map" \
         '^vga:  8 \|Halted\. ' "its own last word" \
-        '^EPTLAB-END: FAIL \(guest halted without reporting a status\)$' "the run ending at its HLT" || return 1
+        '^EPTLAB-END: FAIL \(guest halted with interrupts disabled and nothing pending: it can never wake\)$' "the run ending at its HLT" || return 1
     expect_not "$SERIAL" '^guest state \(' "eptlab stopped the kernel (a guest stop)" || return 1
     bochs_log_clean
 }
