@@ -14,6 +14,9 @@
  *           violation the hypervisor cannot resolve.
  *   spin    interrupts off, loops forever: only the hypervisor's
  *           VMX-preemption-timer watchdog stops it.
+ *   mmio    ORs a bit into the local APIC's TPR with one instruction
+ *           (OR m32, imm8: a read-modify-write the MMIO decoder refuses):
+ *           the hypervisor stops the guest with the bytes and the RIP.
  *   views   makes two EPT views, a view-local permission, #VE, dirty
  *           logging and sub-page permissions (where the CPU has them),
  *           moves to view 2, then crashes as `triple`: the restart must
@@ -155,6 +158,21 @@ static void crash_spin(void)
 		__asm__ volatile("" ::: "memory");
 }
 
+/* The bytes are fixed (83 48 80 01: OR dword [rax - 0x80], 1), so that
+ * the test can expect them. */
+static void crash_mmio(void)
+{
+	uint64_t va = SCEN_SLOT(43);
+	int rc;
+
+	scen_hv_setup();
+	rc = scen_map4k(va, 0xFEE00000ULL);
+	printf("crash: mmio: OR of the APIC's TPR at 0x%llx (map %d)\n",
+	       (unsigned long long)va + 0x80, rc);
+	cli();
+	__asm__ volatile(".byte 0x83, 0x48, 0x80, 0x01" :: "a"(va + 0x100) : "memory");
+}
+
 static void crash_views(void)
 {
 	long c1, c2, rc = -ENOSYS;
@@ -187,7 +205,7 @@ static void crash_run(const char *mode)
 	} modes[] = {
 		{ "triple", crash_triple }, { "vmx", crash_vmx },
 		{ "cr3", crash_cr3 },       { "spin", crash_spin },
-		{ "views", crash_views },
+		{ "views", crash_views },   { "mmio", crash_mmio },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {

@@ -175,6 +175,9 @@ void scen_audit_run(void);
 /* ---- guest/scen_vcpu.c: the virtual CPU (MSRs, TSC, XSETBV, CRs, debug) */
 void scen_vcpu_run(void);
 void scen_vcpu_dbg_run(void);     /* guest/scen_vcpu_dbg.c */
+/* ---- guest/scen_apic.c: the local APIC */
+void scen_apic_run(void);
+void scen_ioapic_run(void);     /* guest/scen_ioapic.c */
 /* ---- guest/scen_irq.c, scen_irq_time.c: interrupts and time */
 void scen_irq_run(void);
 void scen_irq_time_run(void);

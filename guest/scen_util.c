@@ -347,6 +347,8 @@ void scen_hv_run(void)
 	scen_vcpu_run();
 	scen_irq_run();         /* guest/scen_irq.c: PIC, PIT, the host */
 	scen_irq_time_run();    /* guest/scen_irq_time.c: RTC, HLT, NMI */
+	scen_apic_run();        /* guest/scen_apic.c: the local APIC */
+	scen_ioapic_run();      /* guest/scen_ioapic.c: the I/O APIC */
 	scen_user_run();        /* CPL 3: the hypercall policy */
 	scen_audit_run();       /* hv.audit, last */
 }

@@ -5,8 +5,8 @@
  *   vcpu.dr7-exit           DR7 (and a data breakpoint) survive a VM exit
  *   vcpu.single-step        a single-step trap over an emulated CPUID
  *                           arrives right after it (BS pending)
- *   vcpu.apic-page          a read of the local APIC page (not emulated
- *                           yet) is #GP, reported by the hypervisor
+ *   vcpu.apic-page          a read of the local APIC page (APIC disabled
+ *                           in IA32_APIC_BASE) is #GP, reported by the hypervisor
  *
  * SDM revision 084: Vol. 3B "Debug Registers", "Single-Step Exception
  * Condition"; Vol. 3C "Guest Non-Register State".
@@ -106,8 +106,12 @@ static void single_step(void)
 	       (unsigned long long)(uintptr_t)vp_cpuid_tf_after);
 }
 
-/* The local APIC is not emulated yet: a read of its page is reported by
- * the hypervisor as such and answered with #GP(0). */
+/* With the local APIC disabled in IA32_APIC_BASE, its page is no device:
+ * a read is reported by the hypervisor as such and answered with #GP(0).
+ * (Enabled, the page is the APIC: guest/scen_apic.c.) The APIC comes back
+ * in its reset state; the virtual wire is restored. */
+#define MSR_APIC_BASE 0x1B
+#define APIC_BASE_EN  (1ULL << 11)
 static void apic_page(void)
 {
 	const char *name = "vcpu.apic-page";
@@ -123,7 +127,13 @@ static void apic_page(void)
 		report(false, name, "mapping the APIC page: %d", rc);
 		return;
 	}
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+	wrmsr(MSR_APIC_BASE, base & ~APIC_BASE_EN);
 	f = PROBE(VEC_GP, probe_read64_done, probe_read64(va + 0x20));
+	wrmsr(MSR_APIC_BASE, base);
+	*(volatile uint32_t *)(uintptr_t)(va + 0xF0) = 0x1FF;   /* SVR */
+	*(volatile uint32_t *)(uintptr_t)(va + 0x350) = 0x700;  /* ExtINT */
+	*(volatile uint32_t *)(uintptr_t)(va + 0x360) = 0x400;  /* NMI */
 	scen_unmap(va, SZ_4K);
 	report(f.hit && f.rip == (uint64_t)(uintptr_t)probe_read64_insn, name,
 	       "read of the APIC ID register: %s", f.hit ? "#GP elsewhere"

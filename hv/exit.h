@@ -176,6 +176,13 @@ void handle_rdpmc(struct vcpu *v);          /* #GP: no PMU */
 /* hv/exit_ept.c */
 void handle_ept_violation(struct vcpu *v);
 void handle_ept_misconfig(struct vcpu *v);
+/* hv/exit_mmio.c: an EPT violation at gpa on a device page (the local
+ * APIC while it is on in xAPIC mode, the I/O APIC) is decoded and
+ * performed, or stops the guest; false if gpa is no device. */
+bool exit_mmio(struct vcpu *v, uint64_t gpa, uint64_t qual, bool delivering);
+/* The access itself, for the APIC-access exit too (write_q: the exit
+ * reports a write). */
+void exit_mmio_emulate(struct vcpu *v, uint64_t gpa, bool write_q);
 /* hv/hypercall.c */
 void handle_vmcall(struct vcpu *v);
 /* hv/exit_event.c */

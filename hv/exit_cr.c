@@ -20,6 +20,7 @@
  * names any rule that would still fail, hv/entry_fail.c).
  */
 #include "hv/exit.h"
+#include "hv/intc.h"
 #include "hv/vm.h"
 #include "hv/vcpu/cr.h"
 #include "hv/vcpu/cpuid.h"
@@ -151,6 +152,19 @@ static bool cr_write(struct vcpu *v, unsigned cr, uint64_t val)
 	return true;
 }
 
+/* MOV to CR8: TPR[7:4] of the local APIC (SDM Vol. 3A "Task Priority in
+ * IA-32e Mode"); bits 63:4 are reserved (#GP, SDM 2B "MOV-Move to/from
+ * Control Registers"). */
+static bool cr8_write(struct vcpu *v, uint64_t val)
+{
+	if (val & ~0xFULL) {
+		exit_inject_gp(v);
+		return false;
+	}
+	intc_cr8_write(v, val);
+	return true;
+}
+
 void handle_cr(struct vcpu *v)
 {
 	uint64_t q = vmcs_readnat(VMCS_EXIT_QUALIFICATION);
@@ -162,13 +176,13 @@ void handle_cr(struct vcpu *v)
 		if (cr == 0 || cr == 3 || cr == 4)
 			ok = cr_write(v, cr, exit_gpr_get(v, reg));
 		else
-			guest_stop(v, "MOV to CR8 is not virtualized");
+			ok = cr8_write(v, exit_gpr_get(v, reg));
 		break;
 	case CRQ_TYPE_MOV_FROM_CR:
 		if (cr == 3)
 			exit_gpr_set(v, reg, vmcs_readnat(VMCS_GUEST_CR3));
 		else
-			guest_stop(v, "MOV from CR8 is not virtualized");
+			exit_gpr_set(v, reg, intc_cr8_read(v));
 		break;
 	case CRQ_TYPE_CLTS:
 		ok = cr_write(v, 0, vmcs_guest_cr0(&v->ctl) & ~CR0_TS);

@@ -31,6 +31,10 @@ void handle_ept_violation(struct vcpu *v)
 			     vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) |
 			     INTERRUPTIBILITY_NMI);
 
+	/* A device page: the instruction is emulated (hv/exit_mmio.c). */
+	if (gpa >= v->vm->ram_size && exit_mmio(v, gpa, q, delivering))
+		return;
+
 	switch (vm_ept_fault(v->vm, vcpu_view(v), gpa, gla, q,
 			     vmcs_readnat(VMCS_GUEST_RIP), delivering)) {
 	case VM_FAULT_RESUME:

@@ -161,6 +161,9 @@ void guest_end(struct vcpu *v, int status, const char *why)
 	       (unsigned long long)vm->ctr.write_track_faults,
 	       (unsigned long long)vm->ctr.invept,
 	       (unsigned long long)vm->ctr.invvpid);
+	printf("vm: MMIO: %llu device-page accesses emulated (EPT violations "
+	       "at the local APIC and I/O APIC, not in the counters above)\n",
+	       (unsigned long long)vm->mmio_emulated);
 	printf("vm: events: %llu interrupts and %llu NMIs injected, %llu "
 	       "deliveries re-injected\n",
 	       (unsigned long long)vm->ctr.irq_injected,

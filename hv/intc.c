@@ -11,6 +11,7 @@
 #include "hv/dev/lapic.h"
 #include "hv/vcpu/cpuid.h"
 #include "include/x86.h"
+#include "lib/console.h"
 
 #define APIC_BASE_EN    BIT(11)
 #define APIC_BASE_EXTD  BIT(10)
@@ -57,13 +58,27 @@ void intc_eoi(struct vcpu *v, uint8_t vector)
 	exit_event_kick();      /* a line still asserted is delivered again */
 }
 
-/* What a message or a register write asks of the vCPU. */
+/* What a message or a register write asks of the vCPU. INIT and
+ * start-up to itself are recorded for the SMP issue (counted, reported
+ * once); so are IPIs to other APICs, which do not exist. */
 static void intc_events(struct vcpu *v, unsigned ev, const struct lapic_out *o)
 {
+	struct vm *vm = v->vm;
+
 	if (ev & LAPIC_EV_NMI)
 		v->ev.nmi_pending = true;
 	if (ev & LAPIC_EV_EOI)
 		intc_eoi(v, o->eoi_vector);
+	if (ev & (LAPIC_EV_INIT | LAPIC_EV_SIPI | LAPIC_EV_OTHERS | LAPIC_EV_BAD) &&
+	    vm->apic_reports++ < 4) {
+		exit_com1_flush(v);
+		printf("apic: %s%s%s%s recorded (ICR 0x%llx)\n",
+		       ev & LAPIC_EV_INIT ? "INIT " : "",
+		       ev & LAPIC_EV_SIPI ? "start-up " : "",
+		       ev & LAPIC_EV_OTHERS ? "IPI to other APICs " : "",
+		       ev & LAPIC_EV_BAD ? o->bad : "",
+		       (unsigned long long)o->icr);
+	}
 	if (ev & (LAPIC_EV_IRQ | LAPIC_EV_NMI | LAPIC_EV_EXTINT))
 		exit_event_kick();
 }
@@ -98,4 +113,33 @@ void intc_tsc_deadline(struct vcpu *v, uint64_t guest_tsc)
 
 	lapic_set_tsc_deadline(&v->lapic, host, rdtsc());
 	exit_event_kick();
+}
+
+bool intc_mmio_claims(const struct vcpu *v)
+{
+	return intc_apic_on(v) && !(v->msr.apic_base & APIC_BASE_EXTD);
+}
+
+uint32_t intc_mmio_read(struct vcpu *v, unsigned off)
+{
+	return lapic_read(&v->lapic, off, rdtsc());
+}
+
+void intc_mmio_write(struct vcpu *v, unsigned off, uint32_t val)
+{
+	struct lapic_out o = { 0 };
+	unsigned ev = lapic_write(&v->lapic, off, val, rdtsc(), &o);
+
+	intc_events(v, ev, &o);
+	exit_event_kick();      /* TPR, EOI, LVTs, the timer: re-evaluate */
+}
+
+void intc_cr8_write(struct vcpu *v, uint64_t val)
+{
+	intc_mmio_write(v, LAPIC_TPR, (uint32_t)(val & 0xF) << 4);
+}
+
+uint64_t intc_cr8_read(struct vcpu *v)
+{
+	return (lapic_read(&v->lapic, LAPIC_TPR, rdtsc()) >> 4) & 0xF;
 }

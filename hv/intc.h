@@ -10,10 +10,10 @@
  *   I/O APIC, IPIs ──intc_message──> local APIC IRR ──┘
  *
  * The local APIC model (hv/dev/lapic.c) lives in the vCPU with its
- * register page; its MMIO and APIC virtualization come in a later step,
- * so a guest reaches it only through IA32_APIC_BASE and the virtual-wire
- * state eptlab gives it at reset (SVR enabled, LINT0 ExtINT, LINT1 NMI,
- * what a BIOS leaves).
+ * register page. A guest reaches it through its MMIO page at 0xFEE00000
+ * (EPT violations decoded by hv/exit_mmio.c), CR8, IA32_APIC_BASE and
+ * IA32_TSC_DEADLINE; it starts in the virtual-wire state eptlab gives it
+ * at reset (SVR enabled, LINT0 ExtINT, LINT1 NMI, what a BIOS leaves).
  */
 #ifndef EPTLAB_INTC_H
 #define EPTLAB_INTC_H
@@ -59,5 +59,20 @@ void intc_apic_base(struct vcpu *v, uint64_t old, uint64_t val);
 
 /* IA32_TSC_DEADLINE written with a guest TSC value (0 disarms). */
 void intc_tsc_deadline(struct vcpu *v, uint64_t guest_tsc);
+
+/* The local APIC's MMIO page in xAPIC mode (hv/exit_mmio.c): an aligned
+ * 32-bit read or write at page offset off, with its effects (an EOI to
+ * the I/O APIC, a self-IPI, an NMI, INIT and start-up recorded). False
+ * when the page is not the APIC now (hardware-disabled, or x2APIC mode,
+ * where the MMIO interface is gone: SDM Vol. 3A "x2APIC Register
+ * Availability"). */
+bool intc_mmio_claims(const struct vcpu *v);
+uint32_t intc_mmio_read(struct vcpu *v, unsigned off);
+void intc_mmio_write(struct vcpu *v, unsigned off, uint32_t val);
+
+/* MOV to/from CR8 (64-bit mode): TPR[7:4] (SDM Vol. 3A "Task Priority in
+ * IA-32e Mode"). */
+void intc_cr8_write(struct vcpu *v, uint64_t val);
+uint64_t intc_cr8_read(struct vcpu *v);
 
 #endif

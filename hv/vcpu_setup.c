@@ -108,7 +108,8 @@ void vcpu_setup_boot(struct vcpu *v, const struct vmcs_params *base)
 		.xsaves = v->ctl.proc2 & PROC2_ENABLE_XSAVES,
 		.user_wait_pause = v->ctl.proc2 & PROC2_USER_WAIT_PAUSE,
 		.tsc_scaling = v->ctl.proc2 & PROC2_TSC_SCALING,
-		.apic = true,       /* IA32_APIC_BASE kept virtually */
+		.apic = true,       /* the local APIC model (hv/intc.c) */
+		.tsc_deadline = true, /* its timer's TSC-deadline mode */
 		.tsc_khz = tsc_khz(),
 		.xcr0 = ~0ULL,
 		.ucode_rev = host_ucode_rev(),

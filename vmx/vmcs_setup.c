@@ -33,13 +33,18 @@ static const struct vmx_ctl_req pin_req[] = {
 
 /* RDPMC, MONITOR and MWAIT exit: performance monitoring and MONITOR/
  * MWAIT are hidden from the guest, which gets #GP or #UD as on a CPU
- * without them, instead of reading host counters or halting the CPU. */
+ * without them, instead of reading host counters or halting the CPU.
+ * CR8 loads and stores exit: without a TPR shadow, a guest MOV to CR8
+ * would write the host CPU's own TPR (SDM 3C "Processor-Based VM-Execution
+ * Controls"); the hypervisor gives it the virtual APIC's (hv/intc.c). */
 static const struct vmx_ctl_req proc_req[] = {
 	{ "HLT exiting",                 PROC_HLT_EXITING,        true },
 	{ "use TSC offsetting",          PROC_TSC_OFFSETTING,     true },
 	{ "RDPMC exiting",               PROC_RDPMC_EXITING,      true },
 	{ "MWAIT exiting",               PROC_MWAIT_EXITING,      true },
 	{ "MONITOR exiting",             PROC_MONITOR_EXITING,    true },
+	{ "CR8-load exiting",            PROC_CR8_LOAD_EXITING,   true },
+	{ "CR8-store exiting",           PROC_CR8_STORE_EXITING,  true },
 	{ "use I/O bitmaps",             PROC_USE_IO_BITMAPS,     true },
 	{ "use MSR bitmaps",             PROC_USE_MSR_BITMAPS,    true },
 	{ "activate secondary controls", PROC_SECONDARY_CONTROLS, true },

@@ -51,6 +51,15 @@ t_contain_cr3() {
 }
 register_test contain-cr3 t_contain_cr3
 
+# An MMIO instruction the decoder refuses (OR m32, imm8 to the APIC's
+# TPR): the guest is stopped with the GPA, the RIP and the bytes.
+t_contain_mmio() {
+    contain_one contain-mmio "expect_crash=1" mmio 0x30 "EPT violation" || return 1
+    expect "$SERIAL" "^contain: guest crash 1: EPT violation \\(MMIO access not emulated, exit reason 48\\)" "the MMIO stop named" || return 1
+    expect "$SERIAL" '^mmio: GPA 0xfee00080 at rip 0x[0-9a-f]+: .*0x83.*; bytes 83 48 80 01( [0-9a-f]{2})*$' "the refused instruction's bytes and RIP" || return 1
+}
+register_test contain-mmio t_contain_mmio
+
 # A spin with interrupts off: only the VMX-preemption timer stops it.
 t_contain_spin() {
     contain_one contain-spin "expect_crash=1 watchdog=500ms" spin 0x34 "watchdog" || return 1

@@ -25,7 +25,7 @@ _vcpu_scenario_checks() {
         '^xsetbv: XCR0 = 0x5 at rip 0x[0-9a-f]+: #GP \(XCR0\[2:1\] = 10b' "a refused XSETBV with its rule" \
         '^cr: MOV to CR4 of 0x[0-9a-f]+ at rip 0x[0-9a-f]+: #GP \(CR4\.SMXE set' "a refused CR4 write with its rule" \
         '^audit: host MSRs PASS: 0 of [0-9]+ changed' "the host MSR audit (HC_AUDIT and the end)" \
-        '^ept: violation: GPA 0xfee00020, read access, .*: outside guest RAM: the local APIC page \(0xFEE00000\), not emulated; #GP\(0\) injected$' "the APIC page named in the violation report" || return 1
+        '^ept: violation: GPA 0xfee00020, read access, .*: outside guest RAM: the local APIC page \(0xFEE00000\), with the APIC disabled in IA32_APIC_BASE or in x2APIC mode; #GP\(0\) injected$' "the APIC page named in the violation report" || return 1
     if [ "$(tr -d '\r' <"$SERIAL" | grep -c 'unknown MSR 0x480 ')" != 1 ]; then
         fail_reason "unknown MSR 0x480 reported more or less than once"
         return 1
