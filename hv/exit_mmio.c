@@ -166,6 +166,7 @@ void exit_mmio_emulate(struct vcpu *v, uint64_t gpa, bool write_q)
 		exit_gpr_set(v, r, mmio_load_value(&in, old, data));
 	}
 	v->vm->mmio_emulated++;
+	v->vm->ctr.mmio_exits++;
 	exit_advance_rip(in.len);
 }
 
