@@ -178,7 +178,7 @@ def main():
             print(f"bench: run {leaf} reports hv_ept_leaf={vals['hv_ept_leaf']}",
                   file=sys.stderr)
 
-    apic_runs = [("on", runs.get(primary) if primary else None)]
+    apic_runs = [("on", runs[primary])] if primary else []
     if a.apicv_off:
         apic_runs.append(("off", parse_log(a.apicv_off)))
     for mode, vals in apic_runs:
