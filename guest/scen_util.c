@@ -347,6 +347,7 @@ void scen_hv_run(void)
 	scen_vcpu_run();
 	scen_irq_run();         /* guest/scen_irq.c: PIC, PIT, the host */
 	scen_irq_time_run();    /* guest/scen_irq_time.c: RTC, HLT, NMI */
+	scen_irq_nmi_run();     /* guest/scen_irq_nmi.c: a faulting NMI IRET */
 	scen_user_run();        /* CPL 3: the hypercall policy */
 	scen_audit_run();       /* hv.audit, last */
 }
