@@ -182,6 +182,7 @@ void scen_vcpu_dbg_run(void);     /* guest/scen_vcpu_dbg.c */
 void scen_irq_run(void);
 void scen_irq_time_run(void);
 void scen_irq_nmi_run(void);      /* guest/scen_irq_nmi.c */
+void scen_irq_real_run(void);     /* guest/scen_irq_real.c */
 /* Shared by both (guest/scen_irq.c): the start of an interrupt scenario
  * (eptlab, a TSC rate, RFLAGS.IF = 0, the PIC pair programmed and masked,
  * the PIT stopped, no hook, the memory the interrupts touch touched, the

@@ -348,6 +348,7 @@ void scen_hv_run(void)
 	scen_irq_run();         /* guest/scen_irq.c: PIC, PIT, the host */
 	scen_irq_time_run();    /* guest/scen_irq_time.c: RTC, HLT, NMI */
 	scen_irq_nmi_run();     /* guest/scen_irq_nmi.c: a faulting NMI IRET */
+	scen_irq_real_run();    /* guest/scen_irq_real.c: real mode */
 	scen_user_run();        /* CPL 3: the hypercall policy */
 	scen_audit_run();       /* hv.audit, last */
 }

@@ -26,6 +26,7 @@ GUEST_HV_SCENARIOS=(large.guest4k-ept1g large.guest4k-ept2m 2d.translate
                     irq.pic-eoi-nested irq.host-contained irq.rtc-time
                     irq.rtc-periodic irq.hlt-wake irq.nmi-hypercall
                     irq.ept-violation irq.nmi-iret-ept
+                    irq.real-mode-pit
                     cpl3.read-only-call
                     cpl3.ept-call-refused cpl3.translate-kernel-buffer
                     cpl3.translate-user-buffer hv.audit)
