@@ -25,7 +25,8 @@ GUEST_HV_SCENARIOS=(large.guest4k-ept1g large.guest4k-ept2m 2d.translate
                     irq.pit-periodic irq.pic-masked irq.spurious
                     irq.pic-eoi-nested irq.host-contained irq.rtc-time
                     irq.rtc-periodic irq.hlt-wake irq.nmi-hypercall
-                    irq.ept-violation
+                    irq.ept-violation irq.nmi-iret-ept
+                    irq.real-mode-pit
                     apic.xapic-id apic.timer-oneshot apic.timer-periodic
                     apic.timer-deadline apic.self-ipi apic.tpr
                     apic.eoi-nested apic.spurious-svr apic.base-disable

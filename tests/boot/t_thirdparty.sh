@@ -98,7 +98,7 @@ _thirdparty_xen_acpi_checks() {
         '^guest: \(XEN\) +\[<[0-9a-f]+>\] S acpi_boot_init\+' "called from acpi_boot_init (the MADT)" \
         '^guest: \(XEN\) GENERAL PROTECTION FAULT$' "Xen's panic names the #GP" \
         "^guest: \\(XEN\\) Manual reset required \\('noreboot' specified\\)$" "Xen halting itself" \
-        '^EPTLAB-END: FAIL \(guest halted without reporting a status\)$' "the run ending at Xen's own halt" || return 1
+        '^EPTLAB-END: FAIL \(guest halted with interrupts disabled and nothing pending: it can never wake\)$' "the run ending at Xen's own halt" || return 1
     expect_not "$SERIAL" 'ACPI: .*(mismatch|[Ii]nvalid|checksum|[Bb]ad )' "Xen complaining about a table" || return 1
     expect_not "$SERIAL" 'Xen BUG at|SMP: Allowing' "Xen stopping where it did without tables" || return 1
     expect_not "$SERIAL" '^guest state \(' "eptlab stopped Xen (a guest stop)" || return 1
