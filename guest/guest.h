@@ -25,6 +25,9 @@ struct fault_rec {
 };
 
 void idt_init(void);
+/* Point vector's interrupt gate at handler (a scenario's own entry);
+ * returns the handler it had, to put back. */
+uint64_t idt_set_handler(unsigned vector, uint64_t handler);
 /* Arm: the next exception `vector` is recorded and execution resumes at
  * fixup instead of ending the run. One shot. */
 void fault_expect(unsigned vector, const void *fixup);
@@ -181,6 +184,8 @@ void scen_ioapic_run(void);     /* guest/scen_ioapic.c */
 /* ---- guest/scen_irq.c, scen_irq_time.c: interrupts and time */
 void scen_irq_run(void);
 void scen_irq_time_run(void);
+void scen_irq_nmi_run(void);      /* guest/scen_irq_nmi.c */
+void scen_irq_real_run(void);     /* guest/scen_irq_real.c */
 /* Shared by both (guest/scen_irq.c): the start of an interrupt scenario
  * (eptlab, a TSC rate, RFLAGS.IF = 0, the PIC pair programmed and masked,
  * the PIT stopped, no hook, the memory the interrupts touch touched, the

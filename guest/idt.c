@@ -60,6 +60,17 @@ void idt_init(void)
 	lidt(&d);
 }
 
+uint64_t idt_set_handler(unsigned vector, uint64_t handler)
+{
+	const struct idt_gate *g = &idt[vector & 0xFF];
+	uint64_t old = g->off_lo | (uint64_t)g->off_mid << 16 |
+		       (uint64_t)g->off_hi << 32;
+
+	idt[vector & 0xFF] = idt_gate_make(handler, KERNEL_CS, 0,
+					   IDT_GATE_INTR_DPL0);
+	return old;
+}
+
 void fault_expect(unsigned vector, const void *fixup)
 {
 	expect.rec = (struct fault_rec){ 0 };

@@ -68,10 +68,15 @@ uint64_t irq_total(void)
 
 void pic_setup(void)
 {
+	pic_setup_at(IRQ_BASE_MASTER, IRQ_BASE_SLAVE);
+}
+
+void pic_setup_at(uint8_t master, uint8_t slave)
+{
 	outb(PIC_M_CMD, 0x11);          /* ICW1: edge, cascade, ICW4 */
 	outb(PIC_S_CMD, 0x11);
-	outb(PIC_M_DATA, IRQ_BASE_MASTER);
-	outb(PIC_S_DATA, IRQ_BASE_SLAVE);
+	outb(PIC_M_DATA, master);       /* ICW2: the vector base */
+	outb(PIC_S_DATA, slave);
 	outb(PIC_M_DATA, 1u << 2);      /* ICW3: slave on IR2 */
 	outb(PIC_S_DATA, 2);
 	outb(PIC_M_DATA, 0x01);         /* ICW4: 8086 mode */

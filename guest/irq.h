@@ -40,6 +40,8 @@ void irq_nmi(struct isr_frame *f);
 /* 8259A pair: ICW1-ICW4 (edge, cascade, 8086 mode, normal EOI) at the
  * bases above, every line masked. */
 void pic_setup(void);
+/* The same at other vector bases (irq.real-mode-pit: the BIOS's 0x08). */
+void pic_setup_at(uint8_t master, uint8_t slave);
 void pic_mask_all(void);
 void pic_unmask(unsigned irq);
 void pic_mask(unsigned irq);

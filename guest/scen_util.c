@@ -347,6 +347,8 @@ void scen_hv_run(void)
 	scen_vcpu_run();
 	scen_irq_run();         /* guest/scen_irq.c: PIC, PIT, the host */
 	scen_irq_time_run();    /* guest/scen_irq_time.c: RTC, HLT, NMI */
+	scen_irq_nmi_run();     /* guest/scen_irq_nmi.c: a faulting NMI IRET */
+	scen_irq_real_run();    /* guest/scen_irq_real.c: real mode */
 	scen_apic_run();        /* guest/scen_apic.c: the local APIC */
 	scen_ioapic_run();      /* guest/scen_ioapic.c: the I/O APIC */
 	scen_user_run();        /* CPL 3: the hypercall policy */

@@ -22,6 +22,8 @@
 
 %define CR0_PE          (1 << 0)
 %define CR0_WP          (1 << 16)
+%define CR0_NW          (1 << 29)
+%define CR0_CD          (1 << 30)
 %define CR0_PG          (1 << 31)
 %define CR4_PAE         (1 << 5)
 %define MSR_EFER        0xC0000080
@@ -132,7 +134,14 @@ _start:
 	or eax, EFER_NXE
 .no_nx:
 	wrmsr
+	; Caches on: CD and NW cleared, as PC firmware leaves them. Bochs's
+	; BIOS and GRUB leave the reset value (CD = NW = 1), and VM entry
+	; never modifies CR0.CD and NW (SDM 3C "Loading Guest Control
+	; Registers, Debug Registers, and MSRs"): every guest would inherit
+	; them, and a kernel that clears CD alone (Xen's MTRR post_set) gets
+	; #GP for NW without CD.
 	mov eax, cr0
+	and eax, ~(CR0_CD | CR0_NW)
 	or eax, CR0_PG | CR0_PE | CR0_WP
 	mov cr0, eax
 

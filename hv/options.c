@@ -16,7 +16,7 @@ struct hv_options hv_opts = {
 	.guest = OPT_GUEST_AUTO,
 	.demand = HC_DEMAND_OFF,
 	.watchdog_ms = OPT_WATCHDOG_MS_DEFAULT,
-	.acpi = false,           /* options_defaults(): plat_acpi_default() */
+	.acpi = true,            /* options_defaults(): plat_acpi_default() */
 };
 
 void options_defaults(struct hv_options *o)

@@ -80,12 +80,12 @@ extern struct hv_options hv_opts;
 #define OPT_WATCHDOG_MS_MAX    600000
 #define OPT_RESTARTS_MAX       100
 
-/* acpi's default, the one switch to flip: off while the local APIC at
- * 0xFEE00000 and the I/O APIC the tables describe are not emulated
- * (issue 12 phase B); then "on when the platform has a local APIC". */
+/* acpi's default: on, since the platform emulates the local APIC at
+ * 0xFEE00000 and the I/O APIC at 0xFEC00000 that the MADT describes
+ * (hv/dev/lapic.c, hv/dev/ioapic.c; docs/acpi.md). */
 static inline bool plat_acpi_default(void)
 {
-	return false;
+	return true;
 }
 
 /* The defaults: ept_leaf=auto vpid=on guest_mem=128M guest=auto demand=off

@@ -42,6 +42,7 @@ void plat_init(struct plat *pl, struct vm *vm, struct vcpu *bsp,
 	rtc_init(&pl->rtc, hz, rtc_epoch, vm->ram_size, &pl->sink, now);
 	ioapic_init(&pl->ioapic, &io_out);
 	plat_kbd_reset(&pl->kbd);
+	acpi_pm_reset(&pl->pm);
 	pl->p92 = PLAT_P92_A20;     /* A20 on: eptlab has no 8086 wrap */
 }
 

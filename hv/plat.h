@@ -22,6 +22,7 @@
 #include "hv/dev/pit8254.h"
 #include "hv/dev/rtc_cmos.h"
 #include "hv/dev/ioapic.h"
+#include "hv/dev/acpi_pm.h"
 
 struct vm;
 struct vcpu;
@@ -54,6 +55,7 @@ struct plat {
 	struct ioapic ioapic;
 	struct irq_sink sink;           /* ISA IRQ n -> PIC n, I/O APIC pin n */
 	struct plat_kbd kbd;
+	struct acpi_pm pm;              /* PM1a at 0x600 (the FADT's) */
 	uint8_t p92;                    /* port 0x92 as last written */
 	uint8_t rcr;                    /* reset control register 0xCF9 */
 	uint32_t pci_addr;              /* CONFIG_ADDRESS (dword 0xCF8) */

@@ -13,13 +13,14 @@
 #include "hv/vcpu.h"
 #include "hv/exit.h"
 #include "hv/dev/uart16550.h"
+#include "hv/loader/pc_acpi.h"
 #include "include/hypercall.h"
 #include "include/x86.h"
 #include "lib/console.h"
 
 enum plat_dev {
 	DEV_NONE, DEV_PIC, DEV_PIT, DEV_PORT_B, DEV_KBD, DEV_RTC, DEV_POST,
-	DEV_P92, DEV_ELCR, DEV_COM1, DEV_PCI,
+	DEV_P92, DEV_ELCR, DEV_COM1, DEV_PM, DEV_PCI,
 };
 
 struct plat_port {
@@ -42,6 +43,8 @@ static const struct plat_port ports[] = {
 	{ 0x0A0, 0x0A1, DEV_PIC,    "8259A slave" },
 	{ 0x3F8, 0x3FF, DEV_COM1,   "COM1 16550A" },
 	{ 0x4D0, 0x4D1, DEV_ELCR,   "ELCR" },
+	{ PC_ACPI_PM1A_EVT, PC_ACPI_PM1A_EVT + ACPI_PM_PORTS - 1, DEV_PM,
+	  "ACPI PM1a (FADT)" },
 	{ 0xCF8, 0xCFF, DEV_PCI,    "PCI configuration" },
 };
 
@@ -68,6 +71,7 @@ static uint8_t byte_in(struct vcpu *v, enum plat_dev dev, uint16_t port)
 	case DEV_COM1:   return uart16550_read(&v->vm->com1,
 					       port - GUEST_COM1_PORT);
 	case DEV_PCI:    return port == 0xCF9 ? plat_rcr_read(pl) : 0xFF;
+	case DEV_PM:     return acpi_pm_read(&pl->pm, port - PC_ACPI_PM1A_EVT);
 	case DEV_POST:
 	case DEV_NONE:   break;
 	}
@@ -90,6 +94,8 @@ static void byte_out(struct vcpu *v, enum plat_dev dev, uint16_t port,
 	case DEV_COM1:   uart16550_write(&v->vm->com1, port - GUEST_COM1_PORT,
 					 b);
 			 return;     /* IRQ 4 changes come through the sink */
+	case DEV_PM:     acpi_pm_write(&pl->pm, port - PC_ACPI_PM1A_EVT, b);
+			 return;
 	case DEV_PCI:    if (port == 0xCF9)
 				 plat_rcr_write(pl, b);
 			 break;

@@ -10,6 +10,8 @@
 static const struct vcpu_msr_desc table[] = {
 	{ MSR_IA32_TSC, MSR_IA32_TSC, "IA32_TIME_STAMP_COUNTER",
 	  VCPU_MSR_TSC, F(TSC) },
+	{ MSR_IA32_PLATFORM_ID, MSR_IA32_PLATFORM_ID, "IA32_PLATFORM_ID",
+	  VCPU_MSR_CONST, 0 },
 	{ MSR_IA32_APIC_BASE, MSR_IA32_APIC_BASE, "IA32_APIC_BASE",
 	  VCPU_MSR_VIRT, F(APIC) },
 	{ MSR_IA32_FEATURE_CONTROL, MSR_IA32_FEATURE_CONTROL,
@@ -264,6 +266,7 @@ struct vcpu_msr_verdict vcpu_msr_read(const struct vcpu_msr *m,
 		return v_ok(d, VCPU_MSR_DONE, m->sw[sw_index(msr)]);
 	switch (msr) {
 	case MSR_IA32_TSC:          v = c->tsc + m->tsc_offset; break;
+	case MSR_IA32_PLATFORM_ID:  v = VCPU_PLATFORM_ID; break;
 	case MSR_IA32_APIC_BASE:    v = m->apic_base; break;
 	case MSR_IA32_FEATURE_CONTROL: v = VCPU_FEATURE_CONTROL; break;
 	case MSR_IA32_TSC_ADJUST:   v = m->tsc_adjust; break;

@@ -48,6 +48,7 @@
 
 /* MSR numbers include/x86.h does not name (SDM Vol. 4). */
 #define MSR_IA32_TSC                0x010
+#define MSR_IA32_PLATFORM_ID        0x017
 #define MSR_IA32_TSC_ADJUST         0x03B
 #define MSR_IA32_SPEC_CTRL          0x048
 #define MSR_IA32_PRED_CMD           0x049
@@ -75,6 +76,10 @@
 /* IA32_MISC_ENABLE as the guest reads it: fast strings, BTS and PEBS
  * unavailable; no performance monitoring, no MONITOR, no EIST, XD on. */
 #define VCPU_MISC_ENABLE     (BIT(0) | BIT(11) | BIT(12))
+/* IA32_PLATFORM_ID as the guest reads it: platform ID (bits 52:50) 0,
+ * the rest reserved (SDM Vol. 4 "IA32_PLATFORM_ID"); microcode loaders
+ * read it to pick an update (Xen, Linux: 1 << ID). */
+#define VCPU_PLATFORM_ID     0
 /* IA32_FEATURE_CONTROL: locked, VMX off inside and outside SMX. */
 #define VCPU_FEATURE_CONTROL FEATURE_CONTROL_LOCK
 #define VCPU_PAT_RESET       0x0007040600070406ULL

@@ -25,7 +25,8 @@ GUEST_HV_SCENARIOS=(large.guest4k-ept1g large.guest4k-ept2m 2d.translate
                     irq.pit-periodic irq.pic-masked irq.spurious
                     irq.pic-eoi-nested irq.host-contained irq.rtc-time
                     irq.rtc-periodic irq.hlt-wake irq.nmi-hypercall
-                    irq.ept-violation
+                    irq.ept-violation irq.nmi-iret-ept
+                    irq.real-mode-pit
                     apic.xapic-id apic.timer-oneshot apic.timer-periodic
                     apic.timer-deadline apic.self-ipi apic.tpr
                     apic.eoi-nested apic.spurious-svr apic.base-disable
@@ -33,8 +34,8 @@ GUEST_HV_SCENARIOS=(large.guest4k-ept1g large.guest4k-ept2m 2d.translate
                     cpl3.read-only-call
                     cpl3.ept-call-refused cpl3.translate-kernel-buffer
                     cpl3.translate-user-buffer hv.audit)
-# PASS where a firmware or eptlab's acpi=on wrote ACPI tables (QEMU's
-# SeaBIOS, Bochs's BIOS); SKIP under eptlab's default acpi=off.
+# PASS where a firmware or eptlab (acpi=on, the default) wrote ACPI tables
+# (QEMU's SeaBIOS, Bochs's BIOS); SKIP under eptlab's acpi=off.
 GUEST_ACPI_SCENARIOS=(acpi.tables)
 # Every scenario, in the order the guest runs them.
 GUEST_SCENARIOS=("${GUEST_ALWAYS_PASS[@]}" "${GUEST_PCID_SCENARIOS[@]}"
@@ -183,13 +184,20 @@ guest_expect_eptlab() {
 }
 
 # Default options (EPT leaves up to 1G, 128 MiB: 2M leaves in practice,
-# VPID on, demand=off, EPT A/D on with Skylake-X). The 2D-walk diagram
-# and its WALK-JSON line come from 2d.translate's printed walk.
+# VPID on, demand=off, EPT A/D on with Skylake-X, ACPI tables). The
+# 2D-walk diagram and its WALK-JSON line come from 2d.translate's printed
+# walk; acpi.tables finds eptlab's RSDP by the standard search and checks
+# every table and the MADT's exact contents (docs/acpi.md).
 _guest_eptlab_checks() {
     guest_expect_eptlab "$SERIAL" default || return 1
     expect "$SERIAL" '^apicv: on: virtual-APIC page = the LAPIC model.s page' \
-        "APICv on (Skylake-X offers it)" || return 1
-    expect "$SERIAL" 'WALK-JSON' "the printed 2D walk (WALK-JSON line)"
+        "APICv on (Skylake-X offers it)" || return 1 || return 1
+    expect_all "$SERIAL" \
+        'WALK-JSON' "the printed 2D walk (WALK-JSON line)" \
+        '^vm: ACPI tables at GPA 0xf0000-0xf0400: ' "eptlab writing the tables (the default acpi=on)" \
+        "^guest: acpi: RSDP 0xf0000 revision 2 OEM 'EPTLAB', XSDT with 2 tables$" "the guest finding eptlab's RSDP and XSDT" \
+        '^guest: acpi: MADT local APIC 0xfee00000 flags 0x1, 1 CPU\(s\) \(APIC ID 0\), 1 I/O APIC\(s\) \(ID 1 at 0xfec00000, GSI 0\), 1 override\(s\) \(0 of IRQ 0\), 1 NMI\(s\)$' "the guest's reading of the MADT" \
+        '^guest: PASS: acpi\.tables$' "acpi.tables passing"
 }
 t_guest_eptlab() {
     boot_pass --what "EPTLAB-END: PASS" guest-eptlab "" "$GUEST_BIN" "" --megs 512 \
@@ -213,23 +221,18 @@ t_guest_apicv_off() {
 }
 register_test guest-apicv-off t_guest_apicv_off
 
-# acpi=on (docs/acpi.md): acpi.tables finds eptlab's RSDP by the standard
-# search and checks every table and the MADT's exact contents (the rest
-# as with the default options, tests/boot/skips.tsv row "acpi").
-_guest_acpi_checks() {
-    guest_expect_eptlab "$SERIAL" acpi || return 1
-    expect_all "$SERIAL" \
-        '^options: .* acpi=on$' "the option acpi=on" \
-        '^vm: ACPI tables at GPA 0xf0000-0xf0400: ' "eptlab writing the tables" \
-        "^guest: acpi: RSDP 0xf0000 revision 2 OEM 'EPTLAB', XSDT with 2 tables$" "the guest finding eptlab's RSDP and XSDT" \
-        '^guest: acpi: MADT local APIC 0xfee00000 flags 0x1, 1 CPU\(s\) \(APIC ID 0\), 1 I/O APIC\(s\) \(ID 1 at 0xfec00000, GSI 0\), 1 override\(s\) \(0 of IRQ 0\), 1 NMI\(s\)$' "the guest's reading of the MADT" \
-        '^guest: PASS: acpi\.tables$' "acpi.tables passing"
+# acpi=off (docs/acpi.md): no tables, so acpi.tables SKIPs (the rest as
+# with the default options, tests/boot/skips.tsv row "noacpi").
+_guest_noacpi_checks() {
+    guest_expect_eptlab "$SERIAL" noacpi || return 1
+    expect "$SERIAL" '^options: .* acpi=off$' "the option acpi=off" || return 1
+    expect_not "$SERIAL" '^vm: ACPI tables' "eptlab writing tables with acpi=off"
 }
-t_guest_acpi() {
-    boot_pass --what "EPTLAB-END: PASS" guest-acpi "acpi=on" "$GUEST_BIN" "" --megs 512 \
-        -- _guest_acpi_checks
+t_guest_noacpi() {
+    boot_pass --what "EPTLAB-END: PASS" guest-noacpi "acpi=off" "$GUEST_BIN" "" --megs 512 \
+        -- _guest_noacpi_checks
 }
-register_test guest-acpi t_guest_acpi
+register_test guest-noacpi t_guest_noacpi
 
 # Another kernel as the guest: tests/kernels/mini.asm, a plain ELF32
 # Multiboot v1 kernel (program headers, no address fields).

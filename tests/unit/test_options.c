@@ -105,19 +105,21 @@ static void test_all_keys(void **state)
 	assert_int_equal(options_parse_str("initrd=maybe", &o, err,
 					   sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "initrd must be auto or none"));
-	/* acpi: the default is plat_acpi_default() (off until the APICs are
-	 * emulated); only a value other than the default is printed. */
+	/* acpi: the default is plat_acpi_default(), on now that the APICs
+	 * are emulated; only a value other than the default is printed. */
 	assert_int_equal(options_parse_str("", &o, err, sizeof(err)), 0);
 	assert_int_equal(o.acpi, plat_acpi_default());
-	assert_false(plat_acpi_default());
+	assert_true(plat_acpi_default());
 	options_format(&o, line, sizeof(line));
 	assert_null(strstr(line, "acpi="));
+	assert_int_equal(options_parse_str("acpi=off", &o, err, sizeof(err)), 0);
+	assert_false(o.acpi);
+	options_format(&o, line, sizeof(line));
+	assert_non_null(strstr(line, " acpi=off"));
 	assert_int_equal(options_parse_str("acpi=on", &o, err, sizeof(err)), 0);
 	assert_true(o.acpi);
 	options_format(&o, line, sizeof(line));
-	assert_non_null(strstr(line, " acpi=on"));
-	assert_int_equal(options_parse_str("acpi=off", &o, err, sizeof(err)), 0);
-	assert_false(o.acpi);
+	assert_null(strstr(line, "acpi="));
 	assert_int_equal(options_parse_str("acpi=yes", &o, err,
 					   sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "acpi must be on or off"));

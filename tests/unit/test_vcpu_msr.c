@@ -404,6 +404,8 @@ static void test_constants(void **state)
 	assert_int_equal(rd(MSR_IA32_FEATURE_CONTROL), FEATURE_CONTROL_LOCK);
 	wr_gp(MSR_IA32_FEATURE_CONTROL, FEATURE_CONTROL_LOCK |
 	      FEATURE_CONTROL_VMX_OUTSIDE_SMX, "locked");
+	assert_int_equal(rd(MSR_IA32_PLATFORM_ID), 0);          /* platform 0 */
+	wr_gp(MSR_IA32_PLATFORM_ID, 0, "read-only");
 	assert_int_equal(rd(MSR_IA32_BIOS_SIGN_ID), 0x2CULL << 32);
 	wr_ok(MSR_IA32_BIOS_SIGN_ID, 0, VCPU_MSR_DONE);         /* ignored */
 	assert_int_equal(rd(MSR_IA32_BIOS_SIGN_ID), 0x2CULL << 32);
