@@ -19,6 +19,8 @@ void bench_put_fig(const char *name, struct fig f);
 uint64_t bench_timing_overhead(void);
 /* guest/bench_irq.c: the interrupt and time figures. */
 void bench_irq_run(unsigned iters, uint64_t *samples, unsigned max);
+/* The local APIC's figures, keyed by the APICv mode (guest/bench_irq.c). */
+void bench_apic_run(unsigned iters, uint64_t *samples, unsigned max);
 
 /* guest/bench_views.c: the EPT-view figures, iters samples each, in
  * samples[0..max). */

@@ -16,7 +16,8 @@
  *           VMX-preemption-timer watchdog stops it.
  *   mmio    ORs a bit into the local APIC's TPR with one instruction
  *           (OR m32, imm8: a read-modify-write the MMIO decoder refuses):
- *           the hypervisor stops the guest with the bytes and the RIP.
+ *           the hypervisor stops the guest with the bytes and the RIP
+ *           (under apicv=off; with APICv the CPU virtualizes the TPR).
  *   views   makes two EPT views, a view-local permission, #VE, dirty
  *           logging and sub-page permissions (where the CPU has them),
  *           moves to view 2, then crashes as `triple`: the restart must

@@ -196,6 +196,17 @@ void irq_scen_end(void);
 bool irq_scen_expect(const char *name, const char *step,
 		     const struct hc_counters *c0, struct hc_counters *want,
 		     uint64_t injected);
+/* guest/scen_apic.c: APIC virtualization on (HC_CONFIG irq_flags
+ * HC_IRQF_APICV). Then the local APIC's interrupts are delivered by the
+ * CPU from RVI, not injected: apic_injected(n) is 0, else n. */
+bool scen_apicv(void);
+#define APIC_ANY (~0ULL)        /* apic_exits_expect: not checked */
+uint64_t apic_injected(uint64_t n);
+/* The APIC exits since c0 (HC_COUNTERS): accesses the MMIO decoder
+ * performed, APIC-write exits, EOI-induced exits; a failure reported. */
+bool apic_exits_expect(const char *name, const char *step,
+		       const struct hc_counters *c0, uint64_t mmio,
+		       uint64_t writes, uint64_t eois);
 
 /* ---- guest/views.c: the EPT-view client (docs/ept-views.md) */
 struct hc_view_info;

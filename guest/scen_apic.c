@@ -26,7 +26,12 @@
  *                        masked), software-disabled
  *
  * Each checks HC_COUNTERS: the interrupts injected equal the interrupts
- * counted. SDM revision 084, Vol. 3A "Advanced Programmable Interrupt
+ * counted, or are 0 under APIC virtualization (HC_IRQF_APICV: the CPU
+ * delivers the APIC's interrupts from RVI itself). apic.xapic-id,
+ * apic.self-ipi and apic.tpr also count the exits the APIC accesses cause:
+ * every access one (the MMIO decoder) with apicv=off; with apicv=on none
+ * for the ID, TPR, EOI and a self-IPI by shorthand, an APIC-write exit for
+ * an ICR write by destination, an APIC-access exit for PPR. SDM revision 084, Vol. 3A "Advanced Programmable Interrupt
  * Controller (APIC)": "Local APIC Register Address Map", "APIC Timer",
  * "Issuing Interprocessor Interrupts", "Interrupt, Task, and Processor
  * Priority", "Spurious Interrupt", "Enabling or Disabling the Local APIC".
@@ -68,6 +73,42 @@
 #define V_HIGHER 0x65
 
 static volatile uint32_t *apic;
+
+bool scen_apicv(void)
+{
+	return scen_cfg_rc == 0 && (scen_cfg.irq_flags & HC_IRQF_APICV);
+}
+
+uint64_t apic_injected(uint64_t n)
+{
+	return scen_apicv() ? 0 : n;
+}
+
+bool apic_exits_expect(const char *name, const char *step,
+		       const struct hc_counters *c0, uint64_t mmio,
+		       uint64_t writes, uint64_t eois)
+{
+	static struct hc_counters c1;
+	uint64_t m, w, e;
+
+	if (!scen_ctr_snap(name, &c1))
+		return false;
+	m = c1.mmio_exits - c0->mmio_exits;
+	w = c1.apic_write_exits - c0->apic_write_exits;
+	e = c1.eoi_exits - c0->eoi_exits;
+	if ((mmio != APIC_ANY && m != mmio) ||
+	    (writes != APIC_ANY && w != writes) ||
+	    (eois != APIC_ANY && e != eois)) {
+		report(false, name, "%s (apicv %s): %llu MMIO-decoder exits, "
+		       "%llu APIC-write exits, %llu EOI-induced exits; want %lld, "
+		       "%lld, %lld (-1: any)", step, scen_apicv() ? "on" : "off",
+		       (unsigned long long)m, (unsigned long long)w,
+		       (unsigned long long)e, (long long)mmio, (long long)writes,
+		       (long long)eois);
+		return false;
+	}
+	return true;
+}
 
 static uint32_t ar(unsigned off)
 {
@@ -129,13 +170,20 @@ static void xapic_id(void)
 		return;
 	id = ar(A_ID);
 	ver = ar(A_VER);
+	/* apicv=on: both read from the virtual-APIC page, no exit. */
+	if (!apic_exits_expect(name, "two reads", &c0, scen_apicv() ? 0 : 2,
+			       0, 0)) {
+		apic_end();
+		return;
+	}
 	apic_end();
 	if (id != 0 || ver != 0x50014) {
 		report(false, name, "ID 0x%x (want 0), version 0x%x (want "
 		       "0x50014)", id, ver);
 		return;
 	}
-	if (irq_scen_expect(name, "two reads", &c0, &want, 0))
+	if (irq_scen_expect(name, "two reads", &c0, &want,
+			    apic_injected(0)))
 		report(true, name, NULL);
 }
 
@@ -184,7 +232,8 @@ static void timer_oneshot(void)
 		       (unsigned long long)(irq_total() - all0), c1, c2, c3);
 		return;
 	}
-	if (irq_scen_expect(name, "one-shot", &c0, &want, 1))
+	if (irq_scen_expect(name, "one-shot", &c0, &want,
+			    apic_injected(1)))
 		report(true, name, NULL);
 }
 
@@ -219,7 +268,8 @@ static void timer_periodic(void)
 		       counting ? "reloading" : "stopped (want reloading)");
 		return;
 	}
-	if (irq_scen_expect(name, "periodic, then masked", &c0, &want, n1))
+	if (irq_scen_expect(name, "periodic, then masked", &c0, &want,
+			    apic_injected(n1)))
 		report(true, name, NULL);
 }
 
@@ -265,7 +315,8 @@ static void timer_deadline(void)
 		       (unsigned long long)disarmed);
 		return;
 	}
-	if (irq_scen_expect(name, "deadline", &c0, &want, 1))
+	if (irq_scen_expect(name, "deadline", &c0, &want,
+			    apic_injected(1)))
 		report(true, name, NULL);
 }
 
@@ -291,6 +342,14 @@ static void self_ipi_scen(void)
 	aw(A_ICR_LO, V_MID);
 	by_id = irq_count[V_MID] - n0;
 	cli();
+	/* apicv=on: the shorthand self-IPI and the EOIs are virtualized, the
+	 * write of ICR high too; only the ICR-low write by destination
+	 * exits (APIC-write). apicv=off: all five accesses exit. */
+	if (!apic_exits_expect(name, "self and own ID", &c0,
+			       scen_apicv() ? 0 : 5, scen_apicv() ? 1 : 0, 0)) {
+		apic_end();
+		return;
+	}
 	apic_end();
 	if (pending || by_id != 2 || irq_total() - all0 != 2) {
 		report(false, name, "%llu delivered with IF = 0 (want 0), %llu "
@@ -299,7 +358,8 @@ static void self_ipi_scen(void)
 		       (unsigned long long)(irq_total() - all0));
 		return;
 	}
-	if (irq_scen_expect(name, "self and own ID", &c0, &want, 2))
+	if (irq_scen_expect(name, "self and own ID", &c0, &want,
+			    apic_injected(2)))
 		report(true, name, NULL);
 }
 
@@ -327,6 +387,14 @@ static void tpr_scen(void)
 	__asm__ volatile("mov %0, %%cr8" :: "r"(0ULL) : "memory");
 	low_in = irq_count[V_LOW] - l0;
 	cli();
+	/* apicv=on: TPR, CR8, the self-IPIs and the EOIs cause no exit; the
+	 * PPR read one APIC-access exit. apicv=off: TPR, two IPIs, two
+	 * EOIs and PPR through the decoder (CR8 exits besides). */
+	if (!apic_exits_expect(name, "TPR 0x50 then 0", &c0,
+			       scen_apicv() ? 1 : 6, 0, 0)) {
+		apic_end();
+		return;
+	}
 	apic_end();
 	if (cr8 != 5 || low_held || high_in != 1 || ppr != 0x50 || low_in != 1) {
 		report(false, name, "CR8 %llu (want 5); with TPR 0x50: 0x45 "
@@ -337,7 +405,8 @@ static void tpr_scen(void)
 		       (unsigned long long)low_in);
 		return;
 	}
-	if (irq_scen_expect(name, "TPR 0x50 then 0", &c0, &want, 2))
+	if (irq_scen_expect(name, "TPR 0x50 then 0", &c0, &want,
+			    apic_injected(2)))
 		report(true, name, NULL);
 }
 
@@ -388,7 +457,8 @@ static void eoi_nested(void)
 		       (unsigned long long)after);
 		return;
 	}
-	if (irq_scen_expect(name, "nested", &c0, &want, 3))
+	if (irq_scen_expect(name, "nested", &c0, &want,
+			    apic_injected(3)))
 		report(true, name, NULL);
 }
 
@@ -430,7 +500,12 @@ static void spurious_svr(void)
 		       (unsigned long long)(irq_count[0xEF] - s0));
 		return;
 	}
-	if (irq_scen_expect(name, "disabled, enabled", &c0, &want, 1))
+	/* apicv=on: software disable turns APIC virtualization off and
+	 * unmaps the APIC-access page (one INVEPT), enable maps it again. */
+	if (scen_apicv())
+		scen_want_invept(&want, 1);
+	if (irq_scen_expect(name, "disabled, enabled", &c0, &want,
+			    apic_injected(1)))
 		report(true, name, NULL);
 }
 
@@ -463,7 +538,11 @@ static void base_disable(void)
 		       off ? "clear" : "still set", svr, lint0);
 		return;
 	}
-	if (irq_scen_expect(name, "disable, enable", &c0, &want, 0))
+	/* apicv=on: the disable unmaps the APIC-access page (one INVEPT). */
+	if (scen_apicv())
+		scen_want_invept(&want, 1);
+	if (irq_scen_expect(name, "disable, enable", &c0, &want,
+			    apic_injected(0)))
 		report(true, name, NULL);
 }
 

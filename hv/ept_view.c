@@ -329,6 +329,23 @@ int vm_views_add_common(struct vm *vm, uint64_t gpa, uint64_t hpa,
 	return 0;
 }
 
+int vm_views_del_common(struct vm *vm, uint64_t gpa)
+{
+	for (unsigned i = 0; i < vm->ncommon; i++) {
+		struct vm_common_map c = vm->common[i];
+		int rc;
+
+		if (c.gpa != gpa)
+			continue;
+		rc = vm_views_unmap(vm, c.gpa, c.size);
+		if (rc)
+			return rc;
+		vm->common[i] = vm->common[--vm->ncommon];
+		return 0;
+	}
+	return -ENOENT;
+}
+
 /* ------------------------------------------------ create, destroy */
 
 struct clone_ctx {

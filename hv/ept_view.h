@@ -102,6 +102,9 @@ int vm_views_split_4k(struct vm *vm, uint64_t gpa, uint64_t size);
  * -ENOSPC, -EINVAL (inside RAM), or an ept_map error. */
 int vm_views_add_common(struct vm *vm, uint64_t gpa, uint64_t hpa,
 			uint64_t size, unsigned prot);
+/* The common mapping at gpa removed from every view (the APIC-access page
+ * while the APIC is disabled). 0, -ENOENT, or a vm_views_unmap error. */
+int vm_views_del_common(struct vm *vm, uint64_t gpa);
 
 /* HC_VIEW_CREATE: a clone of view 0 (leaf sizes at most sizes, 0 = the
  * VM's), entered in the EPTP list. Its index, or -ENOSPC, -ENOMEM,

@@ -24,6 +24,7 @@
 #include "hv/contain.h"
 #include "hv/stats.h"
 #include "hv/run.h"
+#include "hv/apicv.h"
 #include "vmx/vmx_stub.h"
 #include "vmx/vmx_err.h"
 #include "include/hypercall.h"
@@ -116,6 +117,10 @@ static const exit_handler_fn handlers[EXIT_REASON_MAX] = {
 	[EXIT_PREEMPTION_TIMER] = handle_preemption_timer,
 	[EXIT_PML_FULL]       = handle_pml_full,
 	[EXIT_SPP]            = handle_spp,
+	[EXIT_TPR_BELOW_THRESHOLD] = handle_tpr_threshold,
+	[EXIT_APIC_ACCESS]    = handle_apic_access,
+	[EXIT_VIRTUALIZED_EOI] = handle_virtualized_eoi,
+	[EXIT_APIC_WRITE]     = handle_apic_write,
 };
 #pragma GCC diagnostic pop
 

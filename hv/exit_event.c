@@ -25,6 +25,7 @@
 #include "hv/exit.h"
 #include "hv/vm.h"
 #include "hv/intc.h"
+#include "hv/apicv.h"
 #include "hv/host_irq.h"
 #include "hv/stats.h"
 #include "hv/contain.h"
@@ -129,6 +130,16 @@ static bool ev_inject(struct vcpu *v, uint64_t now, bool halted)
 	struct intc_irq irq = intc_pending(v);
 	struct vcpu_ev_out o;
 	uint32_t proc;
+	bool posted = false;
+
+	/* Virtual-interrupt delivery (hv/apicv.c): an APIC vector is posted
+	 * in RVI, not injected, and opens no window (interrupt-window
+	 * exiting would hold it back); ExtINT is still injected. */
+	if (apicv_on(v) && apicv_sync(v) && irq.src == VCPU_IRQ_APIC) {
+		irq.src = VCPU_IRQ_NONE;
+		posted = !(in.intr & (VCPU_EV_STI | VCPU_EV_MOV_SS)) &&
+			 (in.rflags & RFLAGS_IF);
+	}
 
 	/* The delivery this exit interrupted goes first. */
 	if (!in.entry_busy)
@@ -158,8 +169,10 @@ static bool ev_inject(struct vcpu *v, uint64_t now, bool halted)
 		v->ctl.proc = proc;
 		vmcs_write32(VMCS_PROC_CONTROLS, proc);
 	}
-	if (o.inject == VCPU_EV_NONE)
+	if (o.inject == VCPU_EV_NONE && !posted)
 		return false;
+	if (posted && o.inject == VCPU_EV_NONE)
+		bench_note_irq(v, (uint8_t)irq.vector, now, halted);
 	exit_mark_progress();
 	return true;
 }

@@ -165,7 +165,7 @@ void exit_mmio_emulate(struct vcpu *v, uint64_t gpa, bool write_q)
 		uint64_t old = exit_gpr_get(v, r);
 		exit_gpr_set(v, r, mmio_load_value(&in, old, data));
 	}
-	v->vm->mmio_emulated++;
+	v->vm->ctr.mmio_exits++;
 	exit_advance_rip(in.len);
 }
 
@@ -180,5 +180,6 @@ bool exit_mmio(struct vcpu *v, uint64_t gpa, uint64_t qual, bool delivering)
 		mmio_stop(v, gpa, NULL, 0, "instruction fetch from a device "
 			  "page");
 	exit_mmio_emulate(v, gpa, qual & EPTV_WRITE);
+	v->vm->mmio_emulated++;     /* EPT violations only (walk-4k) */
 	return true;
 }

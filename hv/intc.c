@@ -8,6 +8,7 @@
 #include "hv/vcpu.h"
 #include "hv/vm.h"
 #include "hv/exit.h"
+#include "hv/apicv.h"
 #include "hv/dev/lapic.h"
 #include "hv/vcpu/cpuid.h"
 #include "include/x86.h"
@@ -104,6 +105,8 @@ void intc_apic_base(struct vcpu *v, uint64_t old, uint64_t val)
 		lapic_reset(&v->lapic, LAPIC_RESET_DISABLE, now);
 	else if (!(old & APIC_BASE_EXTD) && (val & APIC_BASE_EXTD))
 		lapic_enter_x2apic(&v->lapic);
+	/* APIC virtualization only while the page is the xAPIC. */
+	apicv_update(v, false);
 	exit_event_kick();      /* the PIC's path to INTR may have changed */
 }
 
@@ -131,7 +134,20 @@ void intc_mmio_write(struct vcpu *v, unsigned off, uint32_t val)
 	unsigned ev = lapic_write(&v->lapic, off, val, rdtsc(), &o);
 
 	intc_events(v, ev, &o);
+	if (off == LAPIC_SVR)
+		apicv_update(v, false);     /* software enable or disable */
 	exit_event_kick();      /* TPR, EOI, LVTs, the timer: re-evaluate */
+}
+
+void intc_apic_write(struct vcpu *v, unsigned off)
+{
+	struct lapic_out o = { 0 };
+	unsigned ev = lapic_apic_write(&v->lapic, off, rdtsc(), &o);
+
+	intc_events(v, ev, &o);
+	if (off == LAPIC_SVR)
+		apicv_update(v, false);
+	exit_event_kick();
 }
 
 void intc_cr8_write(struct vcpu *v, uint64_t val)

@@ -70,6 +70,10 @@ bool intc_mmio_claims(const struct vcpu *v);
 uint32_t intc_mmio_read(struct vcpu *v, unsigned off);
 void intc_mmio_write(struct vcpu *v, unsigned off, uint32_t val);
 
+/* A trap-like APIC-write exit (hv/apicv.c): the CPU stored the guest's
+ * value at offset off of the page; the model acts on it. */
+void intc_apic_write(struct vcpu *v, unsigned off);
+
 /* MOV to/from CR8 (64-bit mode): TPR[7:4] (SDM Vol. 3A "Task Priority in
  * IA-32e Mode"). */
 void intc_cr8_write(struct vcpu *v, uint64_t val);

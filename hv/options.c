@@ -11,6 +11,7 @@
 struct hv_options hv_opts = {
 	.ept_leaf = 0,
 	.vpid = true,
+	.apicv = true,
 	.guest_mem = OPT_GUEST_MEM_DEFAULT,
 	.guest = OPT_GUEST_AUTO,
 	.demand = HC_DEMAND_OFF,
@@ -23,6 +24,7 @@ void options_defaults(struct hv_options *o)
 	memset(o, 0, sizeof(*o));
 	o->ept_leaf = 0;
 	o->vpid = true;
+	o->apicv = true;
 	o->guest_mem = OPT_GUEST_MEM_DEFAULT;
 	o->guest = OPT_GUEST_AUTO;
 	o->corrupt = OPT_CORRUPT_NONE;
@@ -48,7 +50,7 @@ const char *const opt_corrupt_name[OPT_CORRUPT_COUNT + 1] = {
 enum opt_key {
 	K_EPT_LEAF, K_VPID, K_GUEST_MEM, K_GUEST, K_TEST_CORRUPT,
 	K_SKIP_CHECK, K_SELFTEST, K_DEMAND, K_WATCHDOG, K_RESTARTS,
-	K_EXPECT_CRASH, K_INITRD, K_ACPI, K_RTC, K_TEST_HOST_IRQ, K_COUNT
+	K_EXPECT_CRASH, K_INITRD, K_ACPI, K_RTC, K_TEST_HOST_IRQ, K_APICV, K_COUNT
 };
 
 static const char *const key_name[K_COUNT] = {
@@ -60,6 +62,7 @@ static const char *const key_name[K_COUNT] = {
 	[K_EXPECT_CRASH] = "expect_crash", [K_INITRD] = "initrd",
 	[K_ACPI] = "acpi",
 	[K_RTC] = "rtc", [K_TEST_HOST_IRQ] = "test_host_irq",
+	[K_APICV] = "apicv",
 };
 
 /* A word is never NUL-terminated in the command line: (ptr, len). */
@@ -189,6 +192,11 @@ static int opt_one(struct hv_options *o, unsigned *seen, struct span w,
 		if ((i = pick(v, onoff_v)) < 0)
 			return opt_err(err, errlen, w, "vpid must be on or off");
 		o->vpid = i == 1;
+		break;
+	case K_APICV:
+		if ((i = pick(v, onoff_v)) < 0)
+			return opt_err(err, errlen, w, "apicv must be on or off");
+		o->apicv = i == 1;
 		break;
 	case K_GUEST_MEM: {
 		uint64_t sz;
@@ -396,6 +404,8 @@ int options_format(const struct hv_options *o, char *buf, size_t buflen)
 	if (o->corrupt != OPT_CORRUPT_NONE && o->corrupt < OPT_CORRUPT_COUNT)
 		fmt_add(buf, buflen, &pos, " test_corrupt=%s",
 			opt_corrupt_name[o->corrupt]);
+	if (!o->apicv)
+		fmt_add(buf, buflen, &pos, " apicv=off");
 	if (o->skip_check)
 		fmt_add(buf, buflen, &pos, " skip_check=1");
 	if (o->selftest)
@@ -431,6 +441,7 @@ void options_parse(const char *cmdline)
 		return;
 	printf("options: %s\n", err);
 	printf("options: known: ept_leaf=4k|2m|1g|auto vpid=on|off "
+	       "apicv=on|off "
 	       "guest_mem=<N>M|<N>G guest=auto|builtin|module|linux "
 	       "demand=off|buffer|full test_corrupt=none|tr_type|"
 	       "demand_retry|rodata|text|ept_hv_frame "

@@ -44,6 +44,9 @@ extern const char *const opt_corrupt_name[OPT_CORRUPT_COUNT + 1];
 struct hv_options {
 	unsigned ept_leaf;       /* PG_SIZE_* of the largest leaf; 0 = auto */
 	bool vpid;               /* use VPID if the CPU has it (default on) */
+	bool apicv;              /* APIC virtualization if the CPU has it
+	                            (default on; docs/platform.md "APIC
+	                            virtualization") */
 	uint64_t guest_mem;      /* bytes of guest RAM (default 128 MiB) */
 	enum opt_guest guest;
 	enum opt_corrupt corrupt;

@@ -52,6 +52,14 @@ struct vcpu {
 	struct lapic lapic;         /* the local APIC model ... */
 	uint32_t *apic_page;        /* ... and its register page */
 	struct vcpu_events ev;
+	/* APIC virtualization (hv/apicv.c): apicv=on and the CPU has it;
+	 * on now (the APIC enabled in xAPIC mode); the APIC-access page;
+	 * the EOI-exit bitmap last written. */
+	struct {
+		bool usable, on, mapped;
+		uint64_t access_pa;
+		uint64_t eoi_exit[4];
+	} apicv;
 } __attribute__((aligned(16)));    /* HOST_RSP: 16-byte aligned */
 _Static_assert(offsetof(struct vcpu, regs) == 0, "stub: regs at 0");
 _Static_assert(sizeof(struct vcpu) % 16 == 0, "HOST_RSP alignment");

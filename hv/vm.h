@@ -106,7 +106,9 @@ struct vm {
 	struct hc_counters ctr;        /* exits filled in on read */
 	uint64_t reports;              /* violation reports printed */
 	uint64_t apic_reports;         /* APIC INIT/IPI/bad-write reports */
-	uint64_t mmio_emulated;        /* device-page accesses decoded */
+	uint64_t mmio_emulated;        /* device-page accesses decoded after
+	                                  an EPT violation (APIC-access exits
+	                                  are in ctr.mmio_exits only) */
 	bool delivering;               /* current violation hit event delivery */
 	/* Violation log: a ring keeping the newest VM_VLOG_MAX entries. */
 	uint64_t vlog_head, vlog_count, vlog_dropped;

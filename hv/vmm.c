@@ -35,6 +35,7 @@
 #include "hv/memlayout.h"
 #include "hv/run.h"
 #include "hv/intc.h"
+#include "hv/apicv.h"
 #include "hv/host_irq.h"
 #include "hv/plat.h"
 #include "include/hypercall.h"
@@ -318,6 +319,7 @@ static void guest_load(struct vcpu *v)
 	exit_io_init(v->vm, v);
 	intc_init(v, rdtsc());
 	vcpu_vmcs_setup(v, &ge);
+	apicv_update(v, true);      /* the APIC is on at reset: APICv too */
 	v->regs.gpr[GPR_RAX] = ge.rax;
 	v->regs.gpr[GPR_RBX] = ge.rbx;
 	v->regs.gpr[GPR_RSI] = ge.rsi;
@@ -410,9 +412,11 @@ void vmm_main(struct boot_info *bi)
 		struct vmcs_params base = vmm_params(v);
 		vcpu_setup_boot(v, &base);
 	}
+	apicv_init(v);
 	vm->irq_flags = ((v->caps->misc & VMX_MISC_ACTIVITY_HLT) ?
 			 HC_IRQF_HLT_STATE : 0) |
-			((v->ctl.pin & PIN_VIRTUAL_NMIS) ? HC_IRQF_VIRTUAL_NMIS : 0);
+			((v->ctl.pin & PIN_VIRTUAL_NMIS) ? HC_IRQF_VIRTUAL_NMIS : 0) |
+			(v->apicv.usable ? HC_IRQF_APICV : 0);
 	vmcs = vmm_page("VMCS region");
 	v->vmcs_pa = vmcs.pa;
 	vmx_vmcs_create(&vmcs);

@@ -152,6 +152,10 @@ struct hc_config {
 #define HC_IRQF_HLT_STATE     BIT(0)  /* HLT waits in the HLT activity state
                                          (else a TSC spin in VMX root) */
 #define HC_IRQF_VIRTUAL_NMIS  BIT(1)  /* virtual NMIs and NMI windows */
+#define HC_IRQF_APICV         BIT(2)  /* APIC virtualization on (apicv=on
+                                         and the CPU has it): most local
+                                         APIC accesses cause no exit, its
+                                         interrupts are not injected */
 #define HC_HOST_IRQ_PIT       1
 
 /* HC_AUDIT parts (rbx): 0 = the whole audit. */
@@ -240,6 +244,14 @@ struct hc_counters {
 	uint64_t timer_exits;         /* VMX-preemption-timer exits (the
 	                                 next device deadline, the watchdog,
 	                                 the event horizon) */
+	/* The local APIC and I/O APIC pages (docs/platform.md "APIC
+	 * virtualization"). */
+	uint64_t mmio_exits;          /* accesses the MMIO decoder performed
+	                                 (EPT violations on a device page,
+	                                 APIC-access exits) */
+	uint64_t apic_write_exits;    /* trap-like APIC-write exits */
+	uint64_t eoi_exits;           /* EOI-induced exits (level-triggered
+	                                 I/O APIC vectors) */
 };
 
 /* ------------------------------------------------ EPT views */

@@ -2,7 +2,8 @@
 """Collect `BENCH: key=value` lines into bench.json and a table.
 
     bench_report.py --run 4k=SERIAL.log [--run 2m=...] [--host HOST.log]
-                    [--views SERIAL.log] [--json OUT.json] [--smoke]
+                    [--views SERIAL.log] [--apicv-off SERIAL.log]
+                    [--json OUT.json] [--smoke]
 
 Inputs are the serial logs of the Bochs runs (one per EPT leaf policy;
 the guest's lines arrive prefixed `guest: `, the hypervisor's are bare)
@@ -87,6 +88,11 @@ VIEWS_FIGS = [f"{n}_{s}_ticks" for n in (
     "views_dirty_wp_per_page") for s in ("min", "median")] + [
     "views_pml_full_write_ticks", "hv_pml_full_drain_ticks"]
 # Allowed non-numeric values (reported, never counted as zero).
+# The local APIC (guest/bench_irq.c): apicv=on from the primary run,
+# apicv=off from the --apicv-off run.
+APIC_FIGS = [f"guest_apic_{{m}}_{n}_{s}_ticks"
+             for n in ("deadline_to_handler", "eoi", "id_read")
+             for s in ("min", "median")]
 SOFT_VALUES = {"unsupported", "not-recorded", "no-1g-ept-leaf"}
 
 
@@ -130,6 +136,7 @@ def main():
                     help="LEAF=SERIAL_LOG (4k, 2m or 1g)")
     ap.add_argument("--host", help="host microbenchmark output")
     ap.add_argument("--views", help="serial log of the EPT-view run")
+    ap.add_argument("--apicv-off", help="serial log of the apicv=off run")
     ap.add_argument("--json", help="write the JSON here")
     ap.add_argument("--smoke", action="store_true")
     a = ap.parse_args()
@@ -171,6 +178,16 @@ def main():
             print(f"bench: run {leaf} reports hv_ept_leaf={vals['hv_ept_leaf']}",
                   file=sys.stderr)
 
+    apic_runs = [("on", runs[primary])] if primary else []
+    if a.apicv_off:
+        apic_runs.append(("off", parse_log(a.apicv_off)))
+    for mode, vals in apic_runs:
+        for k in APIC_FIGS:
+            k = k.format(m=mode)
+            expected.append(k)
+            if vals and k in vals:
+                figures[k] = num(vals[k])
+
     if a.views:
         vv = parse_log(a.views)
         for k in VIEWS_FIGS:
@@ -208,6 +225,8 @@ def main():
             ok = None
         elif op == "<=":
             ok = have <= want_v
+        elif op == "<":
+            ok = have < want_v
         else:
             ok = have == want_v
         targets.append({"key": key, "target": want_s, "value": have,
@@ -228,6 +247,15 @@ def main():
            "timer deadline to the handler, from HLT")
     target("guest_irq_pic_eoi_median_ticks", "<=", 1200,
            "a PIC EOI (I/O exit and the event tail)")
+    target("guest_apic_on_deadline_to_handler_median_ticks", "<=", 3000,
+           "LAPIC timer deadline to the guest's handler (apicv=on)")
+    if a.apicv_off:
+        # APICv's point: what it virtualizes costs no exit.
+        for n, why in (("eoi", "a LAPIC EOI: EOI virtualization, no exit"),
+                       ("id_read", "an xAPIC ID read: the virtual-APIC "
+                                   "page, no exit")):
+            target(f"guest_apic_on_{n}_median_ticks", "<",
+                   f"guest_apic_off_{n}_median_ticks", why)
     target("hv_host_table_pages", "==", "hv_host_table_pages_min",
            "host page tables = computed minimum")
     if a.views:

@@ -190,6 +190,8 @@ guest_expect_eptlab() {
 # every table and the MADT's exact contents (docs/acpi.md).
 _guest_eptlab_checks() {
     guest_expect_eptlab "$SERIAL" default || return 1
+    expect "$SERIAL" '^apicv: on: virtual-APIC page = the LAPIC model.s page' \
+        "APICv on (Skylake-X offers it)" || return 1 || return 1
     expect_all "$SERIAL" \
         'WALK-JSON' "the printed 2D walk (WALK-JSON line)" \
         '^vm: ACPI tables at GPA 0xf0000-0xf0400: ' "eptlab writing the tables (the default acpi=on)" \
@@ -202,6 +204,22 @@ t_guest_eptlab() {
         -- _guest_eptlab_checks
 }
 register_test guest-eptlab t_guest_eptlab
+
+# apicv=off (docs/platform.md "APIC virtualization"): every local APIC
+# access trap-and-emulate, its interrupts injected; the apic.* and
+# ioapic.* scenarios assert the exits and injections of that mode, the
+# default run (guest-eptlab, apicv=on on Skylake-X) those of APICv.
+_guest_apicv_off_checks() {
+    guest_expect_eptlab "$SERIAL" apicv-off || return 1
+    expect_all "$SERIAL" \
+        '^options: .* apicv=off( |$)' "the option apicv=off" \
+        '^apicv: off \(apicv=off\): every local APIC access is trap-and-emulate$' "APICv off, the reason named"
+}
+t_guest_apicv_off() {
+    boot_pass --what "EPTLAB-END: PASS" guest-apicv-off "apicv=off" "$GUEST_BIN" "" --megs 512 \
+        -- _guest_apicv_off_checks
+}
+register_test guest-apicv-off t_guest_apicv_off
 
 # acpi=off (docs/acpi.md): no tables, so acpi.tables SKIPs (the rest as
 # with the default options, tests/boot/skips.tsv row "noacpi").

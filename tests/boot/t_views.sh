@@ -56,6 +56,8 @@ _views_snb_checks() {
             "the caps line: none of the four" \
         '^views: CPU lacks VMFUNC EPTP switching: views switch by HC_VIEW_SELECT \(one VM exit each\)$' \
             "the hypervisor naming the fallback" \
+        "^apicv: apicv=on falls back to off: the CPU lacks 'APIC-register virtualization'; every local APIC access is trap-and-emulate\$" \
+            "the APICv fallback, its reason named (apic.* pass trap-and-emulate)" \
         '^guest: views: 8 views; VMFUNC EPTP switching no \(views switch by HC_VIEW_SELECT, one VM exit each\)' \
             "the guest naming the fallback" || return 1
 }

@@ -20,6 +20,7 @@ static void check_same(const struct hv_options *a, const struct hv_options *b)
 {
 	FUZZ_CHECK(a->ept_leaf == b->ept_leaf, "ept_leaf");
 	FUZZ_CHECK(a->vpid == b->vpid, "vpid");
+	FUZZ_CHECK(a->apicv == b->apicv, "apicv");
 	FUZZ_CHECK(a->guest_mem == b->guest_mem, "guest_mem");
 	FUZZ_CHECK(a->guest == b->guest, "guest");
 	FUZZ_CHECK(a->corrupt == b->corrupt, "corrupt");

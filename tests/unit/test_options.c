@@ -27,6 +27,7 @@ static void test_defaults(void **state)
 	assert_int_equal(options_parse_str(NULL, &o, err, sizeof(err)), 0);
 	assert_int_equal(o.ept_leaf, 0);
 	assert_true(o.vpid);
+	assert_true(o.apicv);
 	assert_int_equal(o.guest_mem, OPT_GUEST_MEM_DEFAULT);
 	assert_int_equal(o.guest, OPT_GUEST_AUTO);
 	assert_int_equal(o.demand, HC_DEMAND_OFF);
@@ -88,6 +89,19 @@ static void test_all_keys(void **state)
 	assert_int_equal(options_parse_str("initrd=auto", &o, err,
 					   sizeof(err)), 0);
 	assert_false(o.no_initrd);
+	/* apicv: on by default (printed only when off), off round-trips. */
+	options_format(&o, line, sizeof(line));
+	assert_null(strstr(line, "apicv="));
+	assert_int_equal(options_parse_str("apicv=off", &o, err,
+					   sizeof(err)), 0);
+	assert_false(o.apicv);
+	options_format(&o, line, sizeof(line));
+	assert_non_null(strstr(line, " apicv=off"));
+	assert_int_equal(options_parse_str(line, &o, err, sizeof(err)), 0);
+	assert_false(o.apicv);
+	assert_int_equal(options_parse_str("apicv=on", &o, err,
+					   sizeof(err)), 0);
+	assert_true(o.apicv);
 	assert_int_equal(options_parse_str("initrd=maybe", &o, err,
 					   sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "initrd must be auto or none"));
@@ -185,6 +199,7 @@ static void test_rejects(void **state)
 	bad("guest_mem=", "guest_mem=", "empty value");
 	bad("=on", "=on", "unknown key");
 	bad("vpid=maybe", "vpid=maybe", "vpid must be");
+	bad("apicv=1", "apicv=1", "apicv must be on or off");
 	bad("guest_mem=12", "guest_mem=12", "must look like");
 	bad("guest_mem=M", "guest_mem=M", "must look like");
 	bad("guest_mem=-4M", "guest_mem=-4M", "must look like");
