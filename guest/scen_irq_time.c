@@ -30,6 +30,7 @@
 #include "include/hypercall.h"
 #include "include/err.h"
 #include "include/x86.h"
+#include "lib/civil.h"
 
 #define RTC_INDEX   0x70
 #define RTC_DATA    0x71
@@ -54,20 +55,7 @@ static void rtc_wr(uint8_t reg, uint8_t v)
 
 static unsigned bcd(uint8_t v, bool binary)
 {
-	return binary ? v : (v >> 4) * 10 + (v & 0xF);
-}
-
-/* Days since 1970-01-01 (proleptic Gregorian; H. Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era;
-	unsigned yoe, doy;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+	return binary ? v : bcd_to_bin(v);
 }
 
 /* The time the RTC shows, in seconds since 1970 (between two updates). */
@@ -81,8 +69,8 @@ static uint64_t rtc_now(bool binary, unsigned *century)
 	d = rtc_rd(0x07), mo = rtc_rd(0x08), y = rtc_rd(0x09);
 	c = rtc_rd(0x32);
 	*century = bcd(c, false);
-	return (uint64_t)days_from_civil(bcd(y, binary) + 100 * bcd(c, false),
-					 bcd(mo, binary), bcd(d, binary)) *
+	return (uint64_t)civil_to_days(bcd(y, binary) + 100 * bcd(c, false),
+				       bcd(mo, binary), bcd(d, binary)) *
 	       86400 + bcd(h, binary) * 3600 + bcd(m, binary) * 60 +
 	       bcd(s, binary);
 }
