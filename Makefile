@@ -228,7 +228,7 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 # device models of hv/dev/, the virtual-CPU policy core hv/vcpu/, and the
 # simulated physical memory.
 UNIT_LIB_SRC := $(wildcard mm/*.c ept/*.c vmx/vmx_check*.c vmx/vmx_ctl.c) \
-                $(wildcard hv/loader/*.c hv/dev/*.c hv/vcpu/*.c) lib/errname.c \
+                $(wildcard hv/loader/*.c hv/dev/*.c hv/vcpu/*.c) lib/errname.c lib/civil.c \
                 hv/options.c hv/walk2d.c hv/audit.c hv/spp.c hv/tsc_calib.c \
                 $(wildcard tests/unit/sim_*.c)
 UNIT_LIB   := $(patsubst %.c,$(BUILD)/host-obj/%.o,$(UNIT_LIB_SRC))

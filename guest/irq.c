@@ -1,7 +1,7 @@
 /*
  * Interrupts in the guest kernel (guest/irq.h): the vectors 32-255 the
- * stubs of guest/irq_stubs.asm enter, the NMI, and the 8259A/8254/TSC helpers
- * the scenarios share.
+ * stubs of guest/irq_stubs.asm enter, the NMI, and the 8259A/8254/RTC/TSC
+ * helpers the scenarios share.
  */
 #include "guest/guest.h"
 #include "guest/irq.h"
@@ -15,6 +15,8 @@
 #define PIC_S_DATA  0xA1
 #define PIT_CH0     0x40
 #define PIT_CMD     0x43
+#define RTC_INDEX   0x70
+#define RTC_DATA    0x71
 
 volatile uint64_t irq_count[256];
 volatile uint64_t nmi_count;
@@ -145,6 +147,18 @@ void pit_stop(void)
 	outb(PIT_CMD, 0x30);            /* mode 0, no count: OUT low */
 }
 
+uint8_t rtc_read(uint8_t reg)
+{
+	outb(RTC_INDEX, reg);
+	return inb(RTC_DATA);
+}
+
+void rtc_write(uint8_t reg, uint8_t v)
+{
+	outb(RTC_INDEX, reg);
+	outb(RTC_DATA, v);
+}
+
 uint64_t guest_tsc_hz(void)
 {
 	static uint64_t hz;
@@ -174,4 +188,17 @@ void tsc_spin(uint64_t ticks)
 
 	while (rdtsc() - t0 < ticks)
 		pause();
+}
+
+void irq_window(unsigned vec, uint64_t ms, struct irq_window *w)
+{
+	uint64_t n0 = irq_count[vec & 0xFF], all0 = irq_total(), t0;
+
+	t0 = rdtsc();
+	sti();
+	tsc_spin(tsc_ms(ms));
+	cli();
+	w->ticks = rdtsc() - t0;
+	w->n = irq_count[vec & 0xFF] - n0;
+	w->all = irq_total() - all0;
 }

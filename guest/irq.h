@@ -2,8 +2,8 @@
  * Interrupts in the guest kernel (guest/irq.c, guest/irq_stubs.asm): vectors
  * 32-255 counted per vector, with an optional hook each; NMIs (vector 2)
  * counted, never fatal; and small drivers for the emulated PC's 8259A
- * pair, 8254 and the TSC, for the interrupt scenarios (guest/scen_irq*.c)
- * and the benchmarks. Datasheets: Intel 8259A ("Initialization Command
+ * pair, 8254, MC146818A and the TSC, for the interrupt scenarios
+ * (guest/scen_irq*.c) and the benchmarks. Datasheets: Intel 8259A ("Initialization Command
  * Words", "Operation Command Words"), Intel 8254 ("Control Word Format").
  */
 #ifndef EPTLAB_GUEST_IRQ_H
@@ -55,11 +55,23 @@ void pit_periodic(unsigned hz);
 void pit_oneshot(uint16_t count);
 void pit_stop(void);
 
+/* MC146818A register `reg` through ports 0x70/0x71 (bit 7 clear: NMIs
+ * stay unmasked). */
+uint8_t rtc_read(uint8_t reg);
+void rtc_write(uint8_t reg, uint8_t v);
+
 /* The TSC rate the hypervisor reports (CPUID 15H, else HC_CONFIG); 0 if
  * unknown. Ticks in ms. */
 uint64_t guest_tsc_hz(void);
 uint64_t tsc_ms(uint64_t ms);
 /* Spin with the current RFLAGS.IF until the TSC passed `ticks` more. */
 void tsc_spin(uint64_t ticks);
+
+/* RFLAGS.IF set for `ms` of TSC, then clear: the interrupts counted at
+ * vector `vec` and at every vector meanwhile, and the TSC ticks it took. */
+struct irq_window {
+	uint64_t n, all, ticks;
+};
+void irq_window(unsigned vec, uint64_t ms, struct irq_window *w);
 
 #endif

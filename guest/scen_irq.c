@@ -38,8 +38,6 @@
 #define MCR_OUT2    0x08
 #define IER_ETBEI   0x02
 #define ELCR_MASTER 0x4D0
-#define RTC_INDEX   0x70
-#define RTC_DATA    0x71
 
 /* Touch what an interrupt will write during the scenario (its counters,
  * the stack below the caller), so that with demand=full no first touch
@@ -90,18 +88,6 @@ bool irq_scen_expect(const char *name, const char *step,
 	return scen_ctr_expect(name, step, c0, want);
 }
 
-static uint8_t rtc_rd(uint8_t reg)
-{
-	outb(RTC_INDEX, reg);
-	return inb(RTC_DATA);
-}
-
-static void rtc_wr(uint8_t reg, uint8_t v)
-{
-	outb(RTC_INDEX, reg);
-	outb(RTC_DATA, v);
-}
-
 /* ----------------------------------------------------------- the PIT */
 
 static void pit_periodic_scen(void)
@@ -109,34 +95,27 @@ static void pit_periodic_scen(void)
 	const char *name = "irq.pit-periodic";
 	static struct hc_counters c0;
 	struct hc_counters want = { 0 };
-	uint64_t hz = guest_tsc_hz(), n0, all0, n, all, t0, t1, exp;
+	uint64_t hz = guest_tsc_hz(), exp;
+	struct irq_window w;
 
 	if (!irq_scen_begin(name, &c0))
 		return;
-	n0 = irq_count[IRQ_VEC(0)];
-	all0 = irq_total();
 	irq_set_hook(IRQ_VEC(0), irq_hook_eoi);
 	pit_periodic(1000);
 	pic_unmask(0);
-	t0 = rdtsc();
-	sti();
-	tsc_spin(tsc_ms(100));
-	cli();
-	t1 = rdtsc();
+	irq_window(IRQ_VEC(0), 100, &w);
 	irq_scen_end();
-	n = irq_count[IRQ_VEC(0)] - n0;
-	all = irq_total() - all0;
 	/* The 8254 divides 1193182 Hz by 1193: 1000.15 periods per second. */
-	exp = (t1 - t0) * PIT_CLOCK_HZ / 1193 / hz;
-	if (n * 20 < exp * 19 || n * 20 > exp * 21 || all != n) {
+	exp = w.ticks * PIT_CLOCK_HZ / 1193 / hz;
+	if (w.n * 20 < exp * 19 || w.n * 20 > exp * 21 || w.all != w.n) {
 		report(false, name, "%llu IRQ 0 in %llu TSC ticks (%llu other "
 		       "interrupts), want %llu +- 5%% at %llu Hz",
-		       (unsigned long long)n, (unsigned long long)(t1 - t0),
-		       (unsigned long long)(all - n), (unsigned long long)exp,
-		       (unsigned long long)hz);
+		       (unsigned long long)w.n, (unsigned long long)w.ticks,
+		       (unsigned long long)(w.all - w.n),
+		       (unsigned long long)exp, (unsigned long long)hz);
 		return;
 	}
-	if (!irq_scen_expect(name, "100 ms of PIT ticks", &c0, &want, n))
+	if (!irq_scen_expect(name, "100 ms of PIT ticks", &c0, &want, w.n))
 		return;
 	report(true, name, NULL);
 }
@@ -227,14 +206,14 @@ static void spurious_scen(void)
 	master = irq_total() - all0;
 	/* The cascade: IRQ 8 latched, then masked at the slave. */
 	irq_set_hook(IRQ_VEC(15), spurious15_hook);
-	(void)rtc_rd(0x0C);                     /* no flag left */
-	b = rtc_rd(0x0B);
+	(void)rtc_read(0x0C);                   /* no flag left */
+	b = rtc_read(0x0B);
 	pic_unmask(8);
-	rtc_wr(0x0B, b | 0x40);                 /* PIE: 1024 Hz */
+	rtc_write(0x0B, b | 0x40);              /* PIE: 1024 Hz */
 	tsc_spin(tsc_ms(3));                    /* IRQ 8 rose, IF = 0 */
 	outb(0xA1, 0xFF);                       /* masked at the slave */
-	rtc_wr(0x0B, b);
-	(void)rtc_rd(0x0C);                     /* IRQ 8 low again */
+	rtc_write(0x0B, b);
+	(void)rtc_read(0x0C);                   /* IRQ 8 low again */
 	sti();
 	__asm__ volatile("nop; nop" ::: "memory");
 	cli();

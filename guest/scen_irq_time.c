@@ -30,44 +30,18 @@
 #include "include/hypercall.h"
 #include "include/err.h"
 #include "include/x86.h"
+#include "lib/civil.h"
 
-#define RTC_INDEX   0x70
-#define RTC_DATA    0x71
 #define SCEN_IRQ_PAGE0  (SCEN_R2 + 208 * SZ_4K)   /* the STI-shadow store */
 #define SCEN_IRQ_PAGE1  (SCEN_R2 + 209 * SZ_4K)   /* the interrupt stack */
 
 extern uint64_t bench_lm_tsc;          /* guest/entry.asm */
 
-static uint8_t rtc_rd(uint8_t reg)
-{
-	outb(RTC_INDEX, reg);
-	return inb(RTC_DATA);
-}
-
-static void rtc_wr(uint8_t reg, uint8_t v)
-{
-	outb(RTC_INDEX, reg);
-	outb(RTC_DATA, v);
-}
-
 /* ------------------------------------------------------------- the RTC */
 
 static unsigned bcd(uint8_t v, bool binary)
 {
-	return binary ? v : (v >> 4) * 10 + (v & 0xF);
-}
-
-/* Days since 1970-01-01 (proleptic Gregorian; H. Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era;
-	unsigned yoe, doy;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+	return binary ? v : bcd_to_bin(v);
 }
 
 /* The time the RTC shows, in seconds since 1970 (between two updates). */
@@ -75,21 +49,21 @@ static uint64_t rtc_now(bool binary, unsigned *century)
 {
 	uint8_t s, m, h, d, mo, y, c;
 
-	while (rtc_rd(0x0A) & 0x80)             /* UIP */
+	while (rtc_read(0x0A) & 0x80)           /* UIP */
 		pause();
-	s = rtc_rd(0x00), m = rtc_rd(0x02), h = rtc_rd(0x04);
-	d = rtc_rd(0x07), mo = rtc_rd(0x08), y = rtc_rd(0x09);
-	c = rtc_rd(0x32);
+	s = rtc_read(0x00), m = rtc_read(0x02), h = rtc_read(0x04);
+	d = rtc_read(0x07), mo = rtc_read(0x08), y = rtc_read(0x09);
+	c = rtc_read(0x32);
 	*century = bcd(c, false);
-	return (uint64_t)days_from_civil(bcd(y, binary) + 100 * bcd(c, false),
-					 bcd(mo, binary), bcd(d, binary)) *
+	return (uint64_t)civil_to_days(bcd(y, binary) + 100 * bcd(c, false),
+				       bcd(mo, binary), bcd(d, binary)) *
 	       86400 + bcd(h, binary) * 3600 + bcd(m, binary) * 60 +
 	       bcd(s, binary);
 }
 
 static unsigned cmos16(uint8_t lo)
 {
-	return rtc_rd(lo) | (unsigned)rtc_rd(lo + 1) << 8;
+	return rtc_read(lo) | (unsigned)rtc_read(lo + 1) << 8;
 }
 
 static void rtc_time_scen(void)
@@ -104,7 +78,7 @@ static void rtc_time_scen(void)
 	if (!irq_scen_begin(name, &c0))
 		return;
 	hz = guest_tsc_hz();
-	b = rtc_rd(0x0B);
+	b = rtc_read(0x0B);
 	got = rtc_now(false, &century);
 	/* The RTC started at the epoch at the guest's load, just before its
 	 * first 64-bit instruction (bench_lm_tsc). */
@@ -123,16 +97,16 @@ static void rtc_time_scen(void)
 	ext = MIN((ram - 0x100000ULL) >> 10, 0xFFFFULL);
 	high = ram > 16 * 0x100000ULL ? MIN((ram - 16 * 0x100000ULL) >> 16, 0xFFFFULL) : 0;
 	for (uint8_t i = 0x10; i <= 0x2D; i++)
-		sum += rtc_rd(i);
+		sum += rtc_read(i);
 	if (cmos16(0x15) != 640 || cmos16(0x17) != ext || cmos16(0x30) != ext ||
 	    cmos16(0x34) != high ||
-	    (unsigned)(rtc_rd(0x2E) << 8 | rtc_rd(0x2F)) != (sum & 0xFFFF)) {
+	    (unsigned)(rtc_read(0x2E) << 8 | rtc_read(0x2F)) != (sum & 0xFFFF)) {
 		report(false, name, "CMOS sizes: base %u KiB (want 640), "
 		       "extended %u/%u (want %llu), above 16 MiB %u (want "
 		       "%llu), checksum 0x%x (want 0x%x)", cmos16(0x15),
 		       cmos16(0x17), cmos16(0x30), (unsigned long long)ext,
 		       cmos16(0x34), (unsigned long long)high,
-		       rtc_rd(0x2E) << 8 | rtc_rd(0x2F), sum & 0xFFFF);
+		       rtc_read(0x2E) << 8 | rtc_read(0x2F), sum & 0xFFFF);
 		return;
 	}
 	if (!irq_scen_expect(name, "reading the RTC", &c0, &want, 0))
@@ -142,7 +116,7 @@ static void rtc_time_scen(void)
 
 static void rtc_periodic_hook(struct isr_frame *f)
 {
-	(void)rtc_rd(0x0C);             /* the flags read: IRQ 8 falls */
+	(void)rtc_read(0x0C);           /* the flags read: IRQ 8 falls */
 	pic_eoi(8);
 }
 
@@ -151,39 +125,33 @@ static void rtc_periodic_scen(void)
 	const char *name = "irq.rtc-periodic";
 	static struct hc_counters c0;
 	struct hc_counters want = { 0 };
-	uint64_t hz = guest_tsc_hz(), n0, all0, n, t0, t1, exp;
+	uint64_t hz = guest_tsc_hz(), exp;
+	struct irq_window w;
 	uint8_t a, b;
 
 	if (!irq_scen_begin(name, &c0))
 		return;
-	n0 = irq_count[IRQ_VEC(8)];
-	all0 = irq_total();
 	irq_set_hook(IRQ_VEC(8), rtc_periodic_hook);
-	a = rtc_rd(0x0A);
-	b = rtc_rd(0x0B);
-	(void)rtc_rd(0x0C);
+	a = rtc_read(0x0A);
+	b = rtc_read(0x0B);
+	(void)rtc_read(0x0C);
 	pic_unmask(8);
-	rtc_wr(0x0B, b | 0x40);         /* PIE, at register A's 1024 Hz */
-	t0 = rdtsc();
-	sti();
-	tsc_spin(tsc_ms(50));
-	cli();
-	t1 = rdtsc();
-	rtc_wr(0x0B, b);
-	(void)rtc_rd(0x0C);
+	rtc_write(0x0B, b | 0x40);      /* PIE, at register A's 1024 Hz */
+	irq_window(IRQ_VEC(8), 50, &w);
+	rtc_write(0x0B, b);
+	(void)rtc_read(0x0C);
 	irq_scen_end();
-	n = irq_count[IRQ_VEC(8)] - n0;
-	exp = (t1 - t0) * 1024 / hz;
-	if (a != 0x26 || n * 20 < exp * 19 || n * 20 > exp * 21 ||
-	    irq_total() - all0 != n) {
+	exp = w.ticks * 1024 / hz;
+	if (a != 0x26 || w.n * 20 < exp * 19 || w.n * 20 > exp * 21 ||
+	    w.all != w.n) {
 		report(false, name, "register A 0x%x (want 0x26: 1024 Hz); %llu "
 		       "IRQ 8 in %llu TSC ticks, want %llu +- 5%%; %llu others",
-		       a, (unsigned long long)n, (unsigned long long)(t1 - t0),
+		       a, (unsigned long long)w.n, (unsigned long long)w.ticks,
 		       (unsigned long long)exp,
-		       (unsigned long long)(irq_total() - all0 - n));
+		       (unsigned long long)(w.all - w.n));
 		return;
 	}
-	if (!irq_scen_expect(name, "50 ms of RTC ticks", &c0, &want, n))
+	if (!irq_scen_expect(name, "50 ms of RTC ticks", &c0, &want, w.n))
 		return;
 	report(true, name, NULL);
 }

@@ -35,19 +35,6 @@ static struct vm_view *live_view(struct vm *vm, uint64_t i)
 	return i < VM_VIEWS && vm->view[i].live ? &vm->view[i] : NULL;
 }
 
-/* HC_EPT_* rights valid for a leaf (write needs read; execute-only needs
- * the capability: SDM 3C "EPT Misconfigurations"). */
-static int rights_ok(uint64_t prot)
-{
-	if (prot & ~(uint64_t)(HC_EPT_R | HC_EPT_W | HC_EPT_X))
-		return -EINVAL;
-	if ((prot & HC_EPT_W) && !(prot & HC_EPT_R))
-		return -EINVAL;
-	if (prot == HC_EPT_X && !(vmx_caps.ept_vpid & EPT_CAP_EXEC_ONLY))
-		return -EOPNOTSUPP;
-	return 0;
-}
-
 /* prot on [rs, rs + len) of view w: its holes filled first; a tracked
  * page keeps W withheld (VM_PG_WHELD says whether it comes back). */
 static int view_set(struct vm_view *w, uint64_t rs, uint64_t len,
@@ -90,7 +77,7 @@ static int64_t hc_view_protect(struct vm *vm, uint64_t view, uint64_t gpa,
 			       uint64_t bytes, uint64_t prot)
 {
 	struct vm_view *w = live_view(vm, view);
-	int rc = rights_ok(prot);
+	int rc = vm_check_rights(prot);
 
 	if (rc)
 		return rc;

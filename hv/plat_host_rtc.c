@@ -7,6 +7,7 @@
  */
 #include "hv/plat.h"
 #include "include/x86.h"
+#include "lib/civil.h"
 #include "lib/console.h"
 #include "lib/string.h"
 
@@ -18,7 +19,7 @@ static uint8_t cmos(uint8_t reg)
 
 static unsigned dec(uint8_t v, bool bcd)
 {
-	return bcd ? (v >> 4) * 10 + (v & 0xF) : v;
+	return bcd ? bcd_to_bin(v) : v;
 }
 
 /* A read between two updates: wait for UIP to clear (it is set for the
@@ -49,7 +50,7 @@ uint64_t plat_host_rtc_epoch(void)
 	else if (!(b & 0x02) && hour == 12)
 		hour = 0;
 	year = dec(t[5], bcd) + 100 * (int64_t)(dec(t[6], bcd) ?: 20);
-	days = rtc_days_from_civil(year, dec(t[4], bcd), dec(t[3], bcd));
+	days = civil_to_days(year, dec(t[4], bcd), dec(t[3], bcd));
 	if (days < 0)
 		days = 0;
 	printf("rtc: rtc=host: the host's RTC reads %04lld-%02u-%02u "

@@ -224,6 +224,9 @@ int vm_untrack(struct vm *vm, uint64_t gpa, uint64_t size);
 int vm_withhold_w(struct vm *vm, uint64_t gpa, uint64_t size);
 /* A page-aligned, non-empty range inside guest RAM: 0, -EINVAL, -EFAULT. */
 int vm_check_pages(const struct vm *vm, uint64_t gpa, uint64_t bytes);
+/* HC_EPT_* rights valid for a leaf: 0, -EINVAL (an unknown bit, write
+ * without read) or -EOPNOTSUPP (execute-only without the capability). */
+int vm_check_rights(uint64_t prot);
 
 /* The EPT hypercalls; arguments exactly as the guest passed them. Each
  * validates its ranges (no overflow, page-aligned, inside RAM) and returns

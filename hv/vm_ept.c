@@ -332,19 +332,26 @@ int64_t vm_hc_remap(struct vm *vm, uint64_t gpa, uint64_t pattern)
 	return vm_mark_dirty(vm, gpa, SZ_4K);
 }
 
-int64_t vm_hc_protect(struct vm *vm, uint64_t gpa, uint64_t bytes,
-		      uint64_t prot)
+/* SDM 3C "EPT Misconfigurations": write without read is one; execute-only
+ * needs the capability. */
+int vm_check_rights(uint64_t prot)
 {
-	int rc;
-
 	if (prot & ~(uint64_t)(HC_EPT_R | HC_EPT_W | HC_EPT_X))
 		return -EINVAL;
-	/* SDM 3C "EPT Misconfigurations": write without read is one;
-	 * execute-only needs the capability. */
 	if ((prot & HC_EPT_W) && !(prot & HC_EPT_R))
 		return -EINVAL;
 	if (prot == HC_EPT_X && !(vmx_caps.ept_vpid & EPT_CAP_EXEC_ONLY))
 		return -EOPNOTSUPP;
+	return 0;
+}
+
+int64_t vm_hc_protect(struct vm *vm, uint64_t gpa, uint64_t bytes,
+		      uint64_t prot)
+{
+	int rc = vm_check_rights(prot);
+
+	if (rc)
+		return rc;
 	rc = vm_check_pages(vm, gpa, bytes);
 	if (rc)
 		return rc;

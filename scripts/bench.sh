@@ -70,48 +70,42 @@ megs_for() {
     esac
 }
 
+# bench_run LABEL DIR HVARGS GUESTARGS [run-bochs.sh options]: one Bochs
+# run of the benchmark guest, logs in DIR. A failed mkiso ends the script;
+# a run that does not pass sets status=1.
+bench_run() {
+    local label=$1 dir=$2 hvargs=$3 guestargs=$4
+    shift 4
+    mkdir -p "$dir"
+    if ! scripts/mkiso.sh "$dir/bench.iso" "$HV_ELF" "$GUEST_BIN" "$hvargs" \
+            "$guestargs" >"$dir/mkiso.log" 2>&1; then
+        echo "bench: mkiso failed for the $label run:" >&2
+        cat "$dir/mkiso.log" >&2
+        exit 1
+    fi
+    scripts/run-bochs.sh --timeout "$TIMEOUT" "$@" --log-dir "$dir" \
+        "$dir/bench.iso" >"$dir/run.out" 2>&1
+    if ! grep -q 'EPTLAB-END: PASS' "$dir/serial.log"; then
+        echo "bench: the $label run did not pass: $(grep -a 'EPTLAB-END' "$dir/serial.log" | tail -n1)" >&2
+        grep -a '^guest: FAIL' "$dir/serial.log" >&2
+        status=1
+    fi
+}
+
 rm -rf "$OUT"
 mkdir -p "$OUT"
 status=0
 logs=()
 for leaf in $runs; do
-    dir=$OUT/e$leaf
-    mkdir -p "$dir"
-    iso=$dir/bench.iso
-    if ! scripts/mkiso.sh "$iso" "$HV_ELF" "$GUEST_BIN" "$(hvargs_for "$leaf")" \
-            "$gargs" >"$dir/mkiso.log" 2>&1; then
-        echo "bench: mkiso failed for ept_leaf=$leaf:" >&2
-        cat "$dir/mkiso.log" >&2
-        exit 1
-    fi
     echo "bench: Bochs run ept_leaf=$leaf ($(hvargs_for "$leaf"), --megs $(megs_for "$leaf"))"
-    scripts/run-bochs.sh --timeout "$TIMEOUT" --megs "$(megs_for "$leaf")" \
-        --log-dir "$dir" "$iso" >"$dir/run.out" 2>&1
-    if ! grep -q 'EPTLAB-END: PASS' "$dir/serial.log"; then
-        echo "bench: run ept_leaf=$leaf did not pass: $(grep -a 'EPTLAB-END' "$dir/serial.log" | tail -n1)" >&2
-        grep -a '^guest: FAIL' "$dir/serial.log" >&2
-        status=1
-    fi
-    logs+=("--run" "$leaf=$dir/serial.log")
+    bench_run "ept_leaf=$leaf" "$OUT/e$leaf" "$(hvargs_for "$leaf")" "$gargs" \
+        --megs "$(megs_for "$leaf")"
+    logs+=("--run" "$leaf=$OUT/e$leaf/serial.log")
 done
 
-dir=$OUT/views
-mkdir -p "$dir"
-if ! scripts/mkiso.sh "$dir/bench.iso" "$HV_ELF" "$GUEST_BIN" "" "$gargs bench_views" \
-        >"$dir/mkiso.log" 2>&1; then
-    echo "bench: mkiso failed for the views run:" >&2
-    cat "$dir/mkiso.log" >&2
-    exit 1
-fi
 echo "bench: Bochs run views (--cpu tigerlake, guest word bench_views)"
-scripts/run-bochs.sh --timeout "$TIMEOUT" --cpu tigerlake --megs 512 \
-    --log-dir "$dir" "$dir/bench.iso" >"$dir/run.out" 2>&1
-if ! grep -q 'EPTLAB-END: PASS' "$dir/serial.log"; then
-    echo "bench: the views run did not pass: $(grep -a 'EPTLAB-END' "$dir/serial.log" | tail -n1)" >&2
-    grep -a '^guest: FAIL' "$dir/serial.log" >&2
-    status=1
-fi
-logs+=("--views" "$dir/serial.log")
+bench_run views "$OUT/views" "" "$gargs bench_views" --cpu tigerlake --megs 512
+logs+=("--views" "$OUT/views/serial.log")
 
 # apicv=off (guest word bench_apic): the local APIC's figures
 # trap-and-emulate, against the apicv=on ones of the runs above.

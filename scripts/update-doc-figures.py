@@ -30,6 +30,7 @@ given is neither checked nor written.
 """
 import argparse
 import difflib
+import functools
 import json
 import os
 import re
@@ -103,21 +104,33 @@ def readme_run(log_path):
 
 
 # ------------------------------------------------------------ bench-results
-def bench_results(json_path):
+def load_bench(json_path):
+    """The figures of a bench.json, and its targets by key."""
     with open(json_path) as f:
         b = json.load(f)
-    fig, tg = b["figures"], {t["key"]: t for t in b["targets"]}
+    return b["figures"], {t["key"]: t for t in b["targets"]}
 
-    def mm(key):                     # "min" or "min / median"
-        lo, md = fig[f"{key}_min_ticks"], fig[f"{key}_median_ticks"]
-        return f"{lo}" if lo == md else f"{lo} / {md}"
+
+def min_median(fig, key):
+    """KEY_min_ticks, or "min / median" where the two differ."""
+    lo, md = fig[f"{key}_min_ticks"], fig[f"{key}_median_ticks"]
+    return f"{lo}" if lo == md else f"{lo} / {md}"
+
+
+def status_cell(t):
+    """A target's status, in bold unless met."""
+    return "met" if t["status"] == "met" else f"**{t['status']}**"
+
+
+def bench_results(json_path):
+    fig, tg = load_bench(json_path)
+    mm = functools.partial(min_median, fig)
 
     def target(key):
         t = tg.get(f"{key}_min_ticks") or tg.get(key)
         if not t:
             return "—"
-        status = "met" if t["status"] == "met" else f"**{t['status']}**"
-        return f"{t['target'].replace('<=', '≤')}: {status}"
+        return f"{t['target'].replace('<=', '≤')}: {status_cell(t)}"
 
     def mega(v):
         return f"{v / 1e6:.2f} M"
@@ -185,18 +198,11 @@ def bench_results(json_path):
 
 # ------------------------------------------------------------ bench-views
 def bench_views(json_path):
-    with open(json_path) as f:
-        b = json.load(f)
-    fig, tg = b["figures"], {t["key"]: t for t in b["targets"]}
-
-    def mm(key):                     # "min" or "min / median"
-        lo, md = fig[f"{key}_min_ticks"], fig[f"{key}_median_ticks"]
-        return f"{lo}" if lo == md else f"{lo} / {md}"
+    fig, tg = load_bench(json_path)
+    mm = functools.partial(min_median, fig)
 
     def than(key, what):
-        t = tg[f"{key}_median_ticks"]
-        status = "met" if t["status"] == "met" else f"**{t['status']}**"
-        return f"≤ {what}: {status}"
+        return f"≤ {what}: {status_cell(tg[f'{key}_median_ticks'])}"
 
     all_eq = all(fig[f"{k}_min_ticks"] == fig[f"{k}_median_ticks"] for k in
                  ("views_switch_vmfunc", "views_switch_hypercall",

@@ -11,7 +11,7 @@
  * 0x32) as in the IBM PC/AT technical reference.
  *
  * Emulated: time and date from an epoch plus elapsed host time (leap
- * years, day of week with Sunday = 1), BCD or binary and 12 or 24 h per
+ * years by lib/civil.c, day of week with Sunday = 1), BCD or binary and 12 or 24 h per
  * register B, the time stopped and settable under SET or with the
  * divider not at 32.768 kHz (DV != 010; restarting it puts the first
  * update 500 ms later), UIP for the 244 us before each update, the
@@ -36,6 +36,7 @@
  */
 #include "hv/dev/rtc_cmos.h"
 #include "hv/dev/dev_time.h"
+#include "lib/civil.h"
 
 #define UIP_CYCLES      8       /* 244.1 us of the 32.768 kHz base */
 #define CYCLES_PER_SEC  RTC_BASE_HZ
@@ -70,37 +71,6 @@ static uint64_t rtc_count(const struct rtc_cmos *r, uint64_t now)
 	return MAX(r->div_off + d, r->div);
 }
 
-/* Days since 1970-01-01 in the proleptic Gregorian calendar, and back
- * (the era-based algorithms of H. Hinnant, "chrono-Compatible Low-Level
- * Date Algorithms"). m 1-12, d 1-31. */
-int64_t rtc_days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era;
-	unsigned yoe, doy;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-	int64_t era;
-	unsigned doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = (unsigned)(z - era * 146097);
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = yoe + era * 400 + (*m <= 2);
-}
-
 static int64_t floor_div(int64_t a, int64_t b)
 {
 	return a / b - (a % b < 0);
@@ -114,12 +84,12 @@ static unsigned weekday(int64_t days)
 
 static uint8_t rtc_enc(const struct rtc_cmos *r, unsigned v)
 {
-	return r->cmos[RTC_REG_B] & RTC_B_DM_BIN ? v : (v / 10) << 4 | v % 10;
+	return r->cmos[RTC_REG_B] & RTC_B_DM_BIN ? v : bin_to_bcd(v);
 }
 
 static unsigned rtc_dec(const struct rtc_cmos *r, uint8_t v)
 {
-	return r->cmos[RTC_REG_B] & RTC_B_DM_BIN ? v : (v >> 4) * 10 + (v & 15);
+	return r->cmos[RTC_REG_B] & RTC_B_DM_BIN ? v : bcd_to_bin(v);
 }
 
 /* The time byte at index i for the time secs, in register B's format. */
@@ -184,7 +154,7 @@ static void rtc_rebase(struct rtc_cmos *r)
 
 	if (!(c[RTC_REG_B] & RTC_B_24H))
 		h = h % 12 + (hb & 0x80 ? 12 : 0);
-	days = rtc_days_from_civil(y, MIN(MAX(m, 1), 12), MIN(MAX(d, 1), 31));
+	days = civil_to_days(y, MIN(MAX(m, 1), 12), MIN(MAX(d, 1), 31));
 	secs = days * 86400 + h * 3600 + rtc_dec(r, c[RTC_MIN]) * 60 +
 	       rtc_dec(r, c[RTC_SEC]);
 	r->base_secs = secs - (int64_t)(r->div / CYCLES_PER_SEC);

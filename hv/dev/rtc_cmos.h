@@ -88,9 +88,6 @@ void rtc_io_write(struct rtc_cmos *r, uint16_t port, uint8_t v, uint64_t now);
 uint64_t rtc_next_deadline(const struct rtc_cmos *r);
 /* Set the PF and UF flags due by now (each at most once) and drive IRQ 8. */
 void rtc_advance(struct rtc_cmos *r, uint64_t now);
-/* Days since 1970-01-01 of a date of the proleptic Gregorian calendar (m
- * 1-12, d 1-31): for an epoch taken from a real RTC (hv/plat_host_rtc.c). */
-int64_t rtc_days_from_civil(int64_t y, unsigned m, unsigned d);
 /* Port 0x70 bit 7 as last written (the platform gates NMIs with it). */
 bool rtc_nmi_masked(const struct rtc_cmos *r);
 
