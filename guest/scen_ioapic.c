@@ -49,18 +49,6 @@ static void eoi_hook(struct isr_frame *f)
 	lapic[0xB0 / 4] = 0;
 }
 
-static uint8_t rtc_rd(uint8_t reg)
-{
-	outb(0x70, reg);
-	return inb(0x71);
-}
-
-static void rtc_wr(uint8_t reg, uint8_t v)
-{
-	outb(0x70, reg);
-	outb(0x71, v);
-}
-
 static bool io_begin(const char *name, struct hc_counters *c0)
 {
 	if (!irq_scen_begin(name, c0))
@@ -140,8 +128,8 @@ static void level_hook(struct isr_frame *f)
 {
 	lv_rte_in &= io_rd(RTE(8));
 	if (--lv_left == 0) {
-		rtc_wr(0x0B, lv_b);
-		(void)rtc_rd(0x0C);             /* the line goes low */
+		rtc_write(0x0B, lv_b);
+		(void)rtc_read(0x0C);             /* the line goes low */
 	}
 	lapic[0xB0 / 4] = 0;
 }
@@ -161,11 +149,11 @@ static void level(void)
 	if (!io_begin(name, &c0))
 		return;
 	all0 = irq_total();
-	(void)rtc_rd(0x0C);
-	b = lv_b = rtc_rd(0x0B);
+	(void)rtc_read(0x0C);
+	b = lv_b = rtc_read(0x0B);
 	io_wr(RTE(8) + 1, 0);
 	io_wr(RTE(8), RTE_MASKED | RTE_LEVEL | V_LEVEL);
-	rtc_wr(0x0B, b | 0x40);                 /* PIE: IRQ 8 rises */
+	rtc_write(0x0B, b | 0x40);                 /* PIE: IRQ 8 rises */
 	tsc_spin(tsc_ms(2));
 	irq_set_hook(V_LEVEL, level_hook);
 	io_wr(RTE(8), RTE_LEVEL | V_LEVEL);     /* unmasked, line high */
@@ -175,8 +163,8 @@ static void level(void)
 	n = irq_count[V_LEVEL] - n0;
 	after = io_rd(RTE(8));
 	io_wr(RTE(8), RTE_MASKED | V_LEVEL);
-	rtc_wr(0x0B, b);
-	(void)rtc_rd(0x0C);
+	rtc_write(0x0B, b);
+	(void)rtc_read(0x0C);
 	irq_scen_end();
 	if (n != 3 || lv_left || !(lv_rte_in & RTE_RIRR) || (after & RTE_RIRR) ||
 	    irq_total() - all0 != 3) {
