@@ -1,5 +1,6 @@
 /*
- * Crash on purpose (cmdline crash=triple|vmx|cr3|spin), so that the
+ * Crash on purpose (cmdline crash=triple|vmx|cr3|spin|mmio|views|
+ * reset-kbc|reset-cf9), so that the
  * hypervisor's fault containment can be tested (docs/containment.md).
  * Each mode prints what it is about to do, then:
  *
@@ -18,6 +19,11 @@
  *           (OR m32, imm8: a read-modify-write the MMIO decoder refuses):
  *           the hypervisor stops the guest with the bytes and the RIP
  *           (under apicv=off; with APICv the CPU virtualizes the TPR).
+ *   reset-kbc  writes 0xFE (pulse the reset line) to the 8042's command
+ *           port 0x64, after a dword write to 0xCF8 (PCI CONFIG_ADDRESS,
+ *           which must not reset): the hypervisor ends or restarts the run.
+ *   reset-cf9  writes 0x06 (hard reset) to the byte register 0xCF9 (the
+ *           reset control register of the PIIX/ICH), likewise.
  *   views   makes two EPT views, a view-local permission, #VE, dirty
  *           logging and sub-page permissions (where the CPU has them),
  *           moves to view 2, then crashes as `triple`: the restart must
@@ -159,6 +165,21 @@ static void crash_spin(void)
 		__asm__ volatile("" ::: "memory");
 }
 
+/* A reset through the 8042 (port 0x64 command 0xFE), after a dword write
+ * of 0x06 << 8 to 0xCF8 that a byte decoder would mistake for 0xCF9. */
+static void crash_reset_kbc(void)
+{
+	printf("crash: reset-kbc: dword 0x600 to 0xCF8, then 0xFE to port 0x64\n");
+	outl(0xCF8, 0x600);
+	outb(0x64, 0xFE);
+}
+
+static void crash_reset_cf9(void)
+{
+	printf("crash: reset-cf9: 0x06 to the reset control register 0xCF9\n");
+	outb(0xCF9, 0x06);
+}
+
 /* The bytes are fixed (83 48 80 01: OR dword [rax - 0x80], 1), so that
  * the test can expect them. */
 static void crash_mmio(void)
@@ -207,6 +228,8 @@ static void crash_run(const char *mode)
 		{ "triple", crash_triple }, { "vmx", crash_vmx },
 		{ "cr3", crash_cr3 },       { "spin", crash_spin },
 		{ "views", crash_views },   { "mmio", crash_mmio },
+		{ "reset-kbc", crash_reset_kbc },
+		{ "reset-cf9", crash_reset_cf9 },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
@@ -222,7 +245,7 @@ static void crash_run(const char *mode)
 		return;
 	}
 	report(false, "crash", "unknown mode crash=%s "
-	       "(triple|vmx|cr3|spin|views)", mode);
+	       "(triple|vmx|cr3|spin|mmio|views|reset-kbc|reset-cf9)", mode);
 }
 
 void hostile_run(void)

@@ -122,6 +122,47 @@ t_contain_restarts() {
 }
 register_test contain-restarts t_contain_restarts
 
+# A guest reset (docs/platform.md "Reset"): 0xFE to the 8042's port 0x64
+# ends the run with the reason named (restarts=0); a dword write to 0xCF8
+# just before it must not count as a write to the byte register 0xCF9.
+_contain_reset_kbc_checks() {
+    expect_all "$SERIAL" \
+        '^guest: crash: reset-kbc: ' "the guest announcing the reset" \
+        '^vm: guest reset 1: keyboard controller command 0xFE' "the reset and its source named" \
+        '^vm: the guest asked for a reset and restarts=0 are used up: ending the run$' "no restart left" \
+        '^EPTLAB-END: FAIL \(guest reset\)$' "the run ending as a reset" || return 1
+    expect_not "$SERIAL" 'reset control register 0xCF9' "the dword write to 0xCF8 taken for 0xCF9" || return 1
+    bochs_log_clean
+}
+t_contain_reset_kbc() {
+    boot_run contain-reset-kbc "" "$GUEST_BIN" "crash=reset-kbc" || return 1
+    _contain_reset_kbc_checks
+}
+register_test contain-reset-kbc t_contain_reset_kbc
+
+# 0x06 to the reset control register 0xCF9 with restarts=1: the guest is
+# restarted once (fresh memory, devices reset), resets again, and the run
+# ends.
+_contain_reset_cf9_checks() {
+    local n
+    expect_all "$SERIAL" \
+        '^vm: guest reset 1: reset control register 0xCF9 \(hard reset\)$' "the first reset, its source named" \
+        '^contain: restart 1 of 1 after the reset: fresh guest memory' "the restart" \
+        '^vm: guest reset 2: reset control register 0xCF9 \(hard reset\)$' "the second reset" \
+        '^EPTLAB-END: FAIL \(guest reset\)$' "the run ending as a reset" || return 1
+    n=$(tr -d '\r' <"$SERIAL" | grep -c '^guest: crash: reset-cf9: ')
+    if [ "$n" -ne 2 ]; then
+        fail_reason "the guest ran $n times, want 2 (1 + restarts=1)"
+        return 1
+    fi
+    bochs_log_clean
+}
+t_contain_reset_cf9() {
+    boot_run contain-reset-cf9 "restarts=1" "$GUEST_BIN" "crash=reset-cf9" || return 1
+    _contain_reset_cf9_checks
+}
+register_test contain-reset-cf9 t_contain_reset_cf9
+
 # 10,000 random hypercalls and 10,000 random MSR/XSETBV/CR operations;
 # the guest's memory intact; HC_AUDIT (host MSRs included) clean.
 # FUZZ_SEED picks another sequence (the seed is in the log).
