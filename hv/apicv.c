@@ -12,7 +12,8 @@
  * keeps only the timer's and ESR's shadows, so nothing is copied either
  * way. RVI and SVI (guest interrupt status) are rebuilt from the page's
  * IRR and ISR in the event tail; the CPU keeps them equal to the page
- * while the guest runs.
+ * while the guest runs. The EOI-exit bitmap is written when the I/O
+ * APIC's redirection table changes (and when the controls go on).
  *
  * The APIC-access page is a zeroed host frame mapped at GPA 0xFEE00000
  * in every EPT view (vm_views_add_common): Bochs compares the
@@ -157,13 +158,16 @@ void apicv_update(struct vcpu *v, bool force)
 	exit_event_kick();
 }
 
-bool apicv_sync(struct vcpu *v)
+void apicv_sync(struct vcpu *v)
 {
-	uint16_t st = lapic_page_intr_status(v->apic_page);
+	vmcs_write16(VMCS_GUEST_INTR_STATUS,
+		     lapic_page_intr_status(v->apic_page));
+}
 
-	eoi_exit_write(v, false);
-	vmcs_write16(VMCS_GUEST_INTR_STATUS, st);
-	return intc_pending(v).src == VCPU_IRQ_APIC;
+void apicv_ioapic_written(struct vcpu *v)
+{
+	if (v->apicv.on)
+		eoi_exit_write(v, false);
 }
 
 /* A read or write the CPU did not virtualize: PPR, APR, the current

@@ -41,10 +41,15 @@ static inline bool apicv_on(const struct vcpu *v)
 }
 
 /* The event tail under virtual-interrupt delivery: RVI and SVI from the
- * page, the EOI-exit bitmap from the I/O APIC's level-triggered entries.
- * True if an APIC vector is pending above PPR (the CPU delivers it
- * itself when RFLAGS.IF and the interruptibility state allow). */
-bool apicv_sync(struct vcpu *v);
+ * page (the model may have set IRR or ISR since the last entry). The CPU
+ * delivers a vector above PPR itself when RFLAGS.IF and the
+ * interruptibility state allow. */
+void apicv_sync(struct vcpu *v);
+
+/* After a write to the I/O APIC: the EOI-exit bitmap follows its
+ * level-triggered entries (written only when it changed). Nothing else
+ * changes them, so the event tail does not recompute it. */
+void apicv_ioapic_written(struct vcpu *v);
 
 /* Exit handlers (SDM 3C "APIC-Access VM Exits", "APIC-Write VM Exits",
  * "EOI Virtualization", "TPR Virtualization"). */

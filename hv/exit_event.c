@@ -135,10 +135,13 @@ static bool ev_inject(struct vcpu *v, uint64_t now, bool halted)
 	/* Virtual-interrupt delivery (hv/apicv.c): an APIC vector is posted
 	 * in RVI, not injected, and opens no window (interrupt-window
 	 * exiting would hold it back); ExtINT is still injected. */
-	if (apicv_on(v) && apicv_sync(v) && irq.src == VCPU_IRQ_APIC) {
-		irq.src = VCPU_IRQ_NONE;
-		posted = !(in.intr & (VCPU_EV_STI | VCPU_EV_MOV_SS)) &&
-			 (in.rflags & RFLAGS_IF);
+	if (apicv_on(v)) {
+		apicv_sync(v);
+		if (irq.src == VCPU_IRQ_APIC) {
+			irq.src = VCPU_IRQ_NONE;
+			posted = !(in.intr & (VCPU_EV_STI | VCPU_EV_MOV_SS)) &&
+				 (in.rflags & RFLAGS_IF);
+		}
 	}
 
 	/* The delivery this exit interrupted goes first. */
@@ -226,10 +229,13 @@ static void watchdog(struct vcpu *v, uint64_t now)
 }
 
 /* The VMX-preemption timer for the next deadline, the watchdog and the
- * horizon, and exit_event_due with it. */
-static void ev_arm(struct vcpu *v, uint64_t now, uint64_t deadline)
+ * horizon, and exit_event_due with it. The timer counts down only in VMX
+ * non-root operation (SDM 3C "VMX-Preemption Timer"), so every tick the
+ * hypervisor spends between its TSC read and the VM entry would make the
+ * event late: the TSC is read here, after the rest of the tail. */
+static void ev_arm(struct vcpu *v, uint64_t deadline)
 {
-	uint64_t budget = EXIT_EVENT_HORIZON, t;
+	uint64_t budget = EXIT_EVENT_HORIZON, t, now = rdtsc();
 
 	if (deadline != DEV_NO_DEADLINE)
 		budget = deadline > now ? MIN(deadline - now, budget) : 1;
@@ -293,7 +299,7 @@ uint32_t exit_events(void)
 		now = spin_until(deadline);
 	}
 	watchdog(v, now);
-	ev_arm(v, now, deadline);
+	ev_arm(v, deadline);
 	if (halted)
 		v->ev.hlt_entry_tsc = rdtsc();
 	return stats_clock();
@@ -309,5 +315,5 @@ void exit_events_launch(struct vcpu *v)
 				      .wd_exits = guest_exits() };
 	v->ctl.proc &= ~v->ctl.proc_windows;
 	vmcs_write32(VMCS_PROC_CONTROLS, v->ctl.proc);
-	ev_arm(v, now, plat_next_deadline(&v->vm->plat));
+	ev_arm(v, plat_next_deadline(&v->vm->plat));
 }

@@ -22,6 +22,7 @@
 #include "hv/exit.h"
 #include "hv/vm.h"
 #include "hv/intc.h"
+#include "hv/apicv.h"
 #include "hv/walk2d.h"
 #include "hv/dev/lapic.h"
 #include "hv/dev/ioapic.h"
@@ -117,6 +118,7 @@ static void dev_write(struct vcpu *v, enum mmio_dev d, unsigned off,
 		return;
 	}
 	ioapic_write(&v->vm->plat.ioapic, off, val);
+	apicv_ioapic_written(v);        /* the EOI-exit bitmap */
 	exit_event_kick();      /* an unmasked level line delivers now */
 }
 
