@@ -272,14 +272,14 @@ uint32_t exit_events(void)
 	v->ev.hlt = false;
 	v->ev.in_hlt = false;
 	for (;;) {
-		plat_advance(pl, now);
+		/* The INTA below changes no timer: the deadline holds. */
+		deadline = plat_advance(pl, now);
 		if (ev_inject(v, now, halted)) {
 			if (act == ACTIVITY_HLT)
 				vmcs_write32(VMCS_GUEST_ACTIVITY_STATE,
 					     ACTIVITY_ACTIVE);
 			halted = false;
 		}
-		deadline = plat_next_deadline(pl);
 		if (!halted)
 			break;
 		enum vcpu_hlt_verdict h = vcpu_hlt_wake(

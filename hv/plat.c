@@ -55,22 +55,32 @@ uint64_t plat_next_deadline(struct plat *pl)
 }
 
 /* Each model fires what is due; the deadline that fired last is kept for
- * the benchmark "timer deadline to the guest's handler" (hv/bench.c). */
-void plat_advance(struct plat *pl, uint64_t now)
+ * the benchmark "timer deadline to the guest's handler" (hv/bench.c).
+ * Returns the earliest deadline after the advance, as plat_next_deadline
+ * would: a model's deadline is read again only if it fired (a model's
+ * deadline depends on its own state alone, which only its advance and its
+ * registers change), so the event tail reads each model's deadline once. */
+uint64_t plat_advance(struct plat *pl, uint64_t now)
 {
-	uint64_t d;
+	uint64_t d, next;
 
 	if ((d = pit_next_deadline(&pl->pit)) <= now) {
 		pl->last_deadline = d;
 		pit_advance(&pl->pit, now);
+		d = pit_next_deadline(&pl->pit);
 	}
+	next = d;
 	if ((d = rtc_next_deadline(&pl->rtc)) <= now) {
 		pl->last_deadline = d;
 		rtc_advance(&pl->rtc, now);
+		d = rtc_next_deadline(&pl->rtc);
 	}
+	next = MIN(next, d);
 	if ((d = lapic_next_deadline(&pl->bsp->lapic)) <= now) {
 		pl->last_deadline = d;
 		lapic_advance(&pl->bsp->lapic, now);
 		exit_event_kick();  /* its IRR changed */
+		d = lapic_next_deadline(&pl->bsp->lapic);
 	}
+	return MIN(next, d);
 }

@@ -74,9 +74,10 @@ void plat_irq_set(void *ctx, unsigned gsi, bool level);
 
 /* The earliest deadline of the PIT, the RTC and the vCPU's LAPIC timer
  * (host TSC), or DEV_NO_DEADLINE; and their advance to now (each fires
- * what is due: IRQ lines through the sink). */
+ * what is due: IRQ lines through the sink), which returns the earliest
+ * deadline after it. */
 uint64_t plat_next_deadline(struct plat *pl);
-void plat_advance(struct plat *pl, uint64_t now);
+uint64_t plat_advance(struct plat *pl, uint64_t now);
 
 /* ---- hv/plat_io.c: the port-I/O dispatch table. */
 

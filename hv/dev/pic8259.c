@@ -67,16 +67,17 @@ static unsigned chip_rank(const struct pic8259_chip *c, unsigned ir)
 	return (ir - c->lowest - 1) & 7;
 }
 
-/* The highest-priority input set in mask, or -1. */
+/* The highest-priority input set in mask, or -1: mask rotated right so
+ * that IR(lowest + 1), rank 0, is bit 0; the lowest set bit is then the
+ * best rank (the event tail asks twice per chip, so no loop over 8). */
 static int chip_highest(const struct pic8259_chip *c, uint8_t mask)
 {
-	for (unsigned k = 1; k <= 8; k++) {
-		unsigned ir = (c->lowest + k) & 7;
+	unsigned s = (c->lowest + 1) & 7;
+	unsigned r = ((mask >> s) | (mask << (8 - s))) & 0xFF;
 
-		if (mask & BIT(ir))
-			return ir;
-	}
-	return -1;
+	if (!r)
+		return -1;
+	return (int)((__builtin_ctz(r) + s) & 7);
 }
 
 /* The input the chip presents on its INT output: the highest-priority
