@@ -41,4 +41,24 @@ static inline uint64_t fuzz_take(struct fuzz_in *in, unsigned k)
 	return v;
 }
 
+/* Guest RAM as the loader harnesses simulate it: its size, and what the
+ * loader wrote (calls, bytes, a checksum that makes every written byte be
+ * read, so that ASan sees the source). fuzz_ram_access checks that an
+ * access of the loader stays inside RAM and counts it. */
+struct fuzz_ram {
+	uint64_t size;
+	uint64_t calls, bytes;
+	uint8_t sum;
+};
+
+static inline void fuzz_ram_access(struct fuzz_ram *r, const char *what,
+				   uint64_t gpa, size_t len)
+{
+	FUZZ_CHECK(gpa <= r->size && len <= r->size - gpa,
+		   "%s [0x%llx, +0x%zx) outside RAM 0x%llx", what,
+		   (unsigned long long)gpa, len, (unsigned long long)r->size);
+	r->calls++;
+	r->bytes += len;
+}
+
 #endif

@@ -24,24 +24,14 @@
 #include "hv/loader/linux_bp.h"
 #include "include/err.h"
 
-struct sim_ram {
-	uint64_t size;
-	uint64_t calls, bytes;
-	uint8_t sum;
-};
-
 static int sim_write(void *ctx, uint64_t gpa, const void *src, size_t len)
 {
-	struct sim_ram *r = ctx;
+	struct fuzz_ram *r = ctx;
 	const uint8_t *s = src;
 
-	FUZZ_CHECK(gpa <= r->size && len <= r->size - gpa,
-		   "write [0x%llx, +0x%zx) outside RAM 0x%llx",
-		   (unsigned long long)gpa, len, (unsigned long long)r->size);
+	fuzz_ram_access(r, "write", gpa, len);
 	if (len)
 		r->sum += s[0] + s[len - 1];
-	r->calls++;
-	r->bytes += len;
 	return 0;
 }
 
@@ -63,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct sim_ram ram = { 0 };
+	struct fuzz_ram ram = { 0 };
 	struct loader_mem gm = { .ctx = &ram, .write = sim_write };
 	struct linux_layout lay = { .zp_gpa = 0x10000, .gdt_gpa = 0x11000,
 				    .cmdline_gpa = 0x20000,

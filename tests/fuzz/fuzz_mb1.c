@@ -20,38 +20,24 @@
 #include "hv/loader/mb1.h"
 #include "include/err.h"
 
-struct sim_ram {
-	uint64_t size;
-	uint64_t calls, bytes;
-	uint8_t sum;
-};
-
 static int sim_write(void *ctx, uint64_t gpa, const void *src, size_t len)
 {
-	struct sim_ram *r = ctx;
+	struct fuzz_ram *r = ctx;
 	const uint8_t *s = src;
 
-	FUZZ_CHECK(gpa <= r->size && len <= r->size - gpa,
-		   "write [0x%llx, +0x%zx) outside RAM 0x%llx",
-		   (unsigned long long)gpa, len, (unsigned long long)r->size);
+	fuzz_ram_access(r, "write", gpa, len);
 	FUZZ_CHECK(gpa >= MB1_MIN_LOAD_GPA || len == 0, "write to page 0");
 	for (size_t i = 0; i < len; i++)
 		r->sum += s[i];
-	r->calls++;
-	r->bytes += len;
 	return 0;
 }
 
 static int sim_zero(void *ctx, uint64_t gpa, size_t len)
 {
-	struct sim_ram *r = ctx;
+	struct fuzz_ram *r = ctx;
 
-	FUZZ_CHECK(gpa <= r->size && len <= r->size - gpa,
-		   "zero [0x%llx, +0x%zx) outside RAM 0x%llx",
-		   (unsigned long long)gpa, len, (unsigned long long)r->size);
+	fuzz_ram_access(r, "zero", gpa, len);
 	FUZZ_CHECK(gpa >= MB1_MIN_LOAD_GPA || len == 0, "zero of page 0");
-	r->calls++;
-	r->bytes += len;
 	return 0;
 }
 
@@ -65,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct sim_ram ram = { 0 };
+	struct fuzz_ram ram = { 0 };
 	struct mb1_guest_mem gm = { .ctx = &ram, .write = sim_write,
 				    .zero = sim_zero };
 	static struct mb1_image img;
